@@ -79,6 +79,8 @@ def load_image(source: str | Path | bytes | BinaryIO) -> np.ndarray:
                 )
             upright = ImageOps.exif_transpose(image)
             return np.asarray(upright.convert("RGB"))
+    except FileNotFoundError as error:
+        raise FaceError("File not found; check the path.") from error
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise FaceError("This file is not an image we can read; send a JPEG, PNG or WebP photo.") from error
 

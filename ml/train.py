@@ -17,6 +17,7 @@ from ml import augment, preprocess
 from ml.dataset import CropCache, Sample, load_split
 from ml.metrics import metrics_by_subset
 from ml.model import BeautyNet, RegressorConfig, load_imagenet_backbone
+from ml.seed_net import SEED_INPUT_SIZE, SeedNet
 from ml.weights import save_weights
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,21 @@ class TrainConfig:
     frozen_stages: tuple[str, ...] = ("stem", "stage1")
     seed: int = 0
     threads: int = 2
+    # "lite0" is the product's model; "seed" is the seed article's network, trained
+    # from scratch with plain MSE as that article did, for comparison.
+    arch: str = "lite0"
+
+
+SEED_BASELINE = dict(arch="seed", input_size=SEED_INPUT_SIZE, correlation_weight=0.0, frozen_stages=())
+
+
+def build_model(config: TrainConfig, score_mean: float) -> torch.nn.Module:
+    if config.arch == "seed":
+        return SeedNet()
+    model = BeautyNet(RegressorConfig(score_mean=score_mean))
+    load_imagenet_backbone(model)
+    _freeze(model, config.frozen_stages)
+    return model
 
 
 def correlation_loss(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -54,20 +70,24 @@ def _stack(cache: CropCache, samples: list[Sample]) -> tuple[torch.Tensor, torch
 
 
 def _freeze(model: BeautyNet, stage_names: tuple[str, ...]) -> None:
+    if not stage_names:
+        return
     for name, module in model.named_stage_modules():
         if name in stage_names:
             module.requires_grad_(False)
 
 
-def _set_train_mode(model: BeautyNet, frozen: tuple[str, ...]) -> None:
+def _set_train_mode(model: torch.nn.Module, frozen: tuple[str, ...]) -> None:
     model.train()
+    if not frozen:
+        return
     for name, module in model.named_stage_modules():
         if name in frozen:
             module.eval()  # keep the ImageNet batch-norm statistics
 
 
 @torch.no_grad()
-def predict_images(model: BeautyNet, images: torch.Tensor, size: int, batch_size: int = 64) -> np.ndarray:
+def predict_images(model: torch.nn.Module, images: torch.Tensor, size: int, batch_size: int = 64) -> np.ndarray:
     """Scores for uint8 (N, 3, H, W) crops, with the flip average used in production."""
     model.eval()
     out = []
@@ -97,10 +117,7 @@ def train(data_dir: Path, out_path: Path, cache_dir: Path, split: str = "60-40",
     test_images, test_scores, test_names = _stack(cache, test_samples)
     log.info("training on %d faces, testing on %d", len(train_images), len(test_images))
 
-    model = BeautyNet(RegressorConfig(score_mean=float(train_scores.mean())))
-    load_imagenet_backbone(model)
-    _freeze(model, config.frozen_stages)
-    model = model.to(memory_format=torch.channels_last)
+    model = build_model(config, float(train_scores.mean())).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
                                   lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(train_images) / config.batch_size)
@@ -161,7 +178,7 @@ def plot_history(history: list[dict], path: Path) -> None:
     epochs = [h["epoch"] for h in history]
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     left.plot(epochs, [h["train_loss"] for h in history], marker="o")
-    left.set(title="training loss (MSE + 0.5·(1-PC))", xlabel="epoch")
+    left.set(title="training loss", xlabel="epoch")
     right.plot(epochs, [h["test"]["pc"] for h in history], marker="o", color="tab:green")
     right.set(title="test Pearson correlation", xlabel="epoch")
     for axis in (left, right):

@@ -9,25 +9,32 @@ from pathlib import Path
 
 import torch
 
+from torch import nn
+
 from ml.model import BeautyNet, RegressorConfig
+from ml.seed_net import SeedNet
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "beautynet-lite0.pt"
 FORMAT = 1
 
 
-def save_weights(model: BeautyNet, path: Path, input_size: int, extra: dict | None = None) -> str:
+ARCHITECTURES = {BeautyNet: "efficientnet-lite0", SeedNet: "seed-cnn"}
+
+
+def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | None = None) -> str:
     """Write half-precision weights (small enough for the repo) and return the model version."""
+    arch = ARCHITECTURES[type(model)]
     state = {key: value.half() if value.is_floating_point() else value
              for key, value in model.state_dict().items()}
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    version = "lite0-" + hashlib.sha256(buffer.getvalue()).hexdigest()[:10]
+    version = f"{arch}-" + hashlib.sha256(buffer.getvalue()).hexdigest()[:10]
     payload = {
         "format": FORMAT,
-        "arch": "efficientnet-lite0",
+        "arch": arch,
         "version": version,
         "input_size": input_size,
-        "regressor": asdict(model.config),
+        "regressor": asdict(model.config) if isinstance(model, BeautyNet) else {},
         "state_dict": state,
         **(extra or {}),
     }
@@ -36,12 +43,12 @@ def save_weights(model: BeautyNet, path: Path, input_size: int, extra: dict | No
     return version
 
 
-def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[BeautyNet, dict]:
+def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[nn.Module, dict]:
     """Build the network from a weights file; returns (model in eval mode, metadata)."""
     payload = torch.load(path, map_location="cpu", weights_only=True)
     if payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a BeautyNet weights file of format {FORMAT}")
-    model = BeautyNet(RegressorConfig(**payload["regressor"]))
+    model = SeedNet() if payload["arch"] == "seed-cnn" else BeautyNet(RegressorConfig(**payload["regressor"]))
     model.load_state_dict({key: value.float() if value.is_floating_point() else value
                            for key, value in payload["state_dict"].items()})
     model.eval()

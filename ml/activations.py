@@ -1,0 +1,140 @@
+"""A look inside the network: per-stage activations, first-layer filters and Grad-CAM, as images."""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from PIL import Image
+
+from ml.model import BeautyNet
+
+THUMBNAIL_SIDE = 160  # each half of a stage thumbnail: heat map | channel grid
+GRID_CHANNELS = 9  # 3x3 most active channels
+# Grad-CAM is taken at stage5 (1/16 of the input: 12x12 cells at 192 pixels), fine
+# enough to tell eyes from mouth yet late enough to carry what the score is built from.
+GRAD_CAM_STAGE = "stage5"
+
+
+@dataclass
+class LayerView:
+    name: str
+    shape: tuple[int, int, int]  # channels, height, width
+    image: Image.Image
+
+
+@dataclass
+class Insight:
+    layers: list[LayerView]
+    filters: Image.Image
+    grad_cam: Image.Image
+
+
+@contextmanager
+def _capture(model: BeautyNet, names: list[str], keep_grad: bool = False):
+    """Record the outputs (and, with keep_grad, their gradients) of the named stages."""
+    outputs: dict[str, torch.Tensor] = {}
+    grads: dict[str, torch.Tensor] = {}
+    handles = []
+
+    def hook(name: str):
+        def record(_module, _inputs, output):
+            outputs[name] = output
+            if keep_grad and output.requires_grad:
+                output.register_hook(lambda grad: grads.__setitem__(name, grad))
+        return record
+
+    for name, module in model.named_stage_modules():
+        if name in names:
+            handles.append(module.register_forward_hook(hook(name)))
+    try:
+        yield outputs, grads
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _colorise(values: np.ndarray, side: int, colormap: int = cv2.COLORMAP_INFERNO) -> np.ndarray:
+    """2-D floats -> RGB uint8 `side` x `side`, scaled to their own 0..max range."""
+    values = np.maximum(values, 0)
+    peak = float(values.max())
+    scaled = np.uint8(255 * values / peak) if peak > 0 else np.zeros(values.shape, np.uint8)
+    resized = cv2.resize(scaled, (side, side), interpolation=cv2.INTER_NEAREST)
+    return cv2.cvtColor(cv2.applyColorMap(resized, colormap), cv2.COLOR_BGR2RGB)
+
+
+def _heat_overlay(values: np.ndarray, crop: np.ndarray, side: int) -> np.ndarray:
+    """Smoothly upsampled heat map blended over the face."""
+    values = np.maximum(values, 0).astype(np.float32)
+    peak = float(values.max())
+    values = values / peak if peak > 0 else values
+    smooth = cv2.resize(values, (side, side), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+    heat = cv2.cvtColor(cv2.applyColorMap(np.uint8(255 * smooth), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+    face = cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
+    return cv2.addWeighted(face, 0.55, heat, 0.45, 0)
+
+
+def activation_thumbnail(activation: torch.Tensor, crop: np.ndarray) -> Image.Image:
+    """Mean activation over the face beside a grid of the most active channels."""
+    maps = activation.detach().float().cpu().numpy()
+    overlay = _heat_overlay(maps.mean(axis=0), crop, THUMBNAIL_SIDE)
+    strongest = np.argsort(maps.mean(axis=(1, 2)))[::-1][:GRID_CHANNELS]
+    per_row = math.isqrt(GRID_CHANNELS)
+    cell = THUMBNAIL_SIDE // per_row
+    grid = np.zeros((THUMBNAIL_SIDE, THUMBNAIL_SIDE, 3), np.uint8)
+    for i, channel in enumerate(strongest):
+        row, col = divmod(i, per_row)
+        grid[row * cell:(row + 1) * cell, col * cell:(col + 1) * cell] = _colorise(maps[channel], cell, cv2.COLORMAP_VIRIDIS)
+    return Image.fromarray(np.hstack([overlay, grid]))
+
+
+def stage_views(model: BeautyNet, batch: torch.Tensor, crop: np.ndarray) -> list[LayerView]:
+    """One thumbnail per named stage for a single face (batch of one)."""
+    names = model.stage_names()
+    with torch.inference_mode(), _capture(model, names) as (outputs, _):
+        model(batch)
+    return [LayerView(name, tuple(outputs[name].shape[1:]), activation_thumbnail(outputs[name][0], crop)) for name in names]
+
+
+def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> Image.Image:
+    """The stem's 3x3 RGB filters, each scaled to its own range and enlarged."""
+    weights = model.stem[0].weight.detach().float().cpu().numpy()  # (32, 3, 3, 3)
+    rows = math.ceil(len(weights) / per_row)
+    gap = 2
+    canvas = np.full((rows * (cell + gap) + gap, per_row * (cell + gap) + gap, 3), 255, np.uint8)
+    for i, kernel in enumerate(weights):
+        rgb = kernel.transpose(1, 2, 0)
+        low, high = rgb.min(), rgb.max()
+        image = np.uint8(255 * (rgb - low) / (high - low + 1e-8))
+        row, col = divmod(i, per_row)
+        y, x = gap + row * (cell + gap), gap + col * (cell + gap)
+        canvas[y:y + cell, x:x + cell] = cv2.resize(image, (cell, cell), interpolation=cv2.INTER_NEAREST)
+    return Image.fromarray(canvas)
+
+
+def grad_cam(model: BeautyNet, batch: torch.Tensor, crop: np.ndarray, stage: str = GRAD_CAM_STAGE,
+             side: int = 2 * THUMBNAIL_SIDE) -> Image.Image:
+    """Grad-CAM (Selvaraju et al. 2017) for the score: where features raised it."""
+    with torch.enable_grad(), _capture(model, [stage], keep_grad=True) as (outputs, grads):
+        score = model(batch.detach().clone().requires_grad_(True))
+        score.sum().backward()
+        activation, gradient = outputs[stage][0].detach(), grads[stage][0]
+    weights = gradient.mean(dim=(1, 2), keepdim=True)
+    cam = torch.relu((weights * activation).sum(dim=0)).float().cpu().numpy()
+    return Image.fromarray(_heat_overlay(cam, crop, side))
+
+
+def look_inside(model: BeautyNet, batch: torch.Tensor, crop: np.ndarray) -> Insight:
+    """Everything the app shows about one face: stages, first-layer filters, Grad-CAM."""
+    model.zero_grad(set_to_none=True)
+    insight = Insight(
+        layers=stage_views(model, batch, crop),
+        filters=first_layer_filters(model),
+        grad_cam=grad_cam(model, batch, crop),
+    )
+    model.zero_grad(set_to_none=True)
+    return insight

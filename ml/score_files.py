@@ -1,0 +1,68 @@
+"""`python -m ml score`: score photo files, print text or JSON lines, optionally draw results."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from ml import faces
+from ml.annotate import annotate
+from ml.predictor import ImageResult, Predictor
+from ml.weights import DEFAULT_WEIGHTS
+
+
+def result_as_dict(path: str, result: ImageResult) -> dict:
+    """The JSON contract: path as given, faces largest first, error as a sentence or null."""
+    return {
+        "path": path,
+        "faces": [{"box": list(f.box), "score": round(f.score, 4), "confidence": round(f.face.confidence, 2)}
+                  for f in result.faces],
+        "error": result.error,
+    }
+
+
+def result_as_text(path: str, result: ImageResult) -> str:
+    if result.error:
+        return f"{path}: error: {result.error}"
+    lines = [f"{path}: {len(result.faces)} face(s)"]
+    for number, face in enumerate(result.faces, start=1):
+        x, y, w, h = face.box
+        lines.append(f"  #{number} box x={x} y={y} w={w} h={h}  score {face.score:.2f} / 5")
+    return "\n".join(lines)
+
+
+def _load_all(paths: list[str]) -> list[np.ndarray | str]:
+    """Each path's RGB array, or the sentence saying why it could not be read."""
+    loaded: list[np.ndarray | str] = []
+    for path in paths:
+        try:
+            loaded.append(faces.load_image(path))
+        except faces.FaceError as error:
+            loaded.append(str(error))
+    return loaded
+
+
+def score_files(paths: list[str], weights: Path = DEFAULT_WEIGHTS, device: str = "auto", as_json: bool = False,
+                out_dir: Path | None = None, batch_images: int = 16, stream: TextIO = sys.stdout) -> int:
+    """Score every file; returns the exit code (0 only when every image scored)."""
+    predictor = Predictor(weights, device=device)
+    failures = 0
+    for start in range(0, len(paths), batch_images):
+        chunk = paths[start:start + batch_images]
+        loaded = _load_all(chunk)
+        images = [item for item in loaded if isinstance(item, np.ndarray)]
+        scored = iter(predictor.score_images(images))
+        for path, item in zip(chunk, loaded):
+            result = next(scored) if isinstance(item, np.ndarray) else ImageResult(error=item)
+            failures += result.error is not None
+            print(json.dumps(result_as_dict(path, result)) if as_json else result_as_text(path, result),
+                  file=stream, flush=True)
+            if out_dir is not None and result.faces:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                drawn = annotate(item, [(f.box, f.score) for f in result.faces])
+                drawn.save(out_dir / f"{Path(path).stem}.scored.jpg", quality=90)
+    return 0 if failures == 0 else 1
