@@ -1,0 +1,20 @@
+"""The Celery app; every setting lives in Django settings under CELERY_."""
+
+import os
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "beautysite.settings")
+
+app = Celery("beautysite")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def close_inherited_connections(**_kwargs) -> None:
+    # A forked child must not share the parent's database socket.
+    from django.db import connections
+
+    connections.close_all()

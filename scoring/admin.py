@@ -1,0 +1,88 @@
+"""Staff review of uploads; actions go through the same services as the app."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.html import format_html, format_html_join
+
+from scoring import services
+from scoring.media import private_url
+from scoring.models import Face, Photo, User
+
+admin.site.register(User, UserAdmin)
+
+
+class FaceInline(admin.TabularInline):
+    model = Face
+    extra = 0
+    can_delete = False
+    fields = ("rank", "box_text", "score", "percentile", "grad_cam_preview", "layer_previews")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="box")
+    def box_text(self, face):
+        return ", ".join(map(str, face.box))
+
+    @admin.display(description="Grad-CAM")
+    def grad_cam_preview(self, face):
+        return format_html('<img src="{}" width="120">', private_url(face.grad_cam))
+
+    @admin.display(description="layers")
+    def layer_previews(self, face):
+        return format_html_join("", '<img src="{}" title="{}" height="60" style="margin:1px">',
+                                ((private_url(layer.image), layer.name) for layer in face.layers.all()))
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = ("thumbnail", "public_id", "owner", "status", "score", "flagged", "approved", "created")
+    list_filter = ("status", "flagged", "approved", "created")
+    search_fields = ("owner__username", "owner__email", "public_id")
+    list_select_related = ("owner",)
+    readonly_fields = ("public_id", "owner", "preview", "width", "height", "status", "error", "attempts",
+                       "model_version", "created", "scored")
+    exclude = ("image", "annotated", "filters")
+    inlines = [FaceInline]
+    actions = ["rescore", "flag", "approve"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("faces")
+
+    def has_add_permission(self, request):
+        return False  # photos arrive through uploads, which clean them
+
+    @admin.display(description="photo")
+    def thumbnail(self, photo):
+        return format_html('<img src="{}" height="48">', private_url(photo.image))
+
+    @admin.display(description="annotated")
+    def preview(self, photo):
+        return format_html('<img src="{}" style="max-width:480px">', private_url(photo.annotated or photo.image))
+
+    @admin.display(description="score")
+    def score(self, photo):
+        best = photo.best_score
+        return "" if best is None else f"{best:.2f}"
+
+    def delete_model(self, request, obj):
+        services.photo_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for photo in queryset:
+            services.photo_delete(photo)
+
+    @admin.action(description="Re-score the selected photos")
+    def rescore(self, request, queryset):
+        for photo in queryset:
+            services.photo_rescore(photo)
+        self.message_user(request, f"{queryset.count()} photo(s) queued for scoring again.")
+
+    @admin.action(description="Flag and hide from their owners")
+    def flag(self, request, queryset):
+        self.message_user(request, f"{queryset.update(flagged=True, approved=False)} photo(s) flagged.")
+
+    @admin.action(description="Approve (clear the flag)")
+    def approve(self, request, queryset):
+        self.message_user(request, f"{queryset.update(flagged=False, approved=True)} photo(s) approved.")

@@ -1,0 +1,47 @@
+"""JSON API: the same services and selectors as the pages."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from scoring import selectors, services
+from scoring.images import UploadRejected
+from scoring.serializers import PhotoSerializer, PhotoUploadSerializer
+
+
+class PhotoViewSet(viewsets.ViewSet):
+    parser_classes = [MultiPartParser, FormParser]
+    lookup_field = "public_id"
+
+    @extend_schema(responses=PhotoSerializer(many=True))
+    def list(self, request):
+        photos = selectors.photo_list_for_user(request.user).prefetch_related("faces__layers")
+        paginator = self.paginator_class()
+        page = paginator.paginate_queryset(photos, request, view=self)
+        return paginator.get_paginated_response(PhotoSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=PhotoUploadSerializer, responses={201: PhotoSerializer})
+    def create(self, request):
+        upload = PhotoUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            photo = services.photo_create(owner=request.user, upload=upload.validated_data["image"])
+        except UploadRejected as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"id": str(photo.public_id), "status": photo.status}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=PhotoSerializer)
+    def retrieve(self, request, public_id=None):
+        return Response(PhotoSerializer(selectors.photo_for_user(request.user, public_id),
+                                        context={"request": request}).data)
+
+    def destroy(self, request, public_id=None):
+        services.photo_delete(selectors.photo_for_user(request.user, public_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @property
+    def paginator_class(self):
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_PAGINATION_CLASS

@@ -1,0 +1,90 @@
+"""Users, their photos, and what the network found in each."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """Our own user model from the first migration, so it can grow without a painful swap."""
+
+
+def random_name(folder: str, extension: str) -> str:
+    """Storage names never carry the user's file name."""
+    return f"{folder}/{uuid.uuid4().hex}.{extension}"
+
+
+class Photo(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    model_version = models.CharField(max_length=64, blank=True)
+    annotated = models.FileField(max_length=200, blank=True)
+    filters = models.FileField(max_length=200, blank=True)
+    flagged = models.BooleanField(default=False, help_text="Hidden from its owner pending review.")
+    approved = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    scored = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["owner", "-created"])]
+
+    def __str__(self) -> str:
+        return f"photo {self.public_id} ({self.status})"
+
+    @property
+    def best_score(self) -> float | None:
+        faces = list(self.faces.all())
+        return faces[0].score if faces else None
+
+    def stored_files(self) -> list:
+        files = [self.image, self.annotated, self.filters]
+        for face in self.faces.all():
+            files.append(face.grad_cam)
+            files.extend(layer.image for layer in face.layers.all())
+        return [f for f in files if f]
+
+
+class Face(models.Model):
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="faces")
+    rank = models.PositiveSmallIntegerField(help_text="0 for the largest face")
+    x = models.IntegerField()
+    y = models.IntegerField()
+    w = models.IntegerField()
+    h = models.IntegerField()
+    score = models.FloatField()
+    percentile = models.FloatField()
+    grad_cam = models.FileField(max_length=200)
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [models.UniqueConstraint(fields=["photo", "rank"], name="unique_face_rank")]
+
+    @property
+    def box(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+
+class LayerImage(models.Model):
+    face = models.ForeignKey(Face, on_delete=models.CASCADE, related_name="layers")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=32)
+    shape = models.CharField(max_length=32, help_text="channels x height x width")
+    image = models.FileField(max_length=200)
+
+    class Meta:
+        ordering = ["order"]

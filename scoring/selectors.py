@@ -1,0 +1,39 @@
+"""Reads: which photos a user may see, with what they need preloaded."""
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from scoring.models import Face, Photo
+
+
+def photo_list_for_user(user) -> QuerySet[Photo]:
+    """The user's photos, newest first, faces preloaded (two queries whatever the count)."""
+    return (
+        Photo.objects.filter(owner=user, flagged=False)
+        .prefetch_related(Prefetch("faces", queryset=Face.objects.order_by("rank")))
+        .order_by("-created", "-id")
+    )
+
+
+def photo_for_user(user, public_id) -> Photo:
+    """The photo if the user owns it (or is staff); 404 for anyone else, so its existence is not revealed."""
+    if not user.is_authenticated:
+        raise Http404
+    queryset = Photo.objects.prefetch_related("faces__layers")
+    if user.is_staff:
+        return get_object_or_404(queryset, public_id=public_id)
+    return get_object_or_404(queryset, public_id=public_id, owner=user, flagged=False)
+
+
+def photo_for_file_name(user, name: str) -> Photo:
+    """The photo a stored file belongs to, if the user may see it."""
+    face = Face.objects.filter(grad_cam=name).select_related("photo").first() or \
+        Face.objects.filter(layers__image=name).select_related("photo").first()
+    if face is not None:
+        return photo_for_user(user, face.photo.public_id)
+    photo = Photo.objects.filter(image=name).first() or Photo.objects.filter(annotated=name).first() or \
+        Photo.objects.filter(filters=name).first()
+    if photo is None:
+        raise Http404
+    return photo_for_user(user, photo.public_id)

@@ -1,0 +1,157 @@
+"""Writes: every change to a photo goes through one of these functions."""
+
+import io
+import logging
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from PIL import Image
+
+from scoring.images import clean_upload
+from scoring.models import Face, LayerImage, Photo, random_name
+
+log = logging.getLogger(__name__)
+
+
+def _png(image: Image.Image) -> ContentFile:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return ContentFile(buffer.getvalue())
+
+
+def _jpeg(image: Image.Image) -> ContentFile:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=88)
+    return ContentFile(buffer.getvalue())
+
+
+def photo_create(*, owner, upload) -> Photo:
+    """Clean and store an upload, save its row as queued, and queue scoring once committed."""
+    from scoring.tasks import score_photo
+
+    clean = clean_upload(upload)
+    name = default_storage.save(random_name("photos", "jpg"), ContentFile(clean.content))
+    try:
+        with transaction.atomic():
+            photo = Photo.objects.create(owner=owner, image=name, width=clean.width, height=clean.height)
+            transaction.on_commit(lambda: score_photo.delay(str(photo.public_id)))
+    except Exception:
+        default_storage.delete(name)  # no orphan file when the row could not be saved
+        raise
+    return photo
+
+
+def score_start(public_id) -> Photo | None:
+    """Claim a queued photo for scoring; None when it is gone or someone else has it."""
+    claimed = Photo.objects.filter(public_id=public_id, status=Photo.Status.QUEUED).update(
+        status=Photo.Status.RUNNING, attempts=F("attempts") + 1
+    )
+    return Photo.objects.get(public_id=public_id) if claimed else None
+
+
+def score_fail(photo: Photo, message: str) -> None:
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, error=message, scored=timezone.now())
+
+
+def score_complete(photo: Photo, results, insights, filters_image: Image.Image, annotated: Image.Image,
+                   model_version: str) -> None:
+    """Store every image first, then the rows in one transaction; nothing is `done` without its files."""
+    from ml.percentile import score_percentile
+
+    saved: list[str] = []
+
+    def save(folder: str, content: ContentFile, extension: str) -> str:
+        name = default_storage.save(random_name(folder, extension), content)
+        saved.append(name)
+        return name
+
+    try:
+        annotated_name = save("annotated", _jpeg(annotated), "jpg")
+        filters_name = save("filters", _png(filters_image), "png")
+        face_files = []
+        for insight in insights:
+            cam = save("gradcam", _png(insight.grad_cam), "png")
+            layers = [(view, save("layers", _png(view.image), "png")) for view in insight.layers]
+            face_files.append((cam, layers))
+        with transaction.atomic():
+            for rank, (scored, (cam, layers)) in enumerate(zip(results.faces, face_files)):
+                x, y, w, h = scored.box
+                face = Face.objects.create(photo=photo, rank=rank, x=x, y=y, w=w, h=h, score=scored.score,
+                                           percentile=score_percentile(scored.score), grad_cam=cam)
+                LayerImage.objects.bulk_create(
+                    LayerImage(face=face, order=i, name=view.name, shape="x".join(map(str, view.shape)), image=name)
+                    for i, (view, name) in enumerate(layers)
+                )
+            Photo.objects.filter(pk=photo.pk).update(
+                status=Photo.Status.DONE, error="", model_version=model_version, annotated=annotated_name,
+                filters=filters_name, scored=timezone.now(),
+            )
+    except Exception:
+        for name in saved:
+            default_storage.delete(name)
+        raise
+
+
+def photo_score(public_id) -> None:
+    """The scoring job: claim, detect and score every face, store results, or fail with a sentence."""
+    from ml.annotate import annotate
+    from ml.faces import FaceError, load_image
+
+    from scoring.inference import get_predictor
+
+    photo = score_start(public_id)
+    if photo is None:
+        log.info("photo %s is not queued (deleted or already taken); nothing to do", public_id)
+        return
+    with default_storage.open(photo.image.name, "rb") as stored:
+        content = stored.read()
+    predictor = get_predictor()
+    try:
+        rgb = load_image(content)
+        results = predictor.score_image(rgb)
+        if results.error:
+            raise FaceError(results.error)
+    except FaceError as error:
+        score_fail(photo, str(error))
+        return
+    insights = [predictor.look_inside(face.crop) for face in results.faces]
+    annotated = annotate(rgb, [(face.box, face.score) for face in results.faces])
+    score_complete(photo, results, insights, insights[0].filters, annotated, predictor.version)
+
+
+def photo_rescore(photo: Photo) -> None:
+    """Drop previous results and queue the photo again (admin action)."""
+    from scoring.tasks import score_photo
+
+    with transaction.atomic():
+        _delete_result_files(photo)
+        photo.faces.all().delete()
+        Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.QUEUED, error="", attempts=0,
+                                                 annotated="", filters="", scored=None)
+        transaction.on_commit(lambda: score_photo.delay(str(photo.public_id)))
+
+
+def _delete_result_files(photo: Photo) -> None:
+    for field_file in photo.stored_files():
+        if field_file.name != photo.image.name:
+            default_storage.delete(field_file.name)
+
+
+def photo_delete(photo: Photo) -> None:
+    """Remove the photo, its results and every file they stored."""
+    names = [f.name for f in photo.stored_files()]
+    photo.delete()
+    for name in names:
+        default_storage.delete(name)
+
+
+def user_delete(user) -> None:
+    """Delete an account and everything it uploaded."""
+    for photo in Photo.objects.filter(owner=user).prefetch_related("faces__layers"):
+        photo_delete(photo)
+    user.delete()
+
+

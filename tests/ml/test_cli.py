@@ -1,0 +1,64 @@
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from tests.ml.conftest import jpeg_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ml", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_score_json_is_one_object_per_image_and_a_bad_file_fails_alone(tmp_path, astronaut, grace_hopper):
+    good = tmp_path / "astronaut.jpg"
+    good.write_bytes(jpeg_bytes(astronaut))
+    hopper = tmp_path / "hopper.png"
+    Image.fromarray(grace_hopper).save(hopper)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not really a jpeg")
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((120, 120, 3), 90, np.uint8)).save(blank)
+
+    done = run_cli("score", "--json", str(good), str(broken), str(hopper), str(blank))
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 1
+    assert [line["path"] for line in lines] == [str(good), str(broken), str(hopper), str(blank)]
+    assert lines[0]["error"] is None and len(lines[0]["faces"]) == 1
+    assert len(lines[0]["faces"][0]["box"]) == 4 and 1 <= lines[0]["faces"][0]["score"] <= 5
+    assert "not an image" in lines[1]["error"] and lines[1]["faces"] == []
+    assert lines[2]["error"] is None
+    assert "No face found" in lines[3]["error"]
+
+
+def test_score_exits_0_when_all_scored_and_draws_annotated_copies(tmp_path, astronaut):
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(jpeg_bytes(astronaut))
+    done = run_cli("score", str(photo), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "score" in done.stdout and "/ 5" in done.stdout
+    drawn = np.asarray(Image.open(tmp_path / "out" / "a.scored.jpg"))
+    assert drawn.shape == astronaut.shape and np.abs(drawn.astype(int) - astronaut).max() > 100
+
+
+def test_weights_load_with_networking_unavailable():
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('network disabled in this test')\n"
+        "socket.socket.connect = refuse\nsocket.create_connection = refuse\n"
+        "from ml.predictor import Predictor\n"
+        "p = Predictor(device='cpu')\n"
+        "print(p.version)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    from ml.weights import load_weights
+
+    assert done.stdout.strip() == load_weights()[1]["version"]
+    assert socket.socket.connect is not None

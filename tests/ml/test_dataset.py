@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+
+from ml.dataset import load_split
+from ml.metrics import metrics_by_subset, regression_metrics
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "scut-fbp5500"
+
+
+def test_metrics_match_their_definitions():
+    m = regression_metrics([1.0, 2.0, 3.0], [1.5, 2.0, 2.5])
+    assert m["pc"] == pytest.approx(1.0)
+    assert m["mae"] == pytest.approx(1 / 3)
+    assert m["rmse"] == pytest.approx((0.5 / 3) ** 0.5)
+
+
+def test_metrics_are_split_by_subset():
+    result = metrics_by_subset(["AF1.jpg", "AF2.jpg", "CM1.jpg", "CM2.jpg"], [1, 2, 3, 4], [1, 2, 4, 3])
+    assert set(result) == {"overall", "AF", "CM"}
+    assert result["AF"]["mae"] == 0 and result["CM"]["mae"] == 1
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="SCUT-FBP5500 is not on this machine (users do not have it)")
+def test_shipped_weights_score_a_few_test_photos_near_their_ratings(predictor):
+    from ml import faces
+
+    _, test = load_split(DATA)
+    samples = test[::200]
+    results = predictor.score_images([faces.load_image(DATA / "Images" / s.name) for s in samples])
+    errors = [abs(r.faces[0].score - s.score) for r, s in zip(results, samples)]
+    assert sum(errors) / len(errors) < 0.35
+    assert regression_metrics([r.faces[0].score for r in results], [s.score for s in samples])["pc"] > 0.8

@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from ml import faces
+from tests.ml.conftest import jpeg_bytes
+
+
+def test_it_finds_the_astronauts_face(astronaut):
+    found = faces.find_faces(astronaut)
+    assert len(found) == 1
+    x, y, w, h = found[0].box
+    # The face sits in the upper middle of the 512x512 portrait.
+    assert 150 < x + w / 2 < 260 and 60 < y + h / 2 < 200
+
+
+def test_the_crop_is_deterministic(grace_hopper):
+    face = faces.find_faces(grace_hopper)[0]
+    first = faces.align_face(grace_hopper, face, 224)
+    second = faces.align_face(grace_hopper, faces.find_faces(grace_hopper)[0], 224)
+    assert first.shape == (224, 224, 3)
+    assert np.array_equal(first, second)
+
+
+def test_alignment_puts_the_eyes_on_the_template(grace_hopper):
+    face = faces.find_faces(grace_hopper)[0]
+    matrix = faces.alignment_matrix(face.landmarks, 224)
+    eyes = np.c_[face.landmarks[:2], np.ones(2)] @ matrix.T
+    assert np.allclose(eyes, faces.TEMPLATE[:2] * 224, atol=6)
+
+
+def test_a_picture_with_no_face_raises_no_face_found():
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    with pytest.raises(faces.NoFaceFound, match="No face found"):
+        faces.find_faces(noise)
+
+
+def test_large_photos_are_scaled_down_for_detection_not_rejected(astronaut):
+    big = np.kron(astronaut, np.ones((6, 6, 1), dtype=np.uint8))  # 3072x3072
+    found = faces.find_faces(big)
+    small = faces.find_faces(astronaut)[0]
+    assert len(found) == 1
+    assert abs(found[0].box[0] - 6 * small.box[0]) < 40
+
+
+def test_several_faces_come_largest_first(astronaut, grace_hopper):
+    import cv2
+
+    canvas = np.full((600, 1100, 3), 200, np.uint8)
+    canvas[:600, :512] = grace_hopper
+    canvas[100:356, 700:956] = cv2.resize(astronaut, (256, 256))
+    found = faces.find_faces(canvas)
+    assert len(found) == 2
+    assert found[0].area > found[1].area
+    assert found[0].box[0] < 512 and found[1].box[0] > 650
+
+
+def test_exif_orientation_is_applied(astronaut):
+    rotated = np.rot90(astronaut, k=1)  # stored sideways; orientation 6 says turn it back
+    upright = faces.load_image(jpeg_bytes(np.ascontiguousarray(rotated), orientation=6))
+    assert upright.shape[:2] == astronaut.shape[:2]
+    assert len(faces.find_faces(upright)) == 1
+
+
+def test_a_file_that_is_not_an_image_gets_a_sentence():
+    with pytest.raises(faces.FaceError, match="not an image we can read"):
+        faces.load_image(b"hello, I am text pretending to be a JPEG")

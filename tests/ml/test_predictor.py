@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+import torch
+
+from ml import faces
+from ml.model import BeautyNet, imagenet_classifier, load_imagenet_backbone
+from ml.predictor import CROP_SIZE, resolve_device
+from tests.ml.conftest import jpeg_bytes
+
+
+def test_scores_lie_between_1_and_5(predictor, astronaut, grace_hopper):
+    results = predictor.score_images([astronaut, grace_hopper])
+    scores = [face.score for result in results for face in result.faces]
+    assert len(scores) == 2
+    assert all(1.0 <= s <= 5.0 for s in scores)
+
+
+def test_batched_scores_equal_one_by_one_scores(predictor, astronaut, grace_hopper):
+    crops = [faces.faces_and_crops(image, CROP_SIZE)[1][0] for image in (astronaut, grace_hopper)]
+    crops.append(np.ascontiguousarray(crops[0][:, ::-1]))
+    batched = predictor.score_crops(crops)
+    single = [predictor.score_crops([crop])[0] for crop in crops]
+    assert batched == pytest.approx(single, abs=1e-4)
+
+
+def test_an_exif_rotated_copy_scores_like_the_upright_one(predictor, grace_hopper):
+    upright = faces.load_image(jpeg_bytes(grace_hopper))
+    sideways = faces.load_image(jpeg_bytes(np.ascontiguousarray(np.rot90(grace_hopper, k=-1)), orientation=8))
+    a, b = predictor.score_images([upright, sideways])
+    assert a.faces[0].score == pytest.approx(b.faces[0].score, abs=0.02)
+
+
+def test_a_photo_without_a_face_gets_the_error_and_others_still_score(predictor, astronaut):
+    blank = np.full((200, 200, 3), 128, np.uint8)
+    results = predictor.score_images([blank, astronaut])
+    assert "No face found" in results[0].error and not results[0].faces
+    assert results[1].error is None and len(results[1].faces) == 1
+
+
+def test_auto_device_is_cpu_without_a_gpu():
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_importing_ml_does_not_initialise_cuda():
+    import subprocess
+    import sys
+
+    code = "import ml.predictor, ml.activations, torch; print(torch.cuda.is_initialized())"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_the_pretrained_backbone_mapping_recognises_a_cat():
+    import cv2
+    from skimage import data
+
+    model = BeautyNet()
+    load_imagenet_backbone(model)
+    model.eval()
+    x = cv2.resize(data.chelsea(), (224, 224)).astype(np.float32) / 127.5 - 1
+    with torch.no_grad():
+        logits = imagenet_classifier(model)(model.pool(model.features(torch.from_numpy(x).permute(2, 0, 1)[None])).flatten(1))
+    assert 281 <= int(logits.argmax()) <= 285  # ImageNet's domestic cat classes
+
+
+def test_look_inside_gives_one_thumbnail_per_stage_filters_and_grad_cam(predictor, astronaut):
+    crop = predictor.score_image(astronaut).faces[0].crop
+    insight = predictor.look_inside(crop)
+    assert [layer.name for layer in insight.layers] == predictor.model.stage_names()
+    assert all(layer.image.size == (320, 160) for layer in insight.layers)
+    assert insight.filters.size[0] > 100
+    cam = np.asarray(insight.grad_cam)
+    assert cam.shape == (320, 320, 3) and cam.std() > 5
+    assert all(p.grad is None for p in predictor.model.parameters())

@@ -1,0 +1,73 @@
+import io
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from scoring.models import User
+
+
+@pytest.fixture(autouse=True)
+def _media_everywhere(_private_media_folder):
+    return _private_media_folder
+
+
+@pytest.fixture
+def alice(db):
+    return User.objects.create_user("alice", "alice@example.com", "pw-alice-123")
+
+
+@pytest.fixture
+def bob(db):
+    return User.objects.create_user("bob", "bob@example.com", "pw-bob-123", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def charlie(db):
+    return User.objects.create_user("charlie", "charlie@example.com", "pw-charlie-123")
+
+
+@pytest.fixture(scope="session")
+def face_rgb():
+    from skimage import data
+
+    return data.astronaut()
+
+
+def jpeg(rgb, exif=None) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=92, **({"exif": exif} if exif else {}))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def face_upload(face_rgb):
+    return SimpleUploadedFile("me.jpg", jpeg(face_rgb), content_type="image/jpeg")
+
+
+@pytest.fixture
+def blank_upload():
+    return SimpleUploadedFile("wall.png", _png(np.full((200, 200, 3), 120, np.uint8)), content_type="image/png")
+
+
+def _png(rgb) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def stored_names(storage) -> list[str]:
+    names = []
+
+    def walk(folder):
+        dirs, files = storage.listdir(folder)
+        names.extend(f"{folder}/{f}".lstrip("/") for f in files)
+        for d in dirs:
+            walk(f"{folder}/{d}".lstrip("/"))
+
+    try:
+        walk("")
+    except FileNotFoundError:  # nothing was ever stored
+        return []
+    return sorted(names)

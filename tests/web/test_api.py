@@ -1,0 +1,59 @@
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from scoring import services
+from scoring.models import Photo
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(alice):
+    client = APIClient()
+    call_command("drf_create_token", "alice")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=alice).key}")
+    return client
+
+
+def test_post_returns_201_with_id_and_status(api, face_upload):
+    response = api.post("/api/photos/", {"image": face_upload}, format="multipart")
+    assert response.status_code == 201
+    assert response.json() == {"id": str(Photo.objects.get().public_id), "status": "queued"}
+
+
+def test_a_bad_file_gets_400_with_a_sentence(api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = api.post("/api/photos/", {"image": SimpleUploadedFile("x.png", b"<svg></svg>")}, format="multipart")
+    assert response.status_code == 400 and "not a photo we can read" in response.json()["detail"]
+    assert not Photo.objects.exists()
+
+
+def test_get_lists_only_the_callers_photos_and_shows_faces(api, alice, charlie, face_upload, blank_upload):
+    mine = services.photo_create(owner=alice, upload=face_upload)
+    services.photo_score(mine.public_id)
+    services.photo_create(owner=charlie, upload=blank_upload)
+    listed = api.get("/api/photos/").json()
+    assert [p["id"] for p in listed["results"]] == [str(mine.public_id)]
+    detail = api.get(f"/api/photos/{mine.public_id}/").json()
+    assert detail["status"] == "done" and detail["error"] is None
+    face = detail["faces"][0]
+    assert len(face["box"]) == 4 and 1 <= face["score"] <= 5 and 0 <= face["percentile"] <= 100
+    assert detail["annotated_url"] and face["grad_cam_url"]
+
+
+def test_delete_removes_the_photo(api, alice, face_upload):
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    assert api.delete(f"/api/photos/{photo.public_id}/").status_code == 204
+    assert not Photo.objects.exists()
+
+
+def test_without_a_token_the_api_refuses(db):
+    assert APIClient().get("/api/photos/").status_code == 401
+
+
+def test_the_openapi_schema_is_served(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200 and b"/api/photos/" in response.content

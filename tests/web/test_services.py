@@ -1,0 +1,90 @@
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from scoring import services
+from scoring.images import UploadRejected
+from scoring.models import LayerImage, Photo
+from tests.web.conftest import jpeg, stored_names
+
+pytestmark = pytest.mark.django_db
+
+
+def gps_exif():
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (48.0, 51.0, 29.0), "E", (2.0, 17.0, 40.0)
+    return exif
+
+
+def test_an_upload_is_stored_clean_under_a_random_name_and_queued(alice, face_rgb):
+    upload = SimpleUploadedFile("alice-at-home.jpg", jpeg(face_rgb, exif=gps_exif()), content_type="image/jpeg")
+    assert Image.open(io.BytesIO(jpeg(face_rgb, exif=gps_exif()))).getexif().get_ifd(0x8825)
+    photo = services.photo_create(owner=alice, upload=upload)
+    assert photo.status == Photo.Status.QUEUED
+    assert "alice" not in photo.image.name
+    with default_storage.open(photo.image.name) as stored:
+        image = Image.open(stored)
+        assert not image.getexif() and (image.width, image.height) == (512, 512)
+
+
+def test_a_text_file_renamed_jpg_is_rejected_and_nothing_is_stored(alice):
+    with pytest.raises(UploadRejected, match="not a photo we can read"):
+        services.photo_create(owner=alice, upload=SimpleUploadedFile("x.jpg", b"just text", content_type="image/jpeg"))
+    assert Photo.objects.count() == 0 and stored_names(default_storage) == []
+
+
+def test_scoring_stores_faces_layers_and_images_then_ends_done(alice, face_upload):
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    services.photo_score(photo.public_id)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.DONE and photo.model_version
+    face = photo.faces.get()
+    assert 1 <= face.score <= 5 and 0 <= face.percentile <= 100
+    assert face.w > 50 and face.h > 50
+    assert LayerImage.objects.filter(face=face).count() == 9
+    for field_file in photo.stored_files():
+        assert default_storage.exists(field_file.name)
+
+
+def test_a_photo_without_a_face_ends_failed_with_a_sentence(alice, blank_upload):
+    photo = services.photo_create(owner=alice, upload=blank_upload)
+    services.photo_score(photo.public_id)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.FAILED
+    assert photo.error.startswith("No face found in this photo")
+
+
+def test_a_second_delivery_does_nothing(alice, face_upload):
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    services.photo_score(photo.public_id)
+    services.photo_score(photo.public_id)
+    photo.refresh_from_db()
+    assert photo.attempts == 1 and photo.faces.count() == 1
+
+
+def test_deleting_a_photo_removes_every_file(alice, face_upload):
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    services.photo_score(photo.public_id)
+    assert len(stored_names(default_storage)) > 10
+    services.photo_delete(Photo.objects.get(pk=photo.pk))
+    assert stored_names(default_storage) == [] and Photo.objects.count() == 0
+
+
+def test_deleting_an_account_removes_its_photos_and_files(alice, face_upload):
+    services.photo_create(owner=alice, upload=face_upload)
+    services.user_delete(alice)
+    assert stored_names(default_storage) == [] and Photo.objects.count() == 0
+
+
+def test_rescore_queues_again_and_drops_old_results(alice, face_upload):
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    services.photo_score(photo.public_id)
+    services.photo_rescore(Photo.objects.get(pk=photo.pk))
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.QUEUED and photo.faces.count() == 0
+    assert stored_names(default_storage) == [photo.image.name]
