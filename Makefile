@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` starts the app, `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test install bench lint
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+# Web on http://127.0.0.1:8000 plus one scoring worker; SQLite, ./var/media and a
+# filesystem broker unless DATABASE_URL / REDIS_URL say otherwise. Ctrl-C stops both.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	bash scripts/run-local.sh
+
+test: install
+	bash scripts/ensure-services.sh
+	bash scripts/ensure-chromium.sh
+	# 1: everything on the embedded defaults (SQLite, filesystem broker, local media).
+	$(BIN)/python -m pytest
+	# 2: the web tests again on PostgreSQL + Redis.
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest tests/web
+
+bench: install
+	$(BIN)/python -m ml bench
+
+lint: install
+	$(BIN)/ruff check ml scoring beautysite tests

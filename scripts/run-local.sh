@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Start the scoring worker and the web server together; stop both on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+$BIN/celery -A beautysite worker -Q scoring --concurrency "${WORKER_CONCURRENCY:-1}" --loglevel INFO &
+worker=$!
+trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+echo "Beauty Evaluator: http://127.0.0.1:8000  (Ctrl-C stops web and worker)"
+$BIN/python manage.py runserver 127.0.0.1:8000

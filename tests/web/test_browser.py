@@ -1,0 +1,61 @@
+"""A person's path through the app in Debian's Chromium, driven by Playwright."""
+
+import os
+import re
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from playwright.sync_api import expect, sync_playwright
+
+from beautysite.celery import app
+from tests.web.conftest import jpeg
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
+    # test body are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield browser.new_page()
+        browser.close()
+
+
+def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(live_server, browser_page, face_rgb, tmp_path):
+    photo_file = tmp_path / "me.jpg"
+    photo_file.write_bytes(jpeg(face_rgb))
+    page = browser_page
+    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+        page.goto(f"{live_server.url}/accounts/signup/")
+        page.fill("input[name=email]", "erin@example.com")
+        page.fill("input[name=username]", "erin")
+        page.fill("input[name=password1]", "a-long-pass-phrase-9")
+        page.fill("input[name=password2]", "a-long-pass-phrase-9")
+        page.click("button[type=submit]")
+        expect(page.get_by_role("heading", name="Score a photo")).to_be_visible()
+
+        page.set_input_files("input[name=photos]", str(photo_file))
+        page.click("text=Upload and score")
+        expect(page).to_have_url(re.compile(r"/photos/[0-9a-f-]{36}/$"))
+        # No reload: the page polls until the worker has scored the photo.
+        expect(page.locator("#status")).to_have_text(re.compile("Scored with model"), timeout=60_000)
+        score = float(page.locator(".score").first.inner_text())
+        assert 1 <= score <= 5
+        expect(page.locator(".layers img")).to_have_count(9)
+        page.screenshot(path=str(tmp_path / "photo-page.png"), full_page=True)
+
+        page.click("text=History")
+        expect(page.locator(".tile")).to_have_count(1)
+        expect(page.locator("#chart circle")).to_have_count(1)
+        page.locator(".tile").first.click()
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("text=Delete this photo")
+        expect(page.get_by_text("The photo and everything computed from it were deleted.")).to_be_visible()
+        expect(page.locator(".tile")).to_have_count(0)
+    assert os.path.getsize(tmp_path / "photo-page.png") > 10_000

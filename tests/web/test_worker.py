@@ -1,0 +1,51 @@
+"""An upload goes through the configured broker to a real Celery worker and comes back done.
+
+`make test` runs this once on the embedded defaults (SQLite, kombu's filesystem broker)
+and once on PostgreSQL + Redis.
+"""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from beautysite.celery import app
+from scoring import services
+from scoring.models import Photo
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+
+@pytest.fixture
+def worker():
+    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False,
+                      shutdown_timeout=30):
+        yield
+
+
+def wait_until_finished(photo, seconds=90):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        photo.refresh_from_db()
+        if photo.status in (Photo.Status.DONE, Photo.Status.FAILED):
+            return photo
+        time.sleep(0.2)
+    raise AssertionError(f"photo still {photo.status} after {seconds}s")
+
+
+def test_an_upload_is_scored_by_a_real_worker(worker, alice, face_upload, blank_upload):
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    no_face = services.photo_create(owner=alice, upload=blank_upload)
+    photo = wait_until_finished(photo)
+    assert photo.status == Photo.Status.DONE, photo.error
+    face = photo.faces.get()
+    assert 1 <= face.score <= 5 and face.layers.count() == 9
+    assert all(default_storage.exists(f.name) for f in photo.stored_files())
+    assert wait_until_finished(no_face).error.startswith("No face found")
+
+
+def test_the_broker_is_the_one_configured():
+    expected = "redis" if settings.REDIS_URL else "filesystem"
+    assert app.connection_for_write().transport_cls == expected
