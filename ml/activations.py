@@ -46,6 +46,7 @@ def _capture(model: BeautyNet, names: list[str], keep_grad: bool = False):
             outputs[name] = output
             if keep_grad and output.requires_grad:
                 output.register_hook(lambda grad: grads.__setitem__(name, grad))
+
         return record
 
     for name, module in model.named_stage_modules():
@@ -88,7 +89,9 @@ def activation_thumbnail(activation: torch.Tensor, crop: np.ndarray) -> Image.Im
     grid = np.zeros((THUMBNAIL_SIDE, THUMBNAIL_SIDE, 3), np.uint8)
     for i, channel in enumerate(strongest):
         row, col = divmod(i, per_row)
-        grid[row * cell:(row + 1) * cell, col * cell:(col + 1) * cell] = _colorise(maps[channel], cell, cv2.COLORMAP_VIRIDIS)
+        grid[row * cell : (row + 1) * cell, col * cell : (col + 1) * cell] = _colorise(
+            maps[channel], cell, cv2.COLORMAP_VIRIDIS
+        )
     return Image.fromarray(np.hstack([overlay, grid]))
 
 
@@ -97,7 +100,9 @@ def stage_views(model: BeautyNet, batch: torch.Tensor, crop: np.ndarray) -> list
     names = model.stage_names()
     with torch.inference_mode(), _capture(model, names) as (outputs, _):
         model(batch)
-    return [LayerView(name, tuple(outputs[name].shape[1:]), activation_thumbnail(outputs[name][0], crop)) for name in names]
+    return [
+        LayerView(name, tuple(outputs[name].shape[1:]), activation_thumbnail(outputs[name][0], crop)) for name in names
+    ]
 
 
 def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> Image.Image:
@@ -112,12 +117,13 @@ def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> I
         image = np.uint8(255 * (rgb - low) / (high - low + 1e-8))
         row, col = divmod(i, per_row)
         y, x = gap + row * (cell + gap), gap + col * (cell + gap)
-        canvas[y:y + cell, x:x + cell] = cv2.resize(image, (cell, cell), interpolation=cv2.INTER_NEAREST)
+        canvas[y : y + cell, x : x + cell] = cv2.resize(image, (cell, cell), interpolation=cv2.INTER_NEAREST)
     return Image.fromarray(canvas)
 
 
-def grad_cam(model: BeautyNet, batch: torch.Tensor, crop: np.ndarray, stage: str = GRAD_CAM_STAGE,
-             side: int = 2 * THUMBNAIL_SIDE) -> Image.Image:
+def grad_cam(
+    model: BeautyNet, batch: torch.Tensor, crop: np.ndarray, stage: str = GRAD_CAM_STAGE, side: int = 2 * THUMBNAIL_SIDE
+) -> Image.Image:
     """Grad-CAM (Selvaraju et al. 2017) for the score: where features raised it."""
     with torch.enable_grad(), _capture(model, [stage], keep_grad=True) as (outputs, grads):
         score = model(batch.detach().clone().requires_grad_(True))

@@ -20,6 +20,8 @@ def annotate(rgb: np.ndarray, boxes_and_scores: list[tuple[tuple[int, int, int, 
         label = f"#{number} {score:.2f}"
         left, top, right, bottom = draw.textbbox((x, y), label, font=font)
         label_top = max(0, y - (bottom - top) - 2 * line)
-        draw.rectangle([x, label_top, x + (right - left) + 2 * line, label_top + (bottom - top) + 2 * line], fill=BOX_COLOUR)
+        draw.rectangle(
+            [x, label_top, x + (right - left) + 2 * line, label_top + (bottom - top) + 2 * line], fill=BOX_COLOUR
+        )
         draw.text((x + line, label_top + line - (top - y)), label, fill=TEXT_COLOUR, font=font)
     return image

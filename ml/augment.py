@@ -8,8 +8,14 @@ import torch
 import torch.nn.functional as F
 
 
-def random_similarity(batch: torch.Tensor, size: int, generator: torch.Generator,
-                      max_degrees: float = 8.0, max_scale: float = 0.06, max_shift: float = 0.04) -> torch.Tensor:
+def random_similarity(
+    batch: torch.Tensor,
+    size: int,
+    generator: torch.Generator,
+    max_degrees: float = 8.0,
+    max_scale: float = 0.06,
+    max_shift: float = 0.04,
+) -> torch.Tensor:
     """Rotate, scale, shift and mirror each image at random, resampling to `size`."""
     n = batch.shape[0]
 
@@ -31,8 +37,13 @@ def random_similarity(batch: torch.Tensor, size: int, generator: torch.Generator
     return F.grid_sample(batch, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
-def random_photometric(batch: torch.Tensor, generator: torch.Generator,
-                       brightness: float = 0.15, contrast: float = 0.15, grey_probability: float = 0.1) -> torch.Tensor:
+def random_photometric(
+    batch: torch.Tensor,
+    generator: torch.Generator,
+    brightness: float = 0.15,
+    contrast: float = 0.15,
+    grey_probability: float = 0.1,
+) -> torch.Tensor:
     """Jitter brightness and contrast and turn some images grey (normalised input, any range)."""
     n = batch.shape[0]
     shape = (n, 1, 1, 1)

@@ -44,7 +44,7 @@ def _model_timings(model: torch.nn.Module, size: int, repeats: int, prefix: str)
     for batch in (1, 16):
         x = torch.randn(batch, 3, size, size).contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
-            out[f"{prefix}_ms_per_face_batch{batch}"] = median_ms(lambda: model(x), repeats) / batch
+            out[f"{prefix}_ms_per_face_batch{batch}"] = median_ms(lambda x=x: model(x), repeats) / batch
     return out
 
 
@@ -58,7 +58,9 @@ def run_benchmarks(weights: Path = DEFAULT_WEIGHTS, repeats: int = 30, threads: 
     figures.update(_model_timings(predictor.model, predictor.input_size, repeats, "model"))
     for batch in (1, 16):
         crops = [crop] * batch
-        figures[f"predictor_with_flip_ms_per_face_batch{batch}"] = median_ms(lambda: predictor.score_crops(crops), repeats) / batch
+        figures[f"predictor_with_flip_ms_per_face_batch{batch}"] = (
+            median_ms(lambda crops=crops: predictor.score_crops(crops), repeats) / batch
+        )
 
     def whole_pipeline() -> None:
         result = predictor.score_image(faces.load_image(photo))

@@ -13,7 +13,9 @@ from ml.weights import DEFAULT_WEIGHTS
 
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, required=True, help="folder of SCUT-FBP5500 (with Images/ and train_test_files/)")
+    parser.add_argument(
+        "--data", type=Path, required=True, help="folder of SCUT-FBP5500 (with Images/ and train_test_files/)"
+    )
     parser.add_argument("--split", default="60-40", help="the official 60/40 split (default)")
     parser.add_argument("--fold", type=int, help="use official cross-validation fold K (1-5) instead")
     parser.add_argument("--cache", type=Path, default=default_cache_dir(), help="where aligned crops are cached")
@@ -37,8 +39,14 @@ def _train(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from ml.score_files import score_files
 
-    return score_files(args.images, weights=args.weights, device=args.device, as_json=args.json,
-                       out_dir=args.out, batch_images=args.batch)
+    return score_files(
+        args.images,
+        weights=args.weights,
+        device=args.device,
+        as_json=args.json,
+        out_dir=args.out,
+        batch_images=args.batch,
+    )
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -64,8 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
     train.add_argument("--epochs", type=int, default=12)
     train.add_argument("--input-size", type=int, default=192)
-    train.add_argument("--arch", choices=("lite0", "seed"), default="lite0",
-                       help="lite0: the product model; seed: the seed article's network, as a baseline")
+    train.add_argument(
+        "--arch",
+        choices=("lite0", "seed"),
+        default="lite0",
+        help="lite0: the product model; seed: the seed article's network, as a baseline",
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, default=2)
     train.set_defaults(run=_train)

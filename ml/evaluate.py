@@ -16,14 +16,20 @@ from ml.weights import DEFAULT_WEIGHTS
 log = logging.getLogger(__name__)
 
 
-def evaluate(data_dir: Path, weights: Path = DEFAULT_WEIGHTS, split: str = "60-40", fold: int | None = None,
-             device: str = "auto", chunk: int = 32) -> dict:
+def evaluate(
+    data_dir: Path,
+    weights: Path = DEFAULT_WEIGHTS,
+    split: str = "60-40",
+    fold: int | None = None,
+    device: str = "auto",
+    chunk: int = 32,
+) -> dict:
     """Detect, align and score each test photo (largest face) and compare with its mean rating."""
     predictor = Predictor(weights, device=device)
     _, test = load_split(data_dir, split, fold)
     names, predicted, target, unscored = [], [], [], []
     for start in tqdm(range(0, len(test), chunk), desc="evaluating"):
-        samples = test[start:start + chunk]
+        samples = test[start : start + chunk]
         images = [faces.load_image(data_dir / "Images" / sample.name) for sample in samples]
         for sample, result in zip(samples, predictor.score_images(images)):
             if result.error:

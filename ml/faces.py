@@ -48,8 +48,7 @@ class FaceError(ValueError):
 class NoFaceFound(FaceError):
     def __init__(self) -> None:
         super().__init__(
-            "No face found in this photo. Use a photo where one face looks at the camera, "
-            "unobstructed and well lit."
+            "No face found in this photo. Use a photo where one face looks at the camera, unobstructed and well lit."
         )
 
 
@@ -89,8 +88,10 @@ def find_faces(rgb: np.ndarray) -> list[Face]:
     """Every face in the image, largest first; raises NoFaceFound when there is none."""
     height, width = rgb.shape[:2]
     scale = min(1.0, DETECTION_MAX_SIDE / max(height, width))
-    small = rgb if scale == 1.0 else cv2.resize(
-        rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+    small = (
+        rgb
+        if scale == 1.0
+        else cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
     )
     # YuNet wants contiguous BGR.
     rows = yuface.c_detect(np.ascontiguousarray(small[:, :, ::-1]))
@@ -111,9 +112,7 @@ def _face_from_row(row: np.ndarray, scale: float, width: int, height: int) -> Fa
 
 def alignment_matrix(landmarks: np.ndarray, size: int) -> np.ndarray:
     """The 2x3 similarity transform taking the landmarks onto the template at `size` pixels."""
-    matrix, _ = cv2.estimateAffinePartial2D(
-        landmarks.astype(np.float32), TEMPLATE * size, method=cv2.LMEDS
-    )
+    matrix, _ = cv2.estimateAffinePartial2D(landmarks.astype(np.float32), TEMPLATE * size, method=cv2.LMEDS)
     if matrix is None:
         raise NoFaceFound()
     return matrix

@@ -48,8 +48,7 @@ class Predictor:
     network to the device (CUDA is touched here, never at import).
     """
 
-    def __init__(self, weights: Path = DEFAULT_WEIGHTS, device: str = "auto", flip: bool = True,
-                 max_batch: int = 64):
+    def __init__(self, weights: Path = DEFAULT_WEIGHTS, device: str = "auto", flip: bool = True, max_batch: int = 64):
         self.device = resolve_device(device)
         model, self.metadata = load_weights(weights)
         self.model = model.to(self.device).to(memory_format=torch.channels_last)
@@ -70,10 +69,10 @@ class Predictor:
         """Scores (1-5) for aligned crops, in chunks of at most `max_batch` per forward pass."""
         scores: list[float] = []
         for start in range(0, len(crops), self.max_batch):
-            batch = self.tensor(crops[start:start + self.max_batch])
+            batch = self.tensor(crops[start : start + self.max_batch])
             raw = self.model(torch.cat([batch, batch.flip(3)]) if self.flip else batch)
             if self.flip:
-                raw = (raw[: len(batch)] + raw[len(batch):]) / 2
+                raw = (raw[: len(batch)] + raw[len(batch) :]) / 2
             scores.extend(preprocess.to_score_range(raw).float().cpu().tolist())
         return scores
 

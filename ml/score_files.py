@@ -19,8 +19,10 @@ def result_as_dict(path: str, result: ImageResult) -> dict:
     """The JSON contract: path as given, faces largest first, error as a sentence or null."""
     return {
         "path": path,
-        "faces": [{"box": list(f.box), "score": round(f.score, 4), "confidence": round(f.face.confidence, 2)}
-                  for f in result.faces],
+        "faces": [
+            {"box": list(f.box), "score": round(f.score, 4), "confidence": round(f.face.confidence, 2)}
+            for f in result.faces
+        ],
         "error": result.error,
     }
 
@@ -46,21 +48,31 @@ def _load_all(paths: list[str]) -> list[np.ndarray | str]:
     return loaded
 
 
-def score_files(paths: list[str], weights: Path = DEFAULT_WEIGHTS, device: str = "auto", as_json: bool = False,
-                out_dir: Path | None = None, batch_images: int = 16, stream: TextIO = sys.stdout) -> int:
+def score_files(
+    paths: list[str],
+    weights: Path = DEFAULT_WEIGHTS,
+    device: str = "auto",
+    as_json: bool = False,
+    out_dir: Path | None = None,
+    batch_images: int = 16,
+    stream: TextIO = sys.stdout,
+) -> int:
     """Score every file; returns the exit code (0 only when every image scored)."""
     predictor = Predictor(weights, device=device)
     failures = 0
     for start in range(0, len(paths), batch_images):
-        chunk = paths[start:start + batch_images]
+        chunk = paths[start : start + batch_images]
         loaded = _load_all(chunk)
         images = [item for item in loaded if isinstance(item, np.ndarray)]
         scored = iter(predictor.score_images(images))
         for path, item in zip(chunk, loaded):
             result = next(scored) if isinstance(item, np.ndarray) else ImageResult(error=item)
             failures += result.error is not None
-            print(json.dumps(result_as_dict(path, result)) if as_json else result_as_text(path, result),
-                  file=stream, flush=True)
+            print(
+                json.dumps(result_as_dict(path, result)) if as_json else result_as_text(path, result),
+                file=stream,
+                flush=True,
+            )
             if out_dir is not None and result.faces:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 drawn = annotate(item, [(f.box, f.score) for f in result.faces])

@@ -29,8 +29,10 @@ class SeedNet(nn.Module):
         side = SEED_INPUT_SIZE // 2**5
         self.regressor = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(FILTERS[-1] * side * side, 256), nn.ReLU(inplace=True),
-            nn.Linear(256, 512), nn.ReLU(inplace=True),
+            nn.Linear(FILTERS[-1] * side * side, 256),
+            nn.ReLU(inplace=True),
+            nn.Linear(256, 512),
+            nn.ReLU(inplace=True),
             nn.Linear(512, 1),
         )
 

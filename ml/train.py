@@ -92,7 +92,7 @@ def predict_images(model: torch.nn.Module, images: torch.Tensor, size: int, batc
     model.eval()
     out = []
     for start in range(0, len(images), batch_size):
-        batch = preprocess.resize(preprocess.normalise(images[start:start + batch_size]), size)
+        batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size]), size)
         batch = batch.contiguous(memory_format=torch.channels_last)
         out.append(((model(batch) + model(batch.flip(3))) / 2).numpy())
     return np.concatenate(out)
@@ -105,8 +105,14 @@ def _lr_at(step: int, total: int, warmup: int, base: float) -> float:
     return base * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def train(data_dir: Path, out_path: Path, cache_dir: Path, split: str = "60-40", fold: int | None = None,
-          config: TrainConfig = TrainConfig()) -> dict:
+def train(
+    data_dir: Path,
+    out_path: Path,
+    cache_dir: Path,
+    split: str = "60-40",
+    fold: int | None = None,
+    config: TrainConfig = TrainConfig(),
+) -> dict:
     """Train, write weights + history JSON + history plot beside `out_path`; return final test metrics."""
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
@@ -118,8 +124,9 @@ def train(data_dir: Path, out_path: Path, cache_dir: Path, split: str = "60-40",
     log.info("training on %d faces, testing on %d", len(train_images), len(test_images))
 
     model = build_model(config, float(train_scores.mean())).to(memory_format=torch.channels_last)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
+    )
     steps_per_epoch = math.ceil(len(train_images) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     warmup = int(config.warmup_epochs * steps_per_epoch)
@@ -132,7 +139,7 @@ def train(data_dir: Path, out_path: Path, cache_dir: Path, split: str = "60-40",
         started, losses = time.time(), []
         bar = tqdm(range(0, len(order), config.batch_size), desc=f"epoch {epoch}/{config.epochs}")
         for start in bar:
-            index = order[start:start + config.batch_size]
+            index = order[start : start + config.batch_size]
             if len(index) < 2:
                 continue
             batch = preprocess.normalise(train_images[index])
@@ -140,7 +147,9 @@ def train(data_dir: Path, out_path: Path, cache_dir: Path, split: str = "60-40",
             batch = augment.random_photometric(batch, generator).contiguous(memory_format=torch.channels_last)
             target = train_scores[index]
             predicted = model(batch)
-            loss = torch.nn.functional.mse_loss(predicted, target) + config.correlation_weight * correlation_loss(predicted, target)
+            loss = torch.nn.functional.mse_loss(predicted, target) + config.correlation_weight * correlation_loss(
+                predicted, target
+            )
             for group in optimizer.param_groups:
                 group["lr"] = _lr_at(step, total_steps, warmup, config.lr)
             optimizer.zero_grad(set_to_none=True)
@@ -151,14 +160,24 @@ def train(data_dir: Path, out_path: Path, cache_dir: Path, split: str = "60-40",
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
         predicted = np.clip(predict_images(model, test_images, config.input_size), 1, 5)
         test = metrics_by_subset(test_names, predicted.tolist(), test_scores.tolist())
-        history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "test": test["overall"],
-                        "seconds": time.time() - started})
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": float(np.mean(losses)),
+                "test": test["overall"],
+                "seconds": time.time() - started,
+            }
+        )
         log.info("epoch %d: loss %.4f, test %s", epoch, history[-1]["train_loss"], test["overall"])
         _write_history(out_path, history)
 
     split_name = f"fold-{fold}" if fold is not None else split
-    save_weights(model, out_path, input_size=config.input_size,
-                 extra={"split": split_name, "train_config": asdict(config), "test_metrics": test})
+    save_weights(
+        model,
+        out_path,
+        input_size=config.input_size,
+        extra={"split": split_name, "train_config": asdict(config), "test_metrics": test},
+    )
     return test
 
 

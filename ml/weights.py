@@ -8,7 +8,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
-
 from torch import nn
 
 from ml.model import BeautyNet, RegressorConfig
@@ -24,8 +23,7 @@ ARCHITECTURES = {BeautyNet: "efficientnet-lite0", SeedNet: "seed-cnn"}
 def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | None = None) -> str:
     """Write half-precision weights (small enough for the repo) and return the model version."""
     arch = ARCHITECTURES[type(model)]
-    state = {key: value.half() if value.is_floating_point() else value
-             for key, value in model.state_dict().items()}
+    state = {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
     buffer = io.BytesIO()
     torch.save(state, buffer)
     version = f"{arch}-" + hashlib.sha256(buffer.getvalue()).hexdigest()[:10]
@@ -49,8 +47,9 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[nn.Module, dict]:
     if payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a BeautyNet weights file of format {FORMAT}")
     model = SeedNet() if payload["arch"] == "seed-cnn" else BeautyNet(RegressorConfig(**payload["regressor"]))
-    model.load_state_dict({key: value.float() if value.is_floating_point() else value
-                           for key, value in payload["state_dict"].items()})
+    model.load_state_dict(
+        {key: value.float() if value.is_floating_point() else value for key, value in payload["state_dict"].items()}
+    )
     model.eval()
     metadata = {key: value for key, value in payload.items() if key != "state_dict"}
     return model, metadata

@@ -31,8 +31,11 @@ class FaceInline(admin.TabularInline):
 
     @admin.display(description="layers")
     def layer_previews(self, face):
-        return format_html_join("", '<img src="{}" title="{}" height="60" style="margin:1px">',
-                                ((private_url(layer.image), layer.name) for layer in face.layers.all()))
+        return format_html_join(
+            "",
+            '<img src="{}" title="{}" height="60" style="margin:1px">',
+            ((private_url(layer.image), layer.name) for layer in face.layers.all()),
+        )
 
 
 @admin.register(Photo)
@@ -41,8 +44,19 @@ class PhotoAdmin(admin.ModelAdmin):
     list_filter = ("status", "flagged", "approved", "created")
     search_fields = ("owner__username", "owner__email", "public_id")
     list_select_related = ("owner",)
-    readonly_fields = ("public_id", "owner", "preview", "width", "height", "status", "error", "attempts",
-                       "model_version", "created", "scored")
+    readonly_fields = (
+        "public_id",
+        "owner",
+        "preview",
+        "width",
+        "height",
+        "status",
+        "error",
+        "attempts",
+        "model_version",
+        "created",
+        "scored",
+    )
     exclude = ("image", "annotated", "filters")
     inlines = [FaceInline]
     actions = ["rescore", "flag", "approve"]

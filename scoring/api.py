@@ -13,6 +13,7 @@ from scoring.serializers import PhotoSerializer, PhotoUploadSerializer
 class PhotoViewSet(viewsets.ViewSet):
     parser_classes = [MultiPartParser, FormParser]
     lookup_field = "public_id"
+    lookup_value_regex = "[0-9a-f-]{36}"
 
     @extend_schema(responses=PhotoSerializer(many=True))
     def list(self, request):
@@ -33,8 +34,9 @@ class PhotoViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=PhotoSerializer)
     def retrieve(self, request, public_id=None):
-        return Response(PhotoSerializer(selectors.photo_for_user(request.user, public_id),
-                                        context={"request": request}).data)
+        return Response(
+            PhotoSerializer(selectors.photo_for_user(request.user, public_id), context={"request": request}).data
+        )
 
     def destroy(self, request, public_id=None):
         services.photo_delete(selectors.photo_for_user(request.user, public_id))

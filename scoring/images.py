@@ -25,7 +25,9 @@ def clean_upload(upload) -> CleanPhoto:
     if upload.size == 0:
         raise UploadRejected("The file is empty. Choose a JPEG, PNG or WebP photo.")
     if upload.size > settings.PHOTO_MAX_BYTES:
-        raise UploadRejected(f"The file is larger than {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB. Send a smaller photo.")
+        raise UploadRejected(
+            f"The file is larger than {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB. Send a smaller photo."
+        )
     upload.seek(0)
     try:
         with Image.open(upload) as image:
@@ -43,7 +45,9 @@ def clean_upload(upload) -> CleanPhoto:
     except UploadRejected:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise UploadRejected("This file is not a photo we can read (damaged or not an image). Send a JPEG, PNG or WebP.") from error
+        raise UploadRejected(
+            "This file is not a photo we can read (damaged or not an image). Send a JPEG, PNG or WebP."
+        ) from error
     if min(upright.size) < 32:
         raise UploadRejected("The photo is too small to find a face in; send one at least 32 pixels on each side.")
     buffer = io.BytesIO()

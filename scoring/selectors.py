@@ -28,12 +28,17 @@ def photo_for_user(user, public_id) -> Photo:
 
 def photo_for_file_name(user, name: str) -> Photo:
     """The photo a stored file belongs to, if the user may see it."""
-    face = Face.objects.filter(grad_cam=name).select_related("photo").first() or \
-        Face.objects.filter(layers__image=name).select_related("photo").first()
+    face = (
+        Face.objects.filter(grad_cam=name).select_related("photo").first()
+        or Face.objects.filter(layers__image=name).select_related("photo").first()
+    )
     if face is not None:
         return photo_for_user(user, face.photo.public_id)
-    photo = Photo.objects.filter(image=name).first() or Photo.objects.filter(annotated=name).first() or \
-        Photo.objects.filter(filters=name).first()
+    photo = (
+        Photo.objects.filter(image=name).first()
+        or Photo.objects.filter(annotated=name).first()
+        or Photo.objects.filter(filters=name).first()
+    )
     if photo is None:
         raise Http404
     return photo_for_user(user, photo.public_id)

@@ -9,14 +9,18 @@ from scoring.models import Photo
 def photo_as_dict(photo: Photo, request=None) -> dict:
     faces = []
     for face in photo.faces.all():
-        faces.append({
-            "box": face.box,
-            "score": round(face.score, 3),
-            "percentile": round(face.percentile, 1),
-            "grad_cam_url": private_url(face.grad_cam),
-            "layers": [{"name": layer.name, "shape": layer.shape, "url": private_url(layer.image)}
-                       for layer in face.layers.all()],
-        })
+        faces.append(
+            {
+                "box": face.box,
+                "score": round(face.score, 3),
+                "percentile": round(face.percentile, 1),
+                "grad_cam_url": private_url(face.grad_cam),
+                "layers": [
+                    {"name": layer.name, "shape": layer.shape, "url": private_url(layer.image)}
+                    for layer in face.layers.all()
+                ],
+            }
+        )
     return {
         "id": str(photo.public_id),
         "status": photo.status,

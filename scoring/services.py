@@ -56,8 +56,9 @@ def score_fail(photo: Photo, message: str) -> None:
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, error=message, scored=timezone.now())
 
 
-def score_complete(photo: Photo, results, insights, filters_image: Image.Image, annotated: Image.Image,
-                   model_version: str) -> None:
+def score_complete(
+    photo: Photo, results, insights, filters_image: Image.Image, annotated: Image.Image, model_version: str
+) -> None:
     """Store every image first, then the rows in one transaction; nothing is `done` without its files."""
     from ml.percentile import score_percentile
 
@@ -79,15 +80,28 @@ def score_complete(photo: Photo, results, insights, filters_image: Image.Image, 
         with transaction.atomic():
             for rank, (scored, (cam, layers)) in enumerate(zip(results.faces, face_files)):
                 x, y, w, h = scored.box
-                face = Face.objects.create(photo=photo, rank=rank, x=x, y=y, w=w, h=h, score=scored.score,
-                                           percentile=score_percentile(scored.score), grad_cam=cam)
+                face = Face.objects.create(
+                    photo=photo,
+                    rank=rank,
+                    x=x,
+                    y=y,
+                    w=w,
+                    h=h,
+                    score=scored.score,
+                    percentile=score_percentile(scored.score),
+                    grad_cam=cam,
+                )
                 LayerImage.objects.bulk_create(
                     LayerImage(face=face, order=i, name=view.name, shape="x".join(map(str, view.shape)), image=name)
                     for i, (view, name) in enumerate(layers)
                 )
             Photo.objects.filter(pk=photo.pk).update(
-                status=Photo.Status.DONE, error="", model_version=model_version, annotated=annotated_name,
-                filters=filters_name, scored=timezone.now(),
+                status=Photo.Status.DONE,
+                error="",
+                model_version=model_version,
+                annotated=annotated_name,
+                filters=filters_name,
+                scored=timezone.now(),
             )
     except Exception:
         for name in saved:
@@ -99,7 +113,6 @@ def photo_score(public_id) -> None:
     """The scoring job: claim, detect and score every face, store results, or fail with a sentence."""
     from ml.annotate import annotate
     from ml.faces import FaceError, load_image
-
     from scoring.inference import get_predictor
 
     photo = score_start(public_id)
@@ -129,8 +142,9 @@ def photo_rescore(photo: Photo) -> None:
     with transaction.atomic():
         _delete_result_files(photo)
         photo.faces.all().delete()
-        Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.QUEUED, error="", attempts=0,
-                                                 annotated="", filters="", scored=None)
+        Photo.objects.filter(pk=photo.pk).update(
+            status=Photo.Status.QUEUED, error="", attempts=0, annotated="", filters="", scored=None
+        )
         transaction.on_commit(lambda: score_photo.delay(str(photo.public_id)))
 
 
@@ -153,5 +167,3 @@ def user_delete(user) -> None:
     for photo in Photo.objects.filter(owner=user).prefetch_related("faces__layers"):
         photo_delete(photo)
     user.delete()
-
-

@@ -17,16 +17,19 @@ def score_photo(self, public_id: str) -> None:
     try:
         services.photo_score(public_id)
     except SoftTimeLimitExceeded:
-        services.score_fail(Photo.objects.get(public_id=public_id),
-                            "Scoring took too long. Try again with a smaller photo.")
+        services.score_fail(
+            Photo.objects.get(public_id=public_id), "Scoring took too long. Try again with a smaller photo."
+        )
     except Exception as error:
         log.exception("scoring photo %s failed", public_id)
         photo = Photo.objects.filter(public_id=public_id).first()
         if photo is None:
             return
         if photo.attempts >= settings.SCORING_MAX_ATTEMPTS:
-            services.score_fail(photo, "We could not score this photo because of an error on our side. "
-                                       "Delete it and upload it again later.")
+            services.score_fail(
+                photo,
+                "We could not score this photo because of an error on our side. Delete it and upload it again later.",
+            )
             return
         Photo.objects.filter(pk=photo.pk, status=Photo.Status.RUNNING).update(status=Photo.Status.QUEUED)
-        raise self.retry(exc=error, countdown=5 * photo.attempts)
+        raise self.retry(exc=error, countdown=5 * photo.attempts) from error

@@ -5,6 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
@@ -56,8 +57,7 @@ def photo_status(request, public_id):
 @login_required
 def history(request):
     page = Paginator(selectors.photo_list_for_user(request.user), 24).get_page(request.GET.get("page"))
-    chart = [{"t": p.created.isoformat(), "score": p.faces.all()[0].score}
-             for p in page.object_list if p.faces.all()]
+    chart = [{"t": p.created.isoformat(), "score": p.faces.all()[0].score} for p in page.object_list if p.faces.all()]
     return render(request, "scoring/history.html", {"page": page, "chart": list(reversed(chart))})
 
 
@@ -69,7 +69,7 @@ def compare(request):
         return render(request, "scoring/compare_pick.html", {"photos": photos})
     try:
         pair = [selectors.photo_for_user(request.user, public_id) for public_id in ids]
-    except Exception as error:
+    except ValidationError as error:  # not a UUID
         raise Http404 from error
     return render(request, "scoring/compare.html", {"pair": [photo_as_dict(p, request) for p in pair]})
 
@@ -103,5 +103,3 @@ def media(request, name):
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-

@@ -46,7 +46,10 @@ def test_importing_ml_does_not_initialise_cuda():
     import sys
 
     code = "import ml.predictor, ml.activations, torch; print(torch.cuda.is_initialized())"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )
 
 
 def test_the_pretrained_backbone_mapping_recognises_a_cat():
@@ -58,7 +61,9 @@ def test_the_pretrained_backbone_mapping_recognises_a_cat():
     model.eval()
     x = cv2.resize(data.chelsea(), (224, 224)).astype(np.float32) / 127.5 - 1
     with torch.no_grad():
-        logits = imagenet_classifier(model)(model.pool(model.features(torch.from_numpy(x).permute(2, 0, 1)[None])).flatten(1))
+        logits = imagenet_classifier(model)(
+            model.pool(model.features(torch.from_numpy(x).permute(2, 0, 1)[None])).flatten(1)
+        )
     assert 281 <= int(logits.argmax()) <= 285  # ImageNet's domestic cat classes
 
 

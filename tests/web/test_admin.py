@@ -24,8 +24,13 @@ def test_staff_see_the_list_and_the_result_read_only(client, bob, scored):
 
 def test_search_by_user(client, bob, scored):
     client.force_login(bob)
-    assert str(scored.public_id).encode() in client.get(reverse("admin:scoring_photo_changelist"), {"q": "alice"}).content
-    assert str(scored.public_id).encode() not in client.get(reverse("admin:scoring_photo_changelist"), {"q": "nobody"}).content
+    assert (
+        str(scored.public_id).encode() in client.get(reverse("admin:scoring_photo_changelist"), {"q": "alice"}).content
+    )
+    assert (
+        str(scored.public_id).encode()
+        not in client.get(reverse("admin:scoring_photo_changelist"), {"q": "nobody"}).content
+    )
 
 
 def test_flag_hides_the_photo_from_its_owner_and_approve_brings_it_back(client, bob, alice, scored):

@@ -45,7 +45,9 @@ def test_upload_page_rejects_a_bad_file_with_a_message_and_400(client, alice):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(alice)
-    response = client.post(reverse("scoring:upload"), {"photos": [SimpleUploadedFile("a.jpg", b"", content_type="image/jpeg")]})
+    response = client.post(
+        reverse("scoring:upload"), {"photos": [SimpleUploadedFile("a.jpg", b"", content_type="image/jpeg")]}
+    )
     assert response.status_code == 400
     assert Photo.objects.count() == 0
 
@@ -129,8 +131,15 @@ def test_deleting_the_account_removes_everything(client, alice, scored_photo):
 
 
 def test_sign_up_then_log_in(client, db):
-    response = client.post(reverse("account_signup"), {
-        "username": "dora", "email": "dora@example.com", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"})
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "username": "dora",
+            "email": "dora@example.com",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
+    )
     assert response.status_code == 302
     client.logout()
     response = client.post(reverse("account_login"), {"login": "dora", "password": "a-long-pass-phrase-9"})

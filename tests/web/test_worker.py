@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 @pytest.fixture
 def worker():
-    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False,
-                      shutdown_timeout=30):
+    with start_worker(
+        app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False, shutdown_timeout=30
+    ):
         yield
 
 
