@@ -57,3 +57,7 @@ def test_without_a_token_the_api_refuses(db):
 def test_the_openapi_schema_is_served(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200 and b"/api/photos/" in response.content
+
+
+def test_an_id_that_is_not_a_uuid_is_a_404(api):
+    assert api.get("/api/photos/not-a-uuid/").status_code == 404

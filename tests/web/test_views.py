@@ -145,3 +145,15 @@ def test_sign_up_then_log_in(client, db):
     response = client.post(reverse("account_login"), {"login": "dora", "password": "a-long-pass-phrase-9"})
     assert response.status_code == 302
     assert client.get(reverse("scoring:history")).status_code == 200
+
+
+def test_several_photos_in_one_upload_go_to_history(client, alice, face_upload, blank_upload):
+    client.force_login(alice)
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload, blank_upload]})
+    assert response.status_code == 302 and response["Location"] == reverse("scoring:history")
+    assert Photo.objects.filter(owner=alice, status="queued").count() == 2
+
+
+def test_compare_with_ids_that_are_not_uuids_is_a_404(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("scoring:compare"), {"photo": ["x", "y"]}).status_code == 404
