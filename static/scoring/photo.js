@@ -36,7 +36,7 @@
       const layers = el("div", { class: "layers" });
       face.layers.forEach((layer) => {
         layers.append(el("figure", {}, [
-          el("img", { src: layer.url, alt: layer.name, loading: "lazy" }),
+          el("img", { src: layer.url, alt: layer.name }),
           el("figcaption", {}, [layer.name + " (" + layer.shape + ")"]),
         ]));
       });

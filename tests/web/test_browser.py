@@ -2,6 +2,7 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -12,6 +13,7 @@ from tests.web.conftest import jpeg
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 @pytest.fixture
@@ -56,7 +58,8 @@ def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(live_serv
         score = float(page.locator(".score").first.inner_text())
         assert 1 <= score <= 5
         expect(page.locator(".layers img")).to_have_count(9)
-        page.screenshot(path=str(tmp_path / "photo-page.png"), full_page=True)
+        SCREENSHOTS.mkdir(exist_ok=True)  # kept for a person to look at
+        page.screenshot(path=str(SCREENSHOTS / "photo-page.png"), full_page=True)
 
         page.click("text=History")
         expect(page.locator(".tile")).to_have_count(1)
@@ -66,4 +69,4 @@ def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(live_serv
         page.click("text=Delete this photo")
         expect(page.get_by_text("The photo and everything computed from it were deleted.")).to_be_visible()
         expect(page.locator(".tile")).to_have_count(0)
-    assert os.path.getsize(tmp_path / "photo-page.png") > 10_000
+    assert os.path.getsize(SCREENSHOTS / "photo-page.png") > 10_000
