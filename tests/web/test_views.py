@@ -157,3 +157,18 @@ def test_several_photos_in_one_upload_go_to_history(client, alice, face_upload, 
 def test_compare_with_ids_that_are_not_uuids_is_a_404(client, alice):
     client.force_login(alice)
     assert client.get(reverse("scoring:compare"), {"photo": ["x", "y"]}).status_code == 404
+
+
+def test_password_reset_sends_a_mail_with_a_link(client, alice, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": "alice@example.com"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_password_change_takes_the_new_password(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("account_change_password"), {
+        "oldpassword": "pw-alice-123", "password1": "new-long-phrase-77", "password2": "new-long-phrase-77"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password("new-long-phrase-77")
