@@ -28,6 +28,17 @@ def charlie(db):
     return User.objects.create_user("charlie", "charlie@example.com", "pw-charlie-123")
 
 
+@pytest.fixture
+def scored_photo(alice, face_upload):
+    """Alice's photo, scored by the real model."""
+    from scoring import services
+    from scoring.models import Photo
+
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    services.photo_score(photo.public_id)
+    return Photo.objects.get(pk=photo.pk)
+
+
 @pytest.fixture(scope="session")
 def face_rgb():
     from skimage import data

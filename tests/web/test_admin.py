@@ -1,55 +1,42 @@
 import pytest
 from django.urls import reverse
 
-from scoring import services
-from scoring.models import Photo
-
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def scored(alice, face_upload):
-    photo = services.photo_create(owner=alice, upload=face_upload)
-    services.photo_score(photo.public_id)
-    return Photo.objects.get(pk=photo.pk)
-
-
-def test_staff_see_the_list_and_the_result_read_only(client, bob, scored):
+def test_staff_see_the_list_and_the_result_read_only(client, bob, scored_photo):
     client.force_login(bob)
     listing = client.get(reverse("admin:scoring_photo_changelist"), {"status__exact": "done"})
-    assert listing.status_code == 200 and str(scored.public_id).encode() in listing.content
-    page = client.get(reverse("admin:scoring_photo_change", args=[scored.pk]))
+    assert listing.status_code == 200 and str(scored_photo.public_id).encode() in listing.content
+    page = client.get(reverse("admin:scoring_photo_change", args=[scored_photo.pk]))
     assert page.status_code == 200 and b"Grad-CAM" in page.content and b"stage7" in page.content
 
 
-def test_search_by_user(client, bob, scored):
+def test_search_by_user(client, bob, scored_photo):
     client.force_login(bob)
-    assert (
-        str(scored.public_id).encode() in client.get(reverse("admin:scoring_photo_changelist"), {"q": "alice"}).content
-    )
-    assert (
-        str(scored.public_id).encode()
-        not in client.get(reverse("admin:scoring_photo_changelist"), {"q": "nobody"}).content
-    )
+    changelist = reverse("admin:scoring_photo_changelist")
+    public_id = str(scored_photo.public_id).encode()
+    assert public_id in client.get(changelist, {"q": "alice"}).content
+    assert public_id not in client.get(changelist, {"q": "nobody"}).content
 
 
-def test_flag_hides_the_photo_from_its_owner_and_approve_brings_it_back(client, bob, alice, scored):
+def test_flag_hides_the_photo_from_its_owner_and_approve_brings_it_back(client, bob, alice, scored_photo):
     client.force_login(bob)
     url = reverse("admin:scoring_photo_changelist")
-    client.post(url, {"action": "flag", "_selected_action": [scored.pk]})
+    client.post(url, {"action": "flag", "_selected_action": [scored_photo.pk]})
     client.force_login(alice)
-    assert client.get(reverse("scoring:photo", args=[scored.public_id])).status_code == 404
+    assert client.get(reverse("scoring:photo", args=[scored_photo.public_id])).status_code == 404
     client.force_login(bob)
-    client.post(url, {"action": "approve", "_selected_action": [scored.pk]})
+    client.post(url, {"action": "approve", "_selected_action": [scored_photo.pk]})
     client.force_login(alice)
-    assert client.get(reverse("scoring:photo", args=[scored.public_id])).status_code == 200
+    assert client.get(reverse("scoring:photo", args=[scored_photo.public_id])).status_code == 200
 
 
-def test_rescore_action_queues_the_photo_again(client, bob, scored):
+def test_rescore_action_queues_the_photo_again(client, bob, scored_photo):
     client.force_login(bob)
-    client.post(reverse("admin:scoring_photo_changelist"), {"action": "rescore", "_selected_action": [scored.pk]})
-    scored.refresh_from_db()
-    assert scored.status == "queued" and not scored.faces.exists()
+    client.post(reverse("admin:scoring_photo_changelist"), {"action": "rescore", "_selected_action": [scored_photo.pk]})
+    scored_photo.refresh_from_db()
+    assert scored_photo.status == "queued" and not scored_photo.faces.exists()
 
 
 def test_non_staff_cannot_open_the_admin(client, alice):

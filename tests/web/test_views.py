@@ -10,13 +10,6 @@ from scoring.models import Photo
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def scored_photo(alice, face_upload):
-    photo = services.photo_create(owner=alice, upload=face_upload)
-    services.photo_score(photo.public_id)
-    return Photo.objects.get(pk=photo.pk)
-
-
 def photo_urls(photo):
     names = [f.name for f in photo.stored_files()]
     return [
