@@ -32,7 +32,7 @@ def random_similarity(
             torch.stack([sin * mirror, cos, uniform(max_shift) * 2], dim=1),
         ],
         dim=1,
-    ).to(batch.dtype)
+    ).to(batch.device, batch.dtype)
     grid = F.affine_grid(theta, [n, batch.shape[1], size, size], align_corners=False)
     return F.grid_sample(batch, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
@@ -47,10 +47,10 @@ def random_photometric(
     """Jitter brightness and contrast and turn some images grey (normalised input, any range)."""
     n = batch.shape[0]
     shape = (n, 1, 1, 1)
-    gain = 1 + (torch.rand(shape, generator=generator) * 2 - 1) * contrast
-    offset = (torch.rand(shape, generator=generator) * 2 - 1) * brightness * 2
+    gain = (1 + (torch.rand(shape, generator=generator) * 2 - 1) * contrast).to(batch.device)
+    offset = ((torch.rand(shape, generator=generator) * 2 - 1) * brightness * 2).to(batch.device)
     mean = batch.mean(dim=(1, 2, 3), keepdim=True)
     out = (batch - mean) * gain + mean + offset
-    grey = torch.rand(shape, generator=generator) < grey_probability
+    grey = (torch.rand(shape, generator=generator) < grey_probability).to(batch.device)
     luma = (0.299 * out[:, :1] + 0.587 * out[:, 1:2] + 0.114 * out[:, 2:3]).expand_as(out)
     return torch.where(grey, luma, out)

@@ -30,7 +30,7 @@ def _train(args: argparse.Namespace) -> int:
     from ml.train import SEED_BASELINE, TrainConfig, train
 
     baseline = SEED_BASELINE if args.arch == "seed" else {"input_size": args.input_size}
-    config = TrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads, **baseline)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads, device=args.device, **baseline)
     metrics = train(args.data, args.out, args.cache, args.split, args.fold, config)
     print(json.dumps(metrics, indent=1))
     return 0
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, default=2)
+    train.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     train.set_defaults(run=_train)
 
     score = commands.add_parser("score", help="score the faces in photos")

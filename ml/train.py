@@ -17,6 +17,7 @@ from ml import augment, preprocess
 from ml.dataset import CropCache, Sample, load_split
 from ml.metrics import metrics_by_subset
 from ml.model import BeautyNet, RegressorConfig, load_imagenet_backbone
+from ml.predictor import resolve_device
 from ml.seed_net import SEED_INPUT_SIZE, SeedNet
 from ml.weights import save_weights
 
@@ -42,6 +43,7 @@ class TrainConfig:
     # "lite0" is the product's model; "seed" is the seed article's network, trained
     # from scratch with plain MSE as that article did, for comparison.
     arch: str = "lite0"
+    device: str = "auto"
 
 
 SEED_BASELINE = dict(arch="seed", input_size=SEED_INPUT_SIZE, correlation_weight=0.0, frozen_stages=())
@@ -90,11 +92,12 @@ def _set_train_mode(model: torch.nn.Module, frozen: tuple[str, ...]) -> None:
 def predict_images(model: torch.nn.Module, images: torch.Tensor, size: int, batch_size: int = 64) -> np.ndarray:
     """Scores for uint8 (N, 3, H, W) crops, with the flip average used in production."""
     model.eval()
+    device = next(model.parameters()).device
     out = []
     for start in range(0, len(images), batch_size):
-        batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size]), size)
+        batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size].to(device)), size)
         batch = batch.contiguous(memory_format=torch.channels_last)
-        out.append(((model(batch) + model(batch.flip(3))) / 2).numpy())
+        out.append(((model(batch) + model(batch.flip(3))) / 2).cpu().numpy())
     return np.concatenate(out)
 
 
@@ -123,7 +126,8 @@ def train(
     test_images, test_scores, test_names = _stack(cache, test_samples)
     log.info("training on %d faces, testing on %d", len(train_images), len(test_images))
 
-    model = build_model(config, float(train_scores.mean())).to(memory_format=torch.channels_last)
+    device = resolve_device(config.device)
+    model = build_model(config, float(train_scores.mean())).to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
@@ -142,10 +146,10 @@ def train(
             index = order[start : start + config.batch_size]
             if len(index) < 2:
                 continue
-            batch = preprocess.normalise(train_images[index])
+            batch = preprocess.normalise(train_images[index].to(device))
             batch = augment.random_similarity(batch, config.input_size, generator)
             batch = augment.random_photometric(batch, generator).contiguous(memory_format=torch.channels_last)
-            target = train_scores[index]
+            target = train_scores[index].to(device)
             predicted = model(batch)
             loss = torch.nn.functional.mse_loss(predicted, target) + config.correlation_weight * correlation_loss(
                 predicted, target

@@ -160,8 +160,10 @@ def test_password_reset_sends_a_mail_with_a_link(client, alice, mailoutbox):
 
 def test_password_change_takes_the_new_password(client, alice):
     client.force_login(alice)
-    response = client.post(reverse("account_change_password"), {
-        "oldpassword": "pw-alice-123", "password1": "new-long-phrase-77", "password2": "new-long-phrase-77"})
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": "pw-alice-123", "password1": "new-long-phrase-77", "password2": "new-long-phrase-77"},
+    )
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("new-long-phrase-77")
