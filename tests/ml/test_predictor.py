@@ -76,3 +76,17 @@ def test_look_inside_gives_one_thumbnail_per_stage_filters_and_grad_cam(predicto
     cam = np.asarray(insight.grad_cam)
     assert cam.shape == (320, 320, 3) and cam.std() > 5
     assert all(p.grad is None for p in predictor.model.parameters())
+
+
+def test_folding_batch_norm_keeps_the_scores():
+    import copy
+
+    from ml.model import fuse_batch_norm
+    from ml.weights import load_weights
+
+    model, _ = load_weights()
+    fused = fuse_batch_norm(copy.deepcopy(model))
+    x = torch.randn(2, 3, 192, 192)
+    with torch.no_grad():
+        assert torch.allclose(model(x), fused(x), atol=1e-4)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
