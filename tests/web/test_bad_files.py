@@ -69,7 +69,7 @@ def accepted_cases(face):
     grey = Image.fromarray(face).convert("L")
     rgba = Image.fromarray(face).convert("RGBA")
     return {
-        "sixteen-bit.png": encode(Image.fromarray((np.asarray(grey).astype(np.uint16) * 257)), "PNG"),
+        "sixteen-bit.png": encode(Image.fromarray(np.asarray(grey).astype(np.uint16) * 257), "PNG"),
         "cmyk.jpg": encode(Image.fromarray(face).convert("CMYK"), "JPEG"),
         "palette.png": encode(rgba.convert("P", palette=Image.Palette.ADAPTIVE), "PNG", transparency=0),
         "grey.jpg": encode(grey, "JPEG"),
