@@ -38,6 +38,7 @@ class PhotoViewSet(viewsets.ViewSet):
             PhotoSerializer(selectors.photo_for_user(request.user, public_id), context={"request": request}).data
         )
 
+    @extend_schema(responses={204: None})
     def destroy(self, request, public_id=None):
         services.photo_delete(selectors.photo_for_user(request.user, public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -82,3 +82,13 @@ def stored_names(storage) -> list[str]:
     except FileNotFoundError:  # nothing was ever stored
         return []
     return sorted(names)
+
+
+def add_scored_rows(owner, n: int) -> None:
+    """Rows of scored photos (no files): for counting queries, not for viewing."""
+    from scoring.models import Face, LayerImage, Photo
+
+    for _ in range(n):
+        photo = Photo.objects.create(owner=owner, image="photos/x.jpg", width=1, height=1, status="done")
+        face = Face.objects.create(photo=photo, rank=0, x=0, y=0, w=1, h=1, score=3, percentile=50, grad_cam="g.png")
+        LayerImage.objects.create(face=face, order=0, name="stem", shape="32x96x96", image="l.png")

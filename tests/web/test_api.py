@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from scoring import services
 from scoring.models import Photo
+from tests.web.conftest import add_scored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +62,16 @@ def test_the_openapi_schema_is_served(client):
 
 def test_an_id_that_is_not_a_uuid_is_a_404(api):
     assert api.get("/api/photos/not-a-uuid/").status_code == 404
+
+
+def test_the_list_runs_the_same_number_of_queries_for_1_or_20_photos(api, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add_scored_rows(alice, 1)
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get("/api/photos/").json()["results"]) == 1
+    add_scored_rows(alice, 19)
+    with CaptureQueriesContext(connection) as twenty:
+        assert len(api.get("/api/photos/").json()["results"]) == 20
+    assert len(twenty) == len(one)

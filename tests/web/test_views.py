@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from scoring import services
 from scoring.models import Photo
+from tests.web.conftest import add_scored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -88,19 +89,12 @@ def test_owner_deletes_a_photo_and_its_files(client, alice, scored_photo):
 
 
 def test_history_runs_the_same_number_of_queries_for_1_or_20_photos(client, alice, face_upload):
-    from scoring.models import Face
-
     client.force_login(alice)
 
-    def add_photos(n):
-        for _ in range(n):
-            photo = Photo.objects.create(owner=alice, image="photos/x.jpg", width=1, height=1, status="done")
-            Face.objects.create(photo=photo, rank=0, x=0, y=0, w=1, h=1, score=3, percentile=50, grad_cam="g.png")
-
-    add_photos(1)
+    add_scored_rows(alice, 1)
     with CaptureQueriesContext(connection) as one:
         assert client.get(reverse("scoring:history")).status_code == 200
-    add_photos(19)
+    add_scored_rows(alice, 19)
     with CaptureQueriesContext(connection) as twenty:
         response = client.get(reverse("scoring:history"))
     assert response.content.count(b'class="tile"') == 20
