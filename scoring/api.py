@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from scoring import selectors, services
 from scoring.images import UploadRejected
+from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_reached
 from scoring.serializers import PhotoSerializer, PhotoUploadSerializer
 
 
@@ -26,6 +27,8 @@ class PhotoViewSet(viewsets.ViewSet):
     def create(self, request):
         upload = PhotoUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
+        if upload_limit_reached(request):
+            return Response({"detail": UPLOAD_LIMIT_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         try:
             photo = services.photo_create(owner=request.user, upload=upload.validated_data["image"])
         except UploadRejected as error:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from scoring import selectors, services
 from scoring.forms import UploadForm
 from scoring.images import UploadRejected
+from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_reached
 from scoring.serializers import photo_as_dict
 
 
@@ -22,8 +23,12 @@ from scoring.serializers import photo_as_dict
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        created, rejected = [], []
+        created, rejected, status = [], [], 400
         for upload_file in form.cleaned_data["photos"]:
+            if upload_limit_reached(request):
+                rejected.append(UPLOAD_LIMIT_MESSAGE)
+                status = 429
+                break
             try:
                 created.append(services.photo_create(owner=request.user, upload=upload_file))
             except UploadRejected as error:
@@ -35,7 +40,6 @@ def upload(request):
                 return redirect("scoring:photo", public_id=created[0].public_id)
             messages.success(request, f"{len(created)} photos uploaded; they are being scored.")
             return redirect("scoring:history")
-        status = 400
     else:
         status = 400 if request.method == "POST" else 200
     recent = selectors.photo_list_for_user(request.user)[:6]

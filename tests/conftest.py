@@ -14,3 +14,6 @@ def _private_media_folder(request, tmp_path, settings):
         },
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()  # rate-limit counters start from zero in every test

@@ -75,3 +75,22 @@ def test_the_list_runs_the_same_number_of_queries_for_1_or_20_photos(api, alice)
     with CaptureQueriesContext(connection) as twenty:
         assert len(api.get("/api/photos/").json()["results"]) == 20
     assert len(twenty) == len(one)
+
+
+def test_uploads_past_the_users_hourly_limit_get_429(api, charlie, face_rgb, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.web.conftest import jpeg
+
+    settings.PHOTO_UPLOAD_RATE = "2/h"
+    photo = jpeg(face_rgb)
+    codes = [
+        api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", photo)}, format="multipart").status_code
+        for _ in range(3)
+    ]
+    assert codes == [201, 201, 429]
+    assert Photo.objects.count() == 2
+    other = APIClient()
+    other.force_authenticate(charlie)
+    response = other.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", photo)}, format="multipart")
+    assert response.status_code == 201  # the limit is per user

@@ -161,3 +161,11 @@ def test_password_change_takes_the_new_password(client, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("new-long-phrase-77")
+
+
+def test_the_upload_page_says_when_the_limit_is_reached(client, alice, face_upload, settings):
+    settings.PHOTO_UPLOAD_RATE = "0/h"
+    client.force_login(alice)
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload]})
+    assert response.status_code == 429 and b"uploaded many photos" in response.content
+    assert not Photo.objects.exists()
