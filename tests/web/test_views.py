@@ -169,3 +169,31 @@ def test_the_upload_page_says_when_the_limit_is_reached(client, alice, face_uplo
     response = client.post(reverse("scoring:upload"), {"photos": [face_upload]})
     assert response.status_code == 429 and b"uploaded many photos" in response.content
     assert not Photo.objects.exists()
+
+
+def test_repeated_failed_log_ins_are_refused_with_a_message(client, alice):
+    for i in range(6):
+        response = client.post(reverse("account_login"), {"login": "alice", "password": f"wrong-{i}"})
+    assert b"Too many failed login attempts" in response.content
+    # Even the right password is refused while the limit holds.
+    client.post(reverse("account_login"), {"login": "alice", "password": "pw-alice-123"})
+    assert client.get(reverse("scoring:history")).status_code == 302
+
+
+def test_too_many_sign_ups_from_one_address_get_429(client, settings, db):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "2/h/ip"}
+    codes = []
+    for i in range(3):
+        codes.append(
+            client.post(
+                reverse("account_signup"),
+                {
+                    "username": f"user{i}",
+                    "email": f"user{i}@example.com",
+                    "password1": "a-long-pass-phrase-9",
+                    "password2": "a-long-pass-phrase-9",
+                },
+            ).status_code
+        )
+        client.logout()
+    assert codes == [302, 302, 429]
