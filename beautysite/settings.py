@@ -165,6 +165,10 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 SCORING_MAX_ATTEMPTS = 3
+SCORING_REQUEUE_AFTER_MINUTES = env.int("SCORING_REQUEUE_AFTER_MINUTES", default=10)
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-photos": {"task": "scoring.tasks.requeue_stale_photos", "schedule": 300.0},
+}
 SCORING_DEVICE = env("SCORING_DEVICE", default="auto")
 
 REST_FRAMEWORK = {

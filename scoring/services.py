@@ -2,6 +2,7 @@
 
 import io
 import logging
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -28,20 +29,37 @@ def _jpeg(image: Image.Image) -> ContentFile:
     return ContentFile(buffer.getvalue())
 
 
-def photo_create(*, owner, upload) -> Photo:
-    """Clean and store an upload, save its row as queued, and queue scoring once committed."""
+def queue_scoring(public_id) -> bool:
+    """Send the scoring task; when the broker is down, log it and leave the photo queued for a later resend."""
     from scoring.tasks import score_photo
 
+    try:
+        score_photo.apply_async(args=[str(public_id)], retry=False)
+    except Exception:  # kombu/redis raise several types; none may lose the upload
+        log.warning("could not reach the broker for photo %s; it stays queued", public_id, exc_info=True)
+        return False
+    return True
+
+
+def photo_create(*, owner, upload) -> Photo:
+    """Clean and store an upload, save its row as queued, and queue scoring once committed."""
     clean = clean_upload(upload)
     name = default_storage.save(random_name("photos", "jpg"), ContentFile(clean.content))
     try:
         with transaction.atomic():
             photo = Photo.objects.create(owner=owner, image=name, width=clean.width, height=clean.height)
-            transaction.on_commit(lambda: score_photo.delay(str(photo.public_id)))
+            transaction.on_commit(lambda: queue_scoring(photo.public_id))
     except Exception:
         default_storage.delete(name)  # no orphan file when the row could not be saved
         raise
     return photo
+
+
+def photo_requeue_stale(older_than: timedelta) -> int:
+    """Send again the photos queued longer than `older_than` (their first send may have met a dead broker)."""
+    cutoff = timezone.now() - older_than
+    stale = Photo.objects.filter(status=Photo.Status.QUEUED, created__lt=cutoff).values_list("public_id", flat=True)
+    return sum(queue_scoring(public_id) for public_id in stale)
 
 
 def score_start(public_id) -> Photo | None:
@@ -137,15 +155,13 @@ def photo_score(public_id) -> None:
 
 def photo_rescore(photo: Photo) -> None:
     """Drop previous results and queue the photo again (admin action)."""
-    from scoring.tasks import score_photo
-
     with transaction.atomic():
         _delete_result_files(photo)
         photo.faces.all().delete()
         Photo.objects.filter(pk=photo.pk).update(
             status=Photo.Status.QUEUED, error="", attempts=0, annotated="", filters="", scored=None
         )
-        transaction.on_commit(lambda: score_photo.delay(str(photo.public_id)))
+        transaction.on_commit(lambda: queue_scoring(photo.public_id))
 
 
 def _delete_result_files(photo: Photo) -> None:

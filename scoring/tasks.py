@@ -1,6 +1,7 @@
 """Celery tasks: a few lines each, the work is in services."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -33,3 +34,9 @@ def score_photo(self, public_id: str) -> None:
             return
         Photo.objects.filter(pk=photo.pk, status=Photo.Status.RUNNING).update(status=Photo.Status.QUEUED)
         raise self.retry(exc=error, countdown=5 * photo.attempts) from error
+
+
+@shared_task
+def requeue_stale_photos() -> int:
+    """Run by celery beat: resend photos that have waited in `queued` too long."""
+    return services.photo_requeue_stale(timedelta(minutes=settings.SCORING_REQUEUE_AFTER_MINUTES))

@@ -1,0 +1,54 @@
+"""With the broker unreachable, an upload is kept, queued, and the person is told it will be scored."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from beautysite.celery import app
+from scoring.models import Photo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def use_broker(url: str) -> None:
+    """Point the app's producers at another broker (drops the cached connection pools)."""
+    app.conf.broker_url = url
+    app.__dict__.pop("pool", None)
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def unreachable_broker():
+    saved = app.conf.broker_url
+    use_broker("redis://127.0.0.1:9/0")  # the discard port: nothing listens there
+    yield saved  # the working broker, for tests that bring it back
+    use_broker(saved)
+
+
+def test_the_upload_is_kept_queued_when_the_broker_is_down(client, alice, face_upload, unreachable_broker, caplog):
+    client.force_login(alice)
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload]}, follow=True)
+    assert response.status_code == 200
+    photo = Photo.objects.get()
+    assert photo.status == "queued" and default_storage.exists(photo.image.name)
+    assert b"it will be scored in a moment" in response.content
+    assert "could not reach the broker" in caplog.text
+
+
+def test_once_the_broker_is_back_the_stale_photo_is_resent_and_scored(client, alice, face_upload, unreachable_broker):
+    from datetime import timedelta
+
+    from celery.contrib.testing.worker import start_worker
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from tests.web.test_worker import wait_until_finished
+
+    client.force_login(alice)
+    client.post(reverse("scoring:upload"), {"photos": [face_upload]})
+    photo = Photo.objects.get()
+    Photo.objects.filter(pk=photo.pk).update(created=timezone.now() - timedelta(minutes=30))
+    use_broker(unreachable_broker)
+    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+        call_command("requeue_stale", "--minutes", "10")
+        assert wait_until_finished(photo).status == "done"
