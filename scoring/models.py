@@ -31,6 +31,7 @@ class Photo(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed = models.DateTimeField(null=True, blank=True, help_text="When a worker last took it")
     model_version = models.CharField(max_length=64, blank=True)
     annotated = models.FileField(max_length=200, blank=True)
     filters = models.FileField(max_length=200, blank=True)

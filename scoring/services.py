@@ -4,10 +4,11 @@ import io
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
@@ -15,6 +16,8 @@ from scoring.images import clean_upload
 from scoring.models import Face, LayerImage, Photo, random_name
 
 log = logging.getLogger(__name__)
+
+GAVE_UP_MESSAGE = "We could not score this photo because of an error on our side. Delete it and upload it again later."
 
 
 def _png(image: Image.Image) -> ContentFile:
@@ -56,16 +59,38 @@ def photo_create(*, owner, upload) -> Photo:
 
 
 def photo_requeue_stale(older_than: timedelta) -> int:
-    """Send again the photos queued longer than `older_than` (their first send may have met a dead broker)."""
-    cutoff = timezone.now() - older_than
-    stale = Photo.objects.filter(status=Photo.Status.QUEUED, created__lt=cutoff).values_list("public_id", flat=True)
+    """Send again photos queued longer than `older_than` or held by a worker that died.
+
+    Their first message may have met a dead broker, or died with its worker.
+    """
+    now = timezone.now()
+    dead_claim = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    stale = Photo.objects.filter(
+        Q(status=Photo.Status.QUEUED, created__lt=now - older_than)
+        | Q(status=Photo.Status.RUNNING, claimed__lt=dead_claim)
+    ).values_list("public_id", flat=True)
     return sum(queue_scoring(public_id) for public_id in stale)
 
 
+def _claimable(public_id):
+    """Queued photos, and running ones whose worker must have died (claimed before the hard time limit)."""
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return Photo.objects.filter(
+        Q(status=Photo.Status.QUEUED) | Q(status=Photo.Status.RUNNING, claimed__lt=stale), public_id=public_id
+    )
+
+
 def score_start(public_id) -> Photo | None:
-    """Claim a queued photo for scoring; None when it is gone or someone else has it."""
-    claimed = Photo.objects.filter(public_id=public_id, status=Photo.Status.QUEUED).update(
-        status=Photo.Status.RUNNING, attempts=F("attempts") + 1
+    """Claim a photo for scoring; None when it is gone, done, or being scored by a live worker.
+
+    A photo whose earlier attempts all died with their worker ends `failed` instead of
+    being claimed again, so one poisonous photo cannot kill workers forever.
+    """
+    exhausted = _claimable(public_id).filter(attempts__gte=settings.SCORING_MAX_ATTEMPTS)
+    if exhausted.update(status=Photo.Status.FAILED, error=GAVE_UP_MESSAGE, scored=timezone.now()):
+        return None
+    claimed = _claimable(public_id).update(
+        status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now()
     )
     return Photo.objects.get(public_id=public_id) if claimed else None
 

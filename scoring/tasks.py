@@ -27,10 +27,7 @@ def score_photo(self, public_id: str) -> None:
         if photo is None:
             return
         if photo.attempts >= settings.SCORING_MAX_ATTEMPTS:
-            services.score_fail(
-                photo,
-                "We could not score this photo because of an error on our side. Delete it and upload it again later.",
-            )
+            services.score_fail(photo, services.GAVE_UP_MESSAGE)
             return
         Photo.objects.filter(pk=photo.pk, status=Photo.Status.RUNNING).update(status=Photo.Status.QUEUED)
         raise self.retry(exc=error, countdown=5 * photo.attempts) from error

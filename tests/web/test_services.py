@@ -88,3 +88,32 @@ def test_rescore_queues_again_and_drops_old_results(alice, face_upload):
     photo.refresh_from_db()
     assert photo.status == Photo.Status.QUEUED and photo.faces.count() == 0
     assert stored_names(default_storage) == [photo.image.name]
+
+
+def test_a_photo_whose_worker_died_is_claimed_again_after_the_time_limit(alice, face_upload, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    Photo.objects.filter(pk=photo.pk).update(status="running", attempts=1, claimed=timezone.now())
+    services.photo_score(photo.public_id)  # a live worker holds it: nothing happens
+    assert Photo.objects.get(pk=photo.pk).status == "running"
+    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    Photo.objects.filter(pk=photo.pk).update(claimed=long_ago)
+    services.photo_score(photo.public_id)  # the redelivered message after the worker died
+    photo.refresh_from_db()
+    assert photo.status == "done" and photo.attempts == 2 and photo.faces.count() == 1
+
+
+def test_a_photo_that_keeps_killing_workers_ends_failed_after_the_attempt_cap(alice, face_upload, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    photo = services.photo_create(owner=alice, upload=face_upload)
+    long_ago = timezone.now() - timedelta(hours=1)
+    Photo.objects.filter(pk=photo.pk).update(status="running", attempts=settings.SCORING_MAX_ATTEMPTS, claimed=long_ago)
+    services.photo_score(photo.public_id)
+    photo.refresh_from_db()
+    assert photo.status == "failed" and "error on our side" in photo.error and photo.faces.count() == 0
