@@ -13,6 +13,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-ch
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 VAR_DIR = Path(env("BEAUTY_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite, media and the filesystem broker live here by default
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-$BIN/celery -A beautysite worker -B -Q scoring,celery --concurrency "${WORKER_CONCURRENCY:-1}" --loglevel INFO &
+$BIN/celery -A beautysite worker -B --schedule var/celerybeat-schedule -Q scoring,celery --concurrency "${WORKER_CONCURRENCY:-1}" --loglevel INFO &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
 echo "Beauty Evaluator: http://127.0.0.1:8000  (Ctrl-C stops web and worker)"
