@@ -16,17 +16,12 @@ log = logging.getLogger(__name__)
 
 SPLIT_DIR = "train_test_files/split_of_60%training and 40%testing"
 FOLD_DIR = "train_test_files/5_folders_cross_validations_files/cross_validation_{k}"
-SUBSETS = ("AF", "AM", "CF", "CM")
 
 
 @dataclass(frozen=True)
 class Sample:
     name: str  # e.g. "AF1.jpg"
     score: float  # mean rating, 1-5
-
-    @property
-    def subset(self) -> str:
-        return self.name[:2]
 
 
 def read_list(path: Path) -> list[Sample]:

@@ -23,8 +23,3 @@ class MultipleFileField(forms.FileField):
 
 class UploadForm(forms.Form):
     photos = MultipleFileField(label="Photos (JPEG, PNG or WebP, up to 10 MB each)")
-
-
-class CompareForm(forms.Form):
-    a = forms.UUIDField()
-    b = forms.UUIDField()
