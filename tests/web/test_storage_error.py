@@ -4,7 +4,6 @@ import pytest
 from django.core.files.storage import default_storage
 
 from scoring import services
-from scoring.models import Photo
 from scoring.tasks import score_photo
 from tests.web.conftest import stored_names
 
