@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -19,7 +20,7 @@ class PhotoViewSet(viewsets.ViewSet):
     @extend_schema(responses=PhotoSerializer(many=True))
     def list(self, request):
         photos = selectors.photo_list_for_user(request.user).prefetch_related("faces__layers")
-        paginator = self.paginator_class()
+        paginator = PageNumberPagination()
         page = paginator.paginate_queryset(photos, request, view=self)
         return paginator.get_paginated_response(PhotoSerializer(page, many=True, context={"request": request}).data)
 
@@ -45,9 +46,3 @@ class PhotoViewSet(viewsets.ViewSet):
     def destroy(self, request, public_id=None):
         services.photo_delete(selectors.photo_for_user(request.user, public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @property
-    def paginator_class(self):
-        from rest_framework.settings import api_settings
-
-        return api_settings.DEFAULT_PAGINATION_CLASS

@@ -35,10 +35,11 @@ def upload(request):
                 rejected.append(f"{upload_file.name}: {error}")
         for message in rejected:
             messages.error(request, message)
-        if created and not rejected:
-            if len(created) == 1:
-                return redirect("scoring:photo", public_id=created[0].public_id)
-            messages.success(request, f"{len(created)} photos uploaded; they are being scored.")
+        if len(created) == 1 and not rejected:
+            return redirect("scoring:photo", public_id=created[0].public_id)
+        if created:
+            # Some or all were stored: say so, and show the rest's errors on the history page.
+            messages.success(request, f"{len(created)} photo(s) uploaded; they are being scored.")
             return redirect("scoring:history")
     else:
         status = 400 if request.method == "POST" else 200

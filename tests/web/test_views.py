@@ -197,3 +197,15 @@ def test_too_many_sign_ups_from_one_address_get_429(client, settings, db):
         )
         client.logout()
     assert codes == [302, 302, 429]
+
+
+def test_a_mixed_upload_keeps_the_good_photo_and_names_the_bad_file(client, alice, face_upload):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(alice)
+    bad = SimpleUploadedFile("notes.jpg", b"text", content_type="image/jpeg")
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload, bad]}, follow=True)
+    assert response.status_code == 200
+    assert b"notes.jpg: This file is not a photo we can read" in response.content
+    assert b"1 photo(s) uploaded" in response.content
+    assert Photo.objects.filter(owner=alice).count() == 1
