@@ -61,6 +61,16 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Web and worker are separate processes on one file: wait for the write lock instead of
+    # failing, take it at the start of a transaction, and let readers run beside a writer (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not memory: tests start real worker processes that must see the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "scoring.User"
 
@@ -140,7 +150,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = PHOTO_MAX_BYTES + 1024 * 1024
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message unacknowledged this long is handed to another worker (its worker died): it
+    # must stay above the hard time limit, or a slow but live task would be delivered twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600)}
 else:
     BROKER_DIR = VAR_DIR / "broker"
     for sub in ("queue", "processed", "control"):
@@ -162,14 +174,18 @@ CELERY_TASK_ROUTES = {"scoring.tasks.score_photo": {"queue": "scoring"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 120
-CELERY_TASK_TIME_LIMIT = 180
+# A claim older than the hard limit belongs to a dead worker and may be taken over.
+CELERY_TASK_TIME_LIMIT = env.int("SCORING_TIME_LIMIT", default=180)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 2 // 3
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
-SCORING_MAX_ATTEMPTS = 3
+SCORING_MAX_ATTEMPTS = env.int("SCORING_MAX_ATTEMPTS", default=3)
 SCORING_REQUEUE_AFTER_MINUTES = env.int("SCORING_REQUEUE_AFTER_MINUTES", default=10)
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stale-photos": {"task": "scoring.tasks.requeue_stale_photos", "schedule": 300.0},
+    "requeue-stale-photos": {
+        "task": "scoring.tasks.requeue_stale_photos",
+        "schedule": env.float("SCORING_REQUEUE_EVERY_SECONDS", default=300.0),
+    },
 }
 SCORING_DEVICE = env("SCORING_DEVICE", default="auto")
 

@@ -1,5 +1,6 @@
 """Users, their photos, and what the network found in each."""
 
+import re
 import uuid
 
 from django.conf import settings
@@ -11,9 +12,27 @@ class User(AbstractUser):
     """Our own user model from the first migration, so it can grow without a painful swap."""
 
 
-def random_name(folder: str, extension: str) -> str:
-    """Storage names never carry the user's file name."""
-    return f"{folder}/{uuid.uuid4().hex}.{extension}"
+def photo_folder(public_id) -> str:
+    """Every file of a photo lives in its own folder: one lookup finds its owner, and the
+    leftovers of a worker killed while storing results can be found and removed."""
+    return f"photos/{public_id}"
+
+
+def results_folder(public_id) -> str:
+    return f"{photo_folder(public_id)}/results"
+
+
+def photo_file_name(public_id, kind: str, extension: str) -> str:
+    """Storage names never carry the user's file name; the random part keeps them unguessable.
+
+    The original sits in the photo's folder, everything scoring makes in its results folder.
+    """
+    folder = photo_folder(public_id) if kind == "original" else results_folder(public_id)
+    return f"{folder}/{kind}-{uuid.uuid4().hex}.{extension}"
+
+
+# Exactly what photo_file_name makes: nothing like "..", so a name cannot point outside its folder.
+PHOTO_FILE_NAME = re.compile(r"photos/(?P<public_id>[0-9a-f-]{36})/(?:results/)?[a-z]+-[0-9a-f]{32}\.(?:jpg|png)")
 
 
 class Photo(models.Model):
@@ -32,6 +51,7 @@ class Photo(models.Model):
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed = models.DateTimeField(null=True, blank=True, help_text="When a worker last took it")
+    claimed_by = models.CharField(max_length=64, blank=True, help_text="The Celery task id holding the claim")
     model_version = models.CharField(max_length=64, blank=True)
     annotated = models.FileField(max_length=200, blank=True)
     filters = models.FileField(max_length=200, blank=True)

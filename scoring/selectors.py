@@ -4,7 +4,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from scoring.models import Face, Photo
+from scoring.models import PHOTO_FILE_NAME, Face, Photo
 
 
 def photo_list_for_user(user) -> QuerySet[Photo]:
@@ -27,18 +27,8 @@ def photo_for_user(user, public_id) -> Photo:
 
 
 def photo_for_file_name(user, name: str) -> Photo:
-    """The photo a stored file belongs to, if the user may see it."""
-    face = (
-        Face.objects.filter(grad_cam=name).select_related("photo").first()
-        or Face.objects.filter(layers__image=name).select_related("photo").first()
-    )
-    if face is not None:
-        return photo_for_user(user, face.photo.public_id)
-    photo = (
-        Photo.objects.filter(image=name).first()
-        or Photo.objects.filter(annotated=name).first()
-        or Photo.objects.filter(filters=name).first()
-    )
-    if photo is None:
+    """The photo a stored file belongs to (named by its folder), if the user may see it."""
+    match = PHOTO_FILE_NAME.fullmatch(name)
+    if match is None:
         raise Http404
-    return photo_for_user(user, photo.public_id)
+    return photo_for_user(user, match["public_id"])

@@ -2,6 +2,7 @@
 
 import io
 import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from scoring.images import clean_upload
-from scoring.models import Face, LayerImage, Photo, random_name
+from scoring.models import Face, LayerImage, Photo, photo_file_name, photo_folder, results_folder
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,13 @@ def queue_scoring(public_id) -> bool:
 def photo_create(*, owner, upload) -> Photo:
     """Clean and store an upload, save its row as queued, and queue scoring once committed."""
     clean = clean_upload(upload)
-    name = default_storage.save(random_name("photos", "jpg"), ContentFile(clean.content))
+    public_id = uuid.uuid4()
+    name = default_storage.save(photo_file_name(public_id, "original", "jpg"), ContentFile(clean.content))
     try:
         with transaction.atomic():
-            photo = Photo.objects.create(owner=owner, image=name, width=clean.width, height=clean.height)
+            photo = Photo.objects.create(
+                public_id=public_id, owner=owner, image=name, width=clean.width, height=clean.height
+            )
             transaction.on_commit(lambda: queue_scoring(photo.public_id))
     except Exception:
         default_storage.delete(name)  # no orphan file when the row could not be saved
@@ -72,25 +76,32 @@ def photo_requeue_stale(older_than: timedelta) -> int:
     return sum(queue_scoring(public_id) for public_id in stale)
 
 
-def _claimable(public_id):
-    """Queued photos, and running ones whose worker must have died (claimed before the hard time limit)."""
+def _claimable(public_id, task_id: str | None):
+    """Photos a scoring task may take.
+
+    Queued photos; running ones whose worker must have died (claimed before the hard time
+    limit); and running ones claimed by this very task id: with late acknowledgement a
+    message is delivered again only when the worker holding it died mid-task.
+    """
     stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return Photo.objects.filter(
-        Q(status=Photo.Status.QUEUED) | Q(status=Photo.Status.RUNNING, claimed__lt=stale), public_id=public_id
-    )
+    abandoned = Q(status=Photo.Status.RUNNING, claimed__lt=stale)
+    if task_id:
+        abandoned |= Q(status=Photo.Status.RUNNING, claimed_by=task_id)
+    return Photo.objects.filter(Q(status=Photo.Status.QUEUED) | abandoned, public_id=public_id)
 
 
-def score_start(public_id) -> Photo | None:
+def score_start(public_id, task_id: str | None = None) -> Photo | None:
     """Claim a photo for scoring; None when it is gone, done, or being scored by a live worker.
 
     A photo whose earlier attempts all died with their worker ends `failed` instead of
     being claimed again, so one poisonous photo cannot kill workers forever.
     """
-    exhausted = _claimable(public_id).filter(attempts__gte=settings.SCORING_MAX_ATTEMPTS)
+    exhausted = _claimable(public_id, task_id).filter(attempts__gte=settings.SCORING_MAX_ATTEMPTS)
     if exhausted.update(status=Photo.Status.FAILED, error=GAVE_UP_MESSAGE, scored=timezone.now()):
+        log.warning("photo %s used up its %d attempts; marked failed", public_id, settings.SCORING_MAX_ATTEMPTS)
         return None
-    claimed = _claimable(public_id).update(
-        status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now()
+    claimed = _claimable(public_id, task_id).update(
+        status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now(), claimed_by=task_id or ""
     )
     return Photo.objects.get(public_id=public_id) if claimed else None
 
@@ -107,18 +118,19 @@ def score_complete(
 
     saved: list[str] = []
 
-    def save(folder: str, content: ContentFile, extension: str) -> str:
-        name = default_storage.save(random_name(folder, extension), content)
+    def save(kind: str, content: ContentFile, extension: str) -> str:
+        name = default_storage.save(photo_file_name(photo.public_id, kind, extension), content)
         saved.append(name)
         return name
 
+    _delete_result_files(photo)  # what an attempt killed mid-way may have left
     try:
         annotated_name = save("annotated", _jpeg(annotated), "jpg")
         filters_name = save("filters", _png(filters_image), "png")
         face_files = []
         for insight in insights:
             cam = save("gradcam", _png(insight.grad_cam), "png")
-            layers = [(view, save("layers", _png(view.image), "png")) for view in insight.layers]
+            layers = [(view, save("layer", _png(view.image), "png")) for view in insight.layers]
             face_files.append((cam, layers))
         with transaction.atomic():
             for rank, (scored, (cam, layers)) in enumerate(zip(results.faces, face_files)):
@@ -152,13 +164,13 @@ def score_complete(
         raise
 
 
-def photo_score(public_id) -> None:
+def photo_score(public_id, task_id: str | None = None) -> None:
     """The scoring job: claim, detect and score every face, store results, or fail with a sentence."""
     from ml.annotate import annotate
     from ml.faces import FaceError, load_image
     from scoring.inference import get_predictor
 
-    photo = score_start(public_id)
+    photo = score_start(public_id, task_id)
     if photo is None:
         log.info("photo %s is not queued (deleted or already taken); nothing to do", public_id)
         return
@@ -189,15 +201,25 @@ def photo_rescore(photo: Photo) -> None:
         transaction.on_commit(lambda: queue_scoring(photo.public_id))
 
 
+def _files_in(folder: str) -> list[str]:
+    try:
+        _, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [f"{folder}/{name}" for name in files]
+
+
 def _delete_result_files(photo: Photo) -> None:
-    for field_file in photo.stored_files():
-        if field_file.name != photo.image.name:
-            default_storage.delete(field_file.name)
+    """Everything scoring stored for the photo, orphans of an attempt killed mid-way included."""
+    names = set(_files_in(results_folder(photo.public_id))) | {f.name for f in photo.stored_files()}
+    for name in names - {photo.image.name}:
+        default_storage.delete(name)
 
 
 def photo_delete(photo: Photo) -> None:
-    """Remove the photo, its results and every file they stored."""
-    names = [f.name for f in photo.stored_files()]
+    """Remove the photo, its results and every file stored in its folders."""
+    _delete_result_files(photo)
+    names = set(_files_in(photo_folder(photo.public_id))) | {photo.image.name}
     photo.delete()
     for name in names:
         default_storage.delete(name)

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=settings.SCORING_MAX_ATTEMPTS)
 def score_photo(self, public_id: str) -> None:
     try:
-        services.photo_score(public_id)
+        services.photo_score(public_id, self.request.id)
     except SoftTimeLimitExceeded:
         services.score_fail(
             Photo.objects.get(public_id=public_id), "Scoring took too long. Try again with a smaller photo."
