@@ -23,6 +23,9 @@ DETECTION_MAX_SIDE = 640
 MIN_CONFIDENCE = 50
 # Refuse images whose decoded size would exhaust memory (decompression bombs).
 MAX_PIXELS = 50_000_000
+# Smaller faces, blown up to the crop size, carry too little detail to score (SCUT-FBP5500
+# faces are a few hundred pixels wide); YuNet still finds faces of about 12 pixels.
+MIN_FACE_SIDE = 40
 
 # Canonical positions of the five YuNet landmarks (eye, eye, nose tip, mouth corner,
 # mouth corner; image left first) as fractions of the crop side. They are the mean
@@ -49,6 +52,14 @@ class NoFaceFound(FaceError):
     def __init__(self) -> None:
         super().__init__(
             "No face found in this photo. Use a photo where one face looks at the camera, unobstructed and well lit."
+        )
+
+
+class FaceTooSmall(FaceError):
+    def __init__(self, width: int) -> None:
+        super().__init__(
+            f"The face is too small to score ({width} pixels wide). Use a photo taken closer, "
+            f"where the face is at least {MIN_FACE_SIDE} pixels wide."
         )
 
 
@@ -85,7 +96,10 @@ def load_image(source: str | Path | bytes | BinaryIO) -> np.ndarray:
 
 
 def find_faces(rgb: np.ndarray) -> list[Face]:
-    """Every face in the image, largest first; raises NoFaceFound when there is none."""
+    """Every face big enough to score, largest first.
+
+    Raises NoFaceFound when there is no face, FaceTooSmall when every face is under MIN_FACE_SIDE.
+    """
     height, width = rgb.shape[:2]
     scale = min(1.0, DETECTION_MAX_SIDE / max(height, width))
     small = (
@@ -99,7 +113,11 @@ def find_faces(rgb: np.ndarray) -> list[Face]:
     faces = [face for face in faces if face.box[2] > 0 and face.box[3] > 0]
     if not faces:
         raise NoFaceFound()
-    return sorted(faces, key=lambda face: face.area, reverse=True)
+    faces = sorted(faces, key=lambda face: face.area, reverse=True)
+    scorable = [face for face in faces if min(face.box[2], face.box[3]) >= MIN_FACE_SIDE]
+    if not scorable:
+        raise FaceTooSmall(faces[0].box[2])
+    return scorable
 
 
 def _face_from_row(row: np.ndarray, scale: float, width: int, height: int) -> Face:

@@ -47,13 +47,13 @@ def upload(request):
     return render(request, "scoring/upload.html", {"form": form, "recent": recent}, status=status)
 
 
-@login_required
+# Photo routes answer 404 to anyone but the owner and staff, anonymous visitors included
+# (no log-in redirect): whether a photo exists is not revealed. The selectors decide.
 def photo_detail(request, public_id):
     photo = selectors.photo_for_user(request.user, public_id)
     return render(request, "scoring/photo.html", {"photo": photo, "data": photo_as_dict(photo, request)})
 
 
-@login_required
 def photo_status(request, public_id):
     photo = selectors.photo_for_user(request.user, public_id)
     return JsonResponse(photo_as_dict(photo, request))
@@ -79,7 +79,6 @@ def compare(request):
     return render(request, "scoring/compare.html", {"pair": [photo_as_dict(p, request) for p in pair]})
 
 
-@login_required
 @require_POST
 def photo_delete(request, public_id):
     services.photo_delete(selectors.photo_for_user(request.user, public_id))
@@ -98,7 +97,6 @@ def account_delete(request):
     return render(request, "scoring/account_delete.html")
 
 
-@login_required
 def media(request, name):
     """Local-storage media, after checking the file belongs to a photo this user may see."""
     selectors.photo_for_file_name(request.user, name)

@@ -65,3 +65,10 @@ def test_exif_orientation_is_applied(astronaut):
 def test_a_file_that_is_not_an_image_gets_a_sentence():
     with pytest.raises(faces.FaceError, match="not an image we can read"):
         faces.load_image(b"hello, I am text pretending to be a JPEG")
+
+
+def test_a_face_too_small_to_score_gets_its_own_message(astronaut):
+    canvas = np.full((800, 800, 3), 200, np.uint8)
+    canvas[300:380, 300:380] = astronaut[::6, ::6][:80, :80]  # the face ends up about 20 px wide
+    with pytest.raises(faces.FaceTooSmall, match=f"at least {faces.MIN_FACE_SIDE} pixels wide"):
+        faces.find_faces(canvas)

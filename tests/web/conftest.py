@@ -46,6 +46,15 @@ def face_rgb():
     return data.astronaut()
 
 
+def gps_exif() -> Image.Exif:
+    """EXIF placing the photo in Paris, as a phone would."""
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (48.0, 51.0, 29.0), "E", (2.0, 17.0, 40.0)
+    return exif
+
+
 def jpeg(rgb, exif=None) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="JPEG", quality=92, **({"exif": exif} if exif else {}))
@@ -68,7 +77,7 @@ def _png(rgb) -> bytes:
     return buffer.getvalue()
 
 
-def stored_names(storage) -> list[str]:
+def stored_names(storage, folder: str = "") -> list[str]:
     names = []
 
     def walk(folder):
@@ -78,7 +87,7 @@ def stored_names(storage) -> list[str]:
             walk(f"{folder}/{d}".lstrip("/"))
 
     try:
-        walk("")
+        walk(folder)
     except FileNotFoundError:  # nothing was ever stored
         return []
     return sorted(names)

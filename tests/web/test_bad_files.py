@@ -13,7 +13,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from scoring.models import Photo
-from tests.web.conftest import jpeg, stored_names
+from tests.web.conftest import gps_exif, jpeg, stored_names
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,14 @@ def frames(fmt: str) -> bytes:
     return encode(images[0], fmt, save_all=True, append_images=images[1:], duration=100, loop=0)
 
 
+def huge_dimensions_jpeg(rgb, side: int = 30000) -> bytes:
+    """A normal small JPEG whose frame header claims side x side pixels."""
+    data = bytearray(jpeg(rgb))
+    frame = data.index(b"\xff\xc0")  # baseline start-of-frame: length, precision, height, width
+    data[frame + 5 : frame + 9] = struct.pack(">HH", side, side)
+    return bytes(data)
+
+
 def rejected_cases(face):
     small = np.zeros((1, 1, 3), np.uint8)
     return {
@@ -62,6 +70,8 @@ def rejected_cases(face):
         "too-big.jpg": jpeg(face) + b"\x00" * (10 * 1024 * 1024),
         "bitmap.bmp": encode(Image.fromarray(face), "BMP"),
         "tiff.tif": encode(Image.fromarray(face), "TIFF"),
+        "huge-dimensions.jpg": huge_dimensions_jpeg(face),
+        "document.jpg": b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n",
     }
 
 
@@ -75,6 +85,7 @@ def accepted_cases(face):
         "grey.jpg": encode(grey, "JPEG"),
         "rgba.png": encode(rgba, "PNG"),
         "photo.webp": encode(Image.fromarray(face), "WEBP"),
+        "jpeg-named.png": jpeg(face),  # the content decides, not the name
     }
 
 
@@ -88,7 +99,7 @@ def api(alice):
 def test_every_bad_file_gets_a_400_with_a_sentence_and_leaves_nothing_behind(api, client, alice, face_rgb):
     client.force_login(alice)
     cases = rejected_cases(face_rgb)
-    assert len(cases) >= 13
+    assert len(cases) >= 15
     for name, content in cases.items():
         response = api.post("/api/photos/", {"image": SimpleUploadedFile(name, content)}, format="multipart")
         assert response.status_code == 400, name
@@ -108,3 +119,85 @@ def test_odd_but_valid_images_are_stored_as_clean_rgb_jpegs(api, face_rgb):
         with default_storage.open(photo.image.name) as stored:
             image = Image.open(stored)
             assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (512, 512)), name
+
+
+def test_a_gps_tagged_photo_sent_through_the_api_is_stored_without_exif(api, face_rgb):
+    content = jpeg(face_rgb, exif=gps_exif())
+    assert Image.open(io.BytesIO(content)).getexif().get_ifd(0x8825)  # the upload does carry GPS
+    response = api.post("/api/photos/", {"image": SimpleUploadedFile("home.jpg", content)}, format="multipart")
+    assert response.status_code == 201
+    with default_storage.open(Photo.objects.get().image.name) as stored:
+        data = stored.read()
+    assert not Image.open(io.BytesIO(data)).getexif() and b"Exif" not in data
+
+
+def scored_cases(face) -> dict[str, bytes]:
+    """Files that decode fine; what matters is what the worker makes of them."""
+    upright = jpeg(face)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to view": stored on its side
+    on_its_side = io.BytesIO()
+    Image.fromarray(np.rot90(face, k=1)).save(on_its_side, format="JPEG", quality=92, exif=exif)
+    group = np.full((700, 1000, 3), 230, np.uint8)
+    tile = np.asarray(Image.fromarray(face).resize((300, 300)))
+    for y, x in [(20, 20), (20, 350), (20, 680), (380, 180), (380, 520)]:
+        group[y : y + 300, x : x + 300] = tile
+    distant = np.full((800, 800, 3), 200, np.uint8)
+    distant[300:380, 300:380] = face[::6, ::6][:80, :80]
+    from skimage import data
+
+    return {
+        "upright.jpg": upright,
+        "exif-rotated.jpg": on_its_side.getvalue(),
+        "five-faces.jpg": jpeg(group),
+        "tiny-face.jpg": jpeg(distant),
+        "cat-no-face.jpg": jpeg(data.chelsea()),
+        "grey.jpg": encode(Image.fromarray(face).convert("L"), "JPEG"),
+    }
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_odd_photos_are_scored_or_failed_with_a_sentence_and_the_worker_goes_on(api, client, alice, face_rgb):
+    from celery.contrib.testing.worker import start_worker
+
+    from beautysite.celery import app
+    from tests.web.test_worker import wait_until_finished
+
+    client.force_login(alice)
+    results = {}
+    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+        for name, content in scored_cases(face_rgb).items():
+            response = api.post("/api/photos/", {"image": SimpleUploadedFile(name, content)}, format="multipart")
+            assert response.status_code == 201, name
+            by_api = Photo.objects.get(public_id=response.json()["id"])
+            assert (
+                client.post(reverse("scoring:upload"), {"photos": [SimpleUploadedFile(name, content)]}).status_code
+                == 302
+            )
+            by_page = Photo.objects.exclude(pk=by_api.pk).latest("id")
+            results[name] = [wait_until_finished(photo) for photo in (by_api, by_page)]
+        last = Photo.objects.get(
+            public_id=api.post(
+                "/api/photos/", {"image": SimpleUploadedFile("last.jpg", jpeg(face_rgb))}, format="multipart"
+            ).json()["id"]
+        )
+        assert wait_until_finished(last).status == "done"  # the worker kept going after all of them
+
+    def scores(name):
+        return [[face.score for face in photo.faces.all()] for photo in results[name]]
+
+    for name in ("upright.jpg", "exif-rotated.jpg", "five-faces.jpg", "grey.jpg"):
+        assert all(photo.status == "done" for photo in results[name]), (name, [p.error for p in results[name]])
+    upright = scores("upright.jpg")[0][0]
+    assert all(abs(face[0] - upright) < 0.05 for face in scores("exif-rotated.jpg"))
+    assert all(len(faces) == 5 for faces in scores("five-faces.jpg"))
+    assert all(abs(face[0] - upright) < 0.5 for face in scores("grey.jpg"))
+    assert all(p.status == "failed" and p.error.startswith("The face is too small") for p in results["tiny-face.jpg"])
+    assert all(p.status == "failed" and p.error.startswith("No face found") for p in results["cat-no-face.jpg"])
+    for photo in results["tiny-face.jpg"] + results["cat-no-face.jpg"]:
+        assert photo.faces.count() == 0 and stored_names(default_storage, f"photos/{photo.public_id}") == [
+            photo.image.name
+        ]
+        page = client.get(reverse("scoring:photo", args=[photo.public_id]))
+        assert page.status_code == 200 and photo.error.encode() in page.content

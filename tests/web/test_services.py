@@ -8,17 +8,9 @@ from PIL import Image
 from scoring import services
 from scoring.images import UploadRejected
 from scoring.models import LayerImage, Photo
-from tests.web.conftest import jpeg, stored_names
+from tests.web.conftest import gps_exif, jpeg, stored_names
 
 pytestmark = pytest.mark.django_db
-
-
-def gps_exif():
-    exif = Image.Exif()
-    exif[0x0112] = 1
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2], gps[3], gps[4] = "N", (48.0, 51.0, 29.0), "E", (2.0, 17.0, 40.0)
-    return exif
 
 
 def test_an_upload_is_stored_clean_under_a_random_name_and_queued(alice, face_rgb):

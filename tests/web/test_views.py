@@ -68,10 +68,14 @@ def test_charlie_gets_404_on_every_url_of_alices_photo(client, charlie, scored_p
     assert Photo.objects.filter(pk=scored_photo.pk).exists()
 
 
-def test_anonymous_visitor_gets_nothing_from_photo_urls(client, scored_photo):
-    for url in photo_urls(scored_photo):
-        assert client.get(url).status_code in (302, 401, 403, 404), url
-        assert not client.get(url).headers.get("Content-Type", "").startswith("image/")
+def test_anonymous_visitor_gets_404_from_every_photo_url(client, scored_photo):
+    urls = photo_urls(scored_photo)
+    assert len(urls) > 10
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("scoring:photo_delete", args=[scored_photo.public_id])).status_code == 404
+    assert client.delete(f"/api/photos/{scored_photo.public_id}/").status_code == 404
+    assert Photo.objects.filter(pk=scored_photo.pk).exists()
 
 
 def test_staff_bob_can_see_alices_photo(client, bob, scored_photo):
