@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "beautysite.settings")
 
@@ -18,3 +18,10 @@ def close_inherited_connections(**_kwargs) -> None:
     from django.db import connections
 
     connections.close_all()
+
+
+@worker_init.connect
+def share_cores_among_pool_processes(sender, **_kwargs) -> None:
+    from scoring import inference
+
+    inference.pool_processes = sender.concurrency if isinstance(sender.concurrency, int) else 1

@@ -188,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 SCORING_DEVICE = env("SCORING_DEVICE", default="auto")
+# Photos waiting in the queue are scored together, their faces in one forward pass.
+SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=8)
+# Torch threads per worker process; 0: the machine's cores divided among the pool's processes.
+SCORING_TORCH_THREADS = env.int("SCORING_TORCH_THREADS", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

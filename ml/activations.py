@@ -29,31 +29,34 @@ class LayerView:
 
 @dataclass
 class Insight:
+    """What one face looked like inside the network."""
+
     layers: list[LayerView]
-    filters: Image.Image
     grad_cam: Image.Image
 
 
 @contextmanager
-def _capture(model: BeautyNet, names: list[str], keep_grad: bool = False):
-    """Record the outputs (and, with keep_grad, their gradients) of the named stages."""
+def _recording(model: BeautyNet, leaf_stage: str):
+    """Keep every stage's output; make `leaf_stage`'s output a leaf of the autograd graph.
+
+    The weights need no gradient, so the graph starts at that leaf and the backward pass
+    runs only through the few layers after it.
+    """
     outputs: dict[str, torch.Tensor] = {}
-    grads: dict[str, torch.Tensor] = {}
-    handles = []
 
     def hook(name: str):
         def record(_module, _inputs, output):
+            if name == leaf_stage:
+                output = output.detach().requires_grad_(True)
             outputs[name] = output
-            if keep_grad and output.requires_grad:
-                output.register_hook(lambda grad: grads.__setitem__(name, grad))
+            return output
 
         return record
 
-    for name, module in model.named_stage_modules():
-        if name in names:
-            handles.append(module.register_forward_hook(hook(name)))
+    handles = [module.register_forward_hook(hook(name)) for name, module in model.named_stage_modules()]
     try:
-        yield outputs, grads
+        with torch.enable_grad():
+            yield outputs
     finally:
         for handle in handles:
             handle.remove()
@@ -95,16 +98,6 @@ def activation_thumbnail(activation: torch.Tensor, crop: np.ndarray) -> Image.Im
     return Image.fromarray(np.hstack([overlay, grid]))
 
 
-def stage_views(model: BeautyNet, batch: torch.Tensor, crop: np.ndarray) -> list[LayerView]:
-    """One thumbnail per named stage for a single face (batch of one)."""
-    names = model.stage_names()
-    with torch.inference_mode(), _capture(model, names) as (outputs, _):
-        model(batch)
-    return [
-        LayerView(name, tuple(outputs[name].shape[1:]), activation_thumbnail(outputs[name][0], crop)) for name in names
-    ]
-
-
 def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> Image.Image:
     """The stem's 3x3 RGB filters, each scaled to its own range and enlarged."""
     weights = model.stem[0].weight.detach().float().cpu().numpy()  # (32, 3, 3, 3)
@@ -121,26 +114,35 @@ def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> I
     return Image.fromarray(canvas)
 
 
-def grad_cam(
-    model: BeautyNet, batch: torch.Tensor, crop: np.ndarray, stage: str = GRAD_CAM_STAGE, side: int = 2 * THUMBNAIL_SIDE
-) -> Image.Image:
+def grad_cam_image(activation: torch.Tensor, gradient: torch.Tensor, crop: np.ndarray) -> Image.Image:
     """Grad-CAM (Selvaraju et al. 2017) for the score: where features raised it."""
-    with torch.enable_grad(), _capture(model, [stage], keep_grad=True) as (outputs, grads):
-        score = model(batch.detach().clone().requires_grad_(True))
-        score.sum().backward()
-        activation, gradient = outputs[stage][0].detach(), grads[stage][0]
     weights = gradient.mean(dim=(1, 2), keepdim=True)
     cam = torch.relu((weights * activation).sum(dim=0)).float().cpu().numpy()
-    return Image.fromarray(_heat_overlay(cam, crop, side))
+    return Image.fromarray(_heat_overlay(cam, crop, 2 * THUMBNAIL_SIDE))
 
 
-def look_inside(model: BeautyNet, batch: torch.Tensor, crop: np.ndarray) -> Insight:
-    """Everything the app shows about one face: stages, first-layer filters, Grad-CAM."""
-    model.zero_grad(set_to_none=True)
-    insight = Insight(
-        layers=stage_views(model, batch, crop),
-        filters=first_layer_filters(model),
-        grad_cam=grad_cam(model, batch, crop),
-    )
-    model.zero_grad(set_to_none=True)
-    return insight
+def score_and_explain(
+    model: BeautyNet, batch: torch.Tensor, crops: list[np.ndarray], flip: bool
+) -> tuple[torch.Tensor, list[Insight]]:
+    """Raw scores for a batch of faces and, from the same forward pass, what each layer saw.
+
+    With `flip` the mirrored faces ride in the same batch and their outputs are averaged in.
+    One backward pass serves every face: in eval mode a face's output depends on that face only.
+    """
+    count = len(batch)
+    with _recording(model, GRAD_CAM_STAGE) as outputs:
+        raw = model(torch.cat([batch, batch.flip(3)]) if flip else batch)
+        raw[:count].sum().backward()
+    cam_stage = outputs[GRAD_CAM_STAGE]
+    insights = [
+        Insight(
+            layers=[
+                LayerView(name, tuple(output.shape[1:]), activation_thumbnail(output[i], crop))
+                for name, output in outputs.items()
+            ],
+            grad_cam=grad_cam_image(cam_stage[i].detach(), cam_stage.grad[i], crop),
+        )
+        for i, crop in enumerate(crops)
+    ]
+    raw = raw.detach()
+    return ((raw[:count] + raw[count:]) / 2 if flip else raw), insights

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -30,6 +31,7 @@ class ScoredFace:
     face: Face
     crop: np.ndarray  # aligned RGB crop, CROP_SIZE square
     score: float  # 1-5
+    insight: activations.Insight | None = None  # only when asked for
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -49,37 +51,63 @@ class Predictor:
     network to the device (CUDA is touched here, never at import).
     """
 
-    def __init__(self, weights: Path = DEFAULT_WEIGHTS, device: str = "auto", flip: bool = True, max_batch: int = 64):
+    def __init__(
+        self,
+        weights: Path = DEFAULT_WEIGHTS,
+        device: str = "auto",
+        flip: bool = True,
+        max_batch: int = 64,
+        threads: int | None = None,
+    ):
+        if threads:  # process-wide: several worker processes on one machine should share its cores
+            torch.set_num_threads(threads)
+            cv2.setNumThreads(threads)
         self.device = resolve_device(device)
         model, self.metadata = load_weights(weights)
         # Batch norm folded into the convolutions: same scores, about 1.6x faster at batch 1 on a CPU.
         self.model = fuse_batch_norm(model).to(self.device, memory_format=torch.channels_last)
+        self.model.requires_grad_(False)  # Grad-CAM needs activation gradients only, never weight gradients
         self.input_size: int = self.metadata["input_size"]
         self.version: str = self.metadata["version"]
         # Averaging the score of the mirrored face removes left-right bias at the cost of a
         # doubled batch; see MODEL_CARD.md for what it buys.
         self.flip = flip
         self.max_batch = max_batch
+        self.filters = activations.first_layer_filters(self.model)  # the same for every face
 
     def tensor(self, crops: list[np.ndarray]) -> torch.Tensor:
         """Aligned crops -> the normalised input batch on this predictor's device."""
         batch = preprocess.crops_to_tensor(crops, self.input_size).to(self.device)
         return batch.contiguous(memory_format=torch.channels_last)
 
+    def _chunks(self, items: list) -> list[list]:
+        return [items[start : start + self.max_batch] for start in range(0, len(items), self.max_batch)]
+
     @torch.inference_mode()
     def score_crops(self, crops: list[np.ndarray]) -> list[float]:
         """Scores (1-5) for aligned crops, in chunks of at most `max_batch` per forward pass."""
         scores: list[float] = []
-        for start in range(0, len(crops), self.max_batch):
-            batch = self.tensor(crops[start : start + self.max_batch])
+        for chunk in self._chunks(crops):
+            batch = self.tensor(chunk)
             raw = self.model(torch.cat([batch, batch.flip(3)]) if self.flip else batch)
             if self.flip:
                 raw = (raw[: len(batch)] + raw[len(batch) :]) / 2
             scores.extend(preprocess.to_score_range(raw).float().cpu().tolist())
         return scores
 
-    def score_images(self, images: list[np.ndarray]) -> list[ImageResult]:
-        """Detect, align and score every face of every image, all faces in shared batches."""
+    def score_and_explain_crops(self, crops: list[np.ndarray]) -> list[tuple[float, activations.Insight]]:
+        """Scores and a look inside the network for every crop, one forward pass per chunk."""
+        scored: list[tuple[float, activations.Insight]] = []
+        for chunk in self._chunks(crops):
+            raw, insights = activations.score_and_explain(self.model, self.tensor(chunk), chunk, self.flip)
+            scored.extend(zip(preprocess.to_score_range(raw).float().cpu().tolist(), insights))
+        return scored
+
+    def score_images(self, images: list[np.ndarray], explain: bool = False) -> list[ImageResult]:
+        """Detect, align and score every face of every image, all faces in shared batches.
+
+        With `explain`, each face also gets its layer thumbnails and Grad-CAM from the same pass.
+        """
         results: list[ImageResult] = []
         pending: list[tuple[ImageResult, Face, np.ndarray]] = []
         for rgb in images:
@@ -91,14 +119,16 @@ class Predictor:
                 result.error = str(error)
                 continue
             pending.extend((result, face, crop) for face, crop in zip(found, crops))
-        scores = self.score_crops([crop for _, _, crop in pending]) if pending else []
-        for (result, face, crop), score in zip(pending, scores):
-            result.faces.append(ScoredFace(face=face, crop=crop, score=score))
+        crops = [crop for _, _, crop in pending]
+        if not crops:
+            return results
+        if explain:
+            scored = self.score_and_explain_crops(crops)
+        else:
+            scored = [(score, None) for score in self.score_crops(crops)]
+        for (result, face, crop), (score, insight) in zip(pending, scored):
+            result.faces.append(ScoredFace(face=face, crop=crop, score=score, insight=insight))
         return results
 
-    def score_image(self, rgb: np.ndarray) -> ImageResult:
-        return self.score_images([rgb])[0]
-
-    def look_inside(self, crop: np.ndarray) -> activations.Insight:
-        """Per-stage activations, first-layer filters and Grad-CAM for one aligned crop."""
-        return activations.look_inside(self.model, self.tensor([crop]), crop)
+    def score_image(self, rgb: np.ndarray, explain: bool = False) -> ImageResult:
+        return self.score_images([rgb], explain)[0]

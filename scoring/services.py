@@ -18,6 +18,11 @@ from scoring.models import Face, LayerImage, Photo, photo_file_name, photo_folde
 
 log = logging.getLogger(__name__)
 
+
+class ResultsNotStored(RuntimeError):
+    """Raised to the task so that it retries its photo later."""
+
+
 GAVE_UP_MESSAGE = "We could not score this photo because of an error on our side. Delete it and upload it again later."
 
 
@@ -112,7 +117,7 @@ def score_fail(photo: Photo, message: str) -> None:
 
 
 def score_complete(
-    photo: Photo, results, insights, filters_image: Image.Image, annotated: Image.Image, model_version: str
+    photo: Photo, result, filters_image: Image.Image, annotated: Image.Image, model_version: str
 ) -> None:
     """Store every image first, then the rows in one transaction; nothing is `done` without its files."""
     from ml.percentile import score_percentile
@@ -129,12 +134,12 @@ def score_complete(
         annotated_name = save("annotated", _jpeg(annotated), "jpg")
         filters_name = save("filters", _png(filters_image), "png")
         face_files = []
-        for insight in insights:
-            cam = save("gradcam", _png(insight.grad_cam), "png")
-            layers = [(view, save("layer", _png(view.image), "png")) for view in insight.layers]
+        for scored in result.faces:
+            cam = save("gradcam", _jpeg(scored.insight.grad_cam), "jpg")
+            layers = [(view, save("layer", _jpeg(view.image), "jpg")) for view in scored.insight.layers]
             face_files.append((cam, layers))
         with transaction.atomic():
-            for rank, (scored, (cam, layers)) in enumerate(zip(results.faces, face_files)):
+            for rank, (scored, (cam, layers)) in enumerate(zip(result.faces, face_files)):
                 x, y, w, h = scored.box
                 face = Face.objects.create(
                     photo=photo,
@@ -165,30 +170,89 @@ def score_complete(
         raise
 
 
-def photo_score(public_id, task_id: str | None = None) -> None:
-    """The scoring job: claim, detect and score every face, store results, or fail with a sentence."""
+def _batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
+    """Other waiting photos for the leader's task to score in the same forward pass.
+
+    Only never-tried photos join a batch, and only a first attempt takes any: after a crash
+    each photo is tried alone, so one poisonous photo cannot use up its neighbours' attempts.
+    """
+    if not task_id:
+        return []
+    if leader.attempts > 1:
+        _release(Photo.objects.filter(status=Photo.Status.RUNNING, claimed_by=task_id).exclude(pk=leader.pk))
+        return []
+    wanted = settings.SCORING_BATCH_SIZE - 1
+    if wanted <= 0:
+        return []
+    waiting = Photo.objects.filter(status=Photo.Status.QUEUED, attempts=0).order_by("created")
+    ids = list(waiting.values_list("pk", flat=True)[:wanted])
+    # Another worker may take some of the same rows first; the status condition settles it.
+    Photo.objects.filter(pk__in=ids, status=Photo.Status.QUEUED).update(
+        status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now(), claimed_by=task_id
+    )
+    return list(Photo.objects.filter(pk__in=ids, status=Photo.Status.RUNNING, claimed_by=task_id).order_by("created"))
+
+
+def _release(photos) -> None:
+    """Give claimed photos back to the queue and send them again; their attempts still count."""
+    public_ids = list(photos.values_list("public_id", flat=True))
+    Photo.objects.filter(public_id__in=public_ids, status=Photo.Status.RUNNING).update(status=Photo.Status.QUEUED)
+    for public_id in public_ids:
+        queue_scoring(public_id)
+
+
+def _score_batch(photos: list[Photo]) -> list[Photo]:
+    """Score the photos' faces in shared forward passes and store each photo's results.
+
+    Returns the photos whose results could not be stored (each fails alone).
+    """
     from ml.annotate import annotate
     from ml.faces import FaceError, load_image
     from scoring.inference import get_predictor
 
-    photo = score_start(public_id, task_id)
-    if photo is None:
+    predictor = get_predictor()
+    loaded: list[tuple[Photo, object]] = []
+    for photo in photos:
+        with default_storage.open(photo.image.name, "rb") as stored:
+            content = stored.read()
+        try:
+            loaded.append((photo, load_image(content)))
+        except FaceError as error:
+            score_fail(photo, str(error))
+    results = predictor.score_images([rgb for _, rgb in loaded], explain=True)
+    not_stored = []
+    for (photo, rgb), result in zip(loaded, results):
+        if result.error:
+            score_fail(photo, result.error)
+            continue
+        annotated = annotate(rgb, [(face.box, face.score) for face in result.faces])
+        try:
+            score_complete(photo, result, predictor.filters, annotated, predictor.version)
+        except Exception:
+            log.exception("storing the results of photo %s failed", photo.public_id)
+            not_stored.append(photo)
+    return not_stored
+
+
+def photo_score(public_id, task_id: str | None = None) -> None:
+    """The scoring job: claim the photo (and others waiting), score every face, store results.
+
+    A photo that cannot be scored fails with a sentence for its owner; one whose results
+    could not be stored is retried: the task's own photo by the task, the others re-sent.
+    """
+    leader = score_start(public_id, task_id)
+    if leader is None:
         log.info("photo %s is not queued (deleted or already taken); nothing to do", public_id)
         return
-    with default_storage.open(photo.image.name, "rb") as stored:
-        content = stored.read()
-    predictor = get_predictor()
+    mates = _batch_mates(leader, task_id)
     try:
-        rgb = load_image(content)
-        results = predictor.score_image(rgb)
-        if results.error:
-            raise FaceError(results.error)
-    except FaceError as error:
-        score_fail(photo, str(error))
-        return
-    insights = [predictor.look_inside(face.crop) for face in results.faces]
-    annotated = annotate(rgb, [(face.box, face.score) for face in results.faces])
-    score_complete(photo, results, insights, insights[0].filters, annotated, predictor.version)
+        not_stored = _score_batch([leader, *mates])
+    except Exception:
+        _release(Photo.objects.filter(pk__in=[mate.pk for mate in mates]))
+        raise
+    _release(Photo.objects.filter(pk__in=[photo.pk for photo in not_stored if photo.pk != leader.pk]))
+    if any(photo.pk == leader.pk for photo in not_stored):
+        raise ResultsNotStored(f"the results of photo {public_id} could not be stored")
 
 
 def photo_rescore(photo: Photo) -> None:

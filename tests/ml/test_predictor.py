@@ -67,15 +67,45 @@ def test_the_pretrained_backbone_mapping_recognises_a_cat():
     assert 281 <= int(logits.argmax()) <= 285  # ImageNet's domestic cat classes
 
 
-def test_look_inside_gives_one_thumbnail_per_stage_filters_and_grad_cam(predictor, astronaut):
-    crop = predictor.score_image(astronaut).faces[0].crop
-    insight = predictor.look_inside(crop)
+def _textbook_grad_cam(predictor, crop):
+    """Grad-CAM the usual way: backward from the score through the whole network to the input."""
+    from ml.activations import GRAD_CAM_STAGE, grad_cam_image
+
+    kept = {}
+    stage = dict(predictor.model.named_stage_modules())[GRAD_CAM_STAGE]
+    handle = stage.register_forward_hook(lambda _m, _i, out: kept.setdefault("out", out).retain_grad())
+    try:
+        with torch.enable_grad():
+            predictor.model(predictor.tensor([crop]).requires_grad_(True)).sum().backward()
+    finally:
+        handle.remove()
+    return np.asarray(grad_cam_image(kept["out"][0].detach(), kept["out"].grad[0], crop))
+
+
+def test_explaining_scores_like_plain_scoring_and_shows_every_stage(predictor, astronaut, grace_hopper):
+    plain = predictor.score_images([astronaut, grace_hopper])
+    explained = predictor.score_images([astronaut, grace_hopper], explain=True)
+    for a, b in zip(plain, explained):
+        assert [f.score for f in a.faces] == pytest.approx([f.score for f in b.faces], abs=1e-4)
+    insight = explained[0].faces[0].insight
     assert [layer.name for layer in insight.layers] == predictor.model.stage_names()
     assert all(layer.image.size == (320, 160) for layer in insight.layers)
-    assert insight.filters.size[0] > 100
+    assert predictor.filters.size[0] > 100
     cam = np.asarray(insight.grad_cam)
     assert cam.shape == (320, 320, 3) and cam.std() > 5
     assert all(p.grad is None for p in predictor.model.parameters())
+
+
+def test_one_pass_for_many_faces_gives_each_face_its_own_grad_cam(predictor, astronaut, grace_hopper):
+    batched = predictor.score_images([astronaut, grace_hopper], explain=True)
+    for result in batched:
+        face = result.faces[0]
+        assert (
+            np.abs(np.asarray(face.insight.grad_cam).astype(int) - _textbook_grad_cam(predictor, face.crop)).max() <= 2
+        )
+    assert not np.array_equal(
+        np.asarray(batched[0].faces[0].insight.grad_cam), np.asarray(batched[1].faces[0].insight.grad_cam)
+    )
 
 
 def test_folding_batch_norm_keeps_the_scores():

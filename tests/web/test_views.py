@@ -54,7 +54,7 @@ def test_owner_sees_photo_page_with_score_and_layers(client, alice, scored_photo
     status = client.get(reverse("scoring:photo_status", args=[scored_photo.public_id])).json()
     assert status["status"] == "done" and len(status["faces"][0]["layers"]) == 9
     media = client.get(status["faces"][0]["grad_cam_url"])
-    assert media.status_code == 200 and media["Content-Type"] == "image/png"
+    assert media.status_code == 200 and media["Content-Type"] == "image/jpeg"
 
 
 def test_charlie_gets_404_on_every_url_of_alices_photo(client, charlie, scored_photo):
