@@ -31,7 +31,8 @@ test: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest tests/web
 
 bench: install
-	$(BIN)/python -m ml bench
+	bash scripts/ensure-services.sh
+	$(BIN)/python -m bench
 
 lint: install
-	$(BIN)/ruff check ml scoring beautysite tests
+	$(BIN)/ruff check ml scoring beautysite tests bench

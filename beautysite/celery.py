@@ -20,6 +20,18 @@ def close_inherited_connections(**_kwargs) -> None:
     connections.close_all()
 
 
+@worker_process_init.connect
+def load_the_model_before_the_first_task(**_kwargs) -> None:
+    # In the pool process, after the fork (so CUDA is safe): the first photo does not wait
+    # for torch and the weights, and a worker that cannot load the model fails at start.
+    from django.conf import settings
+
+    if settings.SCORING_PRELOAD_MODEL:
+        from scoring.inference import get_predictor
+
+        get_predictor()
+
+
 @worker_init.connect
 def share_cores_among_pool_processes(sender, **_kwargs) -> None:
     from scoring import inference

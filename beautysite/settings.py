@@ -192,6 +192,10 @@ SCORING_DEVICE = env("SCORING_DEVICE", default="auto")
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=8)
 # Torch threads per worker process; 0: the machine's cores divided among the pool's processes.
 SCORING_TORCH_THREADS = env.int("SCORING_TORCH_THREADS", default=0)
+# Pool processes load the model as they start (not on their first photo); that takes a
+# few seconds on a busy machine, longer than Celery's default wait for a new process.
+SCORING_PRELOAD_MODEL = env.bool("SCORING_PRELOAD_MODEL", default=True)
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -59,7 +59,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from ml.bench import run_benchmarks
 
-    print(json.dumps(run_benchmarks(args.weights, repeats=args.repeats, threads=args.threads), indent=1))
+    figures = run_benchmarks(args.weights, repeats=args.repeats, threads=args.threads, device=args.device)
+    print(json.dumps(figures, indent=1))
     return 0
 
 
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
     bench.add_argument("--repeats", type=int, default=30)
     bench.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    bench.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     bench.set_defaults(run=_bench)
     return parser
 

@@ -1,0 +1,1 @@
+"""Service benchmarks: `make bench` (python -m bench). Loopback only, bounded in time."""

@@ -1,0 +1,96 @@
+"""`python -m bench` (make bench): model, web and pipeline figures for this machine, printed and saved.
+
+Loopback only: PostgreSQL and Redis from scripts/ensure-services.sh, gunicorn and Celery started here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.service import ROOT, Service
+
+PARTS = ("model", "web", "pipeline")
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
+
+
+def model_figures(device: str) -> dict:
+    # Its own process: torch's threads and memory stay out of the service benchmarks.
+    out = subprocess.run(
+        [sys.executable, "-m", "ml", "bench", "--device", device], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out)
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    print(f"\n{title}")
+    columns = list(rows[0])
+    print("  ".join(f"{c:>12}" for c in columns))
+    for row in rows:
+        print("  ".join(f"{row[c]!s:>12}" for c in columns))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
+    parser.add_argument("--photos", type=int, default=60, help="photos per pipeline run")
+    parser.add_argument("--batch-size", type=int, default=8, help="photos per forward pass in the batching runs")
+    parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
+    parser.add_argument("--device", default="cpu", help="device for the model part: cpu or cuda")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    parts = args.only or PARTS
+    results: dict = {"machine": machine()}
+    print(json.dumps(results["machine"]))
+
+    if "model" in parts:
+        results["model"] = model_figures(args.device)
+        print("\nmodel (python -m ml bench)")
+        print(json.dumps(results["model"], indent=1))
+
+    if {"web", "pipeline"} & set(parts):
+        from bench.pipeline import bench_pipeline
+        from bench.web import bench_web
+
+        service = Service()
+        try:
+            service.configure_this_process()
+            service.prepare()
+            service.start_web(args.web_workers)
+            results["gunicorn_workers"] = args.web_workers
+            if "web" in parts:
+                results["web"] = bench_web(service)
+                print_table("upload POST /api/photos/ (512x512 JPEG)", results["web"]["upload"])
+                print_table(
+                    f"history page, user with {results['web']['history_photos']} photos", results["web"]["history"]
+                )
+            if "pipeline" in parts:
+                results["pipeline"] = bench_pipeline(service, args.photos, args.batch_size)
+                print_table("pipeline: API upload -> Redis -> worker -> done", results["pipeline"])
+        finally:
+            service.close()
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(f"\nsaved to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
