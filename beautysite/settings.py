@@ -61,6 +61,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Keep a process's connection between requests: a new PostgreSQL connection forks a server
+# process, which cost more than the whole history page query.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web and worker are separate processes on one file: wait for the write lock instead of
     # failing, take it at the start of a transaction, and let readers run beside a writer (WAL).

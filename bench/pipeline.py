@@ -13,6 +13,7 @@ from bench.service import wait_until
 from bench.web import api_token_for
 
 UPLOAD_CLIENTS = 4
+SINGLE_PHOTOS = 5
 
 
 def upload_all(port: int, token: str, count: int) -> dict[str, float]:
@@ -54,6 +55,11 @@ def one_run(service, token: str, processes: int, batch_size: int, photos: int) -
         wait_for_scores(upload_all(service.port, token, 2 * processes), 120)  # warm-up: first tasks, connections
         started = upload_all(service.port, token, photos)
         rows = wait_for_scores(started, 600)
+        alone = []  # one photo at a time: what a user waits for when nobody else uploads
+        for _ in range(SINGLE_PHOTOS):
+            single = upload_all(service.port, token, 1)
+            (row,) = wait_for_scores(single, 60)
+            alone.append((row["scored"].timestamp() - single[str(row["public_id"])]) * 1000)
     finally:
         service.stop(worker)
     latencies = sorted((row["scored"].timestamp() - started[str(row["public_id"])]) * 1000 for row in rows)
@@ -67,6 +73,7 @@ def one_run(service, token: str, processes: int, batch_size: int, photos: int) -
         "photos_per_s": round(photos / wall, 2),
         "p50_ms": round(statistics.median(latencies)),
         "p95_ms": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]),
+        "alone_p50_ms": round(statistics.median(alone)),
     }
 
 

@@ -80,6 +80,7 @@ class Service:
         return process
 
     def start_web(self, workers: int) -> subprocess.Popen:
+        self.web_workers = workers
         process = self._start(
             [
                 BIN / "gunicorn",
