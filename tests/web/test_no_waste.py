@@ -1,0 +1,38 @@
+"""No wasted work: thumbnails are made once when scoring, the model is loaded once per process."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from scoring import inference, services
+from scoring.models import Photo
+from tests.web.conftest import jpeg, stored_names
+from tests.web.test_views import photo_urls
+
+pytestmark = pytest.mark.django_db
+
+
+def test_viewing_a_scored_photo_reads_its_stored_images_and_makes_none(client, alice, scored_photo):
+    before = stored_names(default_storage)
+    assert len(before) == len(scored_photo.stored_files()) > 10  # original, annotated, filters, cam, 9 layers
+    client.force_login(alice)
+    for url in photo_urls(scored_photo) * 2:
+        assert client.get(url).status_code == 200, url
+    assert stored_names(default_storage) == before
+
+
+def test_the_model_is_loaded_once_per_process_however_many_photos_it_scores(alice, face_rgb, monkeypatch):
+    import ml.predictor
+
+    loads = []
+    real_load = ml.predictor.load_weights
+    monkeypatch.setattr(ml.predictor, "load_weights", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    inference.get_predictor.cache_clear()
+    try:
+        for i in range(3):
+            upload = SimpleUploadedFile(f"{i}.jpg", jpeg(face_rgb), content_type="image/jpeg")
+            services.photo_score(services.photo_create(owner=alice, upload=upload).public_id)
+    finally:
+        inference.get_predictor.cache_clear()  # the next test gets a predictor built by the real loader
+    assert Photo.objects.filter(status="done").count() == 3
+    assert len(loads) == 1
