@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
@@ -62,13 +63,20 @@ def _recording(model: BeautyNet, leaf_stage: str):
             handle.remove()
 
 
+@cache
+def _colormap(colormap: int) -> np.ndarray:
+    """An OpenCV colormap as 256 RGB rows, built once: cv2.applyColorMap rebuilds it on every
+    call, which cost more than the network's forward pass across a face's 90 small maps."""
+    ramp = np.arange(256, dtype=np.uint8).reshape(256, 1)
+    return cv2.cvtColor(cv2.applyColorMap(ramp, colormap), cv2.COLOR_BGR2RGB).reshape(256, 3)
+
+
 def _colorise(values: np.ndarray, side: int, colormap: int = cv2.COLORMAP_INFERNO) -> np.ndarray:
     """2-D floats -> RGB uint8 `side` x `side`, scaled to their own 0..max range."""
     values = np.maximum(values, 0)
     peak = float(values.max())
     scaled = np.uint8(255 * values / peak) if peak > 0 else np.zeros(values.shape, np.uint8)
-    resized = cv2.resize(scaled, (side, side), interpolation=cv2.INTER_NEAREST)
-    return cv2.cvtColor(cv2.applyColorMap(resized, colormap), cv2.COLOR_BGR2RGB)
+    return _colormap(colormap)[cv2.resize(scaled, (side, side), interpolation=cv2.INTER_NEAREST)]
 
 
 def _heat_overlay(values: np.ndarray, crop: np.ndarray, side: int) -> np.ndarray:
@@ -77,7 +85,7 @@ def _heat_overlay(values: np.ndarray, crop: np.ndarray, side: int) -> np.ndarray
     peak = float(values.max())
     values = values / peak if peak > 0 else values
     smooth = cv2.resize(values, (side, side), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-    heat = cv2.cvtColor(cv2.applyColorMap(np.uint8(255 * smooth), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+    heat = _colormap(cv2.COLORMAP_JET)[np.uint8(255 * smooth)]
     face = cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
     return cv2.addWeighted(face, 0.55, heat, 0.45, 0)
 
