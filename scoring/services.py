@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class ResultsNotStored(RuntimeError):
-    """Raised to the task so that it retries its photo later."""
+    """A storage or database error kept the task's own photo from being scored; the task retries it later."""
 
 
 GAVE_UP_MESSAGE = "We could not score this photo because of an error on our side. Delete it and upload it again later."
@@ -204,23 +204,26 @@ def _release(photos) -> None:
 def _score_batch(photos: list[Photo]) -> list[Photo]:
     """Score the photos' faces in shared forward passes and store each photo's results.
 
-    Returns the photos whose results could not be stored (each fails alone).
+    Returns the photos to try again: their original could not be read or their results not
+    stored (a storage or database error); each is retried alone, the rest of the batch stands.
     """
     from ml.annotate import annotate
     from ml.faces import FaceError, load_image
     from scoring.inference import get_predictor
 
     predictor = get_predictor()
+    retry: list[Photo] = []
     loaded: list[tuple[Photo, object]] = []
     for photo in photos:
-        with default_storage.open(photo.image.name, "rb") as stored:
-            content = stored.read()
         try:
-            loaded.append((photo, load_image(content)))
+            with default_storage.open(photo.image.name, "rb") as stored:
+                loaded.append((photo, load_image(stored.read())))
         except FaceError as error:
             score_fail(photo, str(error))
+        except Exception:
+            log.exception("reading the original of photo %s failed", photo.public_id)
+            retry.append(photo)
     results = predictor.score_images([rgb for _, rgb in loaded], explain=True)
-    not_stored = []
     for (photo, rgb), result in zip(loaded, results):
         if result.error:
             score_fail(photo, result.error)
@@ -230,15 +233,15 @@ def _score_batch(photos: list[Photo]) -> list[Photo]:
             score_complete(photo, result, predictor.filters, annotated, predictor.version)
         except Exception:
             log.exception("storing the results of photo %s failed", photo.public_id)
-            not_stored.append(photo)
-    return not_stored
+            retry.append(photo)
+    return retry
 
 
 def photo_score(public_id, task_id: str | None = None) -> None:
     """The scoring job: claim the photo (and others waiting), score every face, store results.
 
-    A photo that cannot be scored fails with a sentence for its owner; one whose results
-    could not be stored is retried: the task's own photo by the task, the others re-sent.
+    A photo that cannot be scored fails with a sentence for its owner; one hit by a storage or
+    database error is retried: the task's own photo by the task, the others re-sent.
     """
     leader = score_start(public_id, task_id)
     if leader is None:
@@ -246,13 +249,13 @@ def photo_score(public_id, task_id: str | None = None) -> None:
         return
     mates = _batch_mates(leader, task_id)
     try:
-        not_stored = _score_batch([leader, *mates])
+        retry = _score_batch([leader, *mates])
     except Exception:
         _release(Photo.objects.filter(pk__in=[mate.pk for mate in mates]))
         raise
-    _release(Photo.objects.filter(pk__in=[photo.pk for photo in not_stored if photo.pk != leader.pk]))
-    if any(photo.pk == leader.pk for photo in not_stored):
-        raise ResultsNotStored(f"the results of photo {public_id} could not be stored")
+    _release(Photo.objects.filter(pk__in=[photo.pk for photo in retry if photo.pk != leader.pk]))
+    if any(photo.pk == leader.pk for photo in retry):
+        raise ResultsNotStored(f"photo {public_id} could not be read or its results not stored")
 
 
 def photo_rescore(photo: Photo) -> None:
