@@ -141,14 +141,16 @@ def score_and_explain(
     with _recording(model, GRAD_CAM_STAGE) as outputs:
         raw = model(torch.cat([batch, batch.flip(3)]) if flip else batch)
         raw[:count].sum().backward()
-    cam_stage = outputs[GRAD_CAM_STAGE]
+    # One copy to the host per stage, not one per face and stage (on a GPU each is a sync).
+    on_host = {name: output[:count].detach().float().cpu() for name, output in outputs.items()}
+    cam_gradient = outputs[GRAD_CAM_STAGE].grad[:count].float().cpu()
     insights = [
         Insight(
             layers=[
                 LayerView(name, tuple(output.shape[1:]), activation_thumbnail(output[i], crop))
-                for name, output in outputs.items()
+                for name, output in on_host.items()
             ],
-            grad_cam=grad_cam_image(cam_stage[i].detach(), cam_stage.grad[i], crop),
+            grad_cam=grad_cam_image(on_host[GRAD_CAM_STAGE][i], cam_gradient[i], crop),
         )
         for i, crop in enumerate(crops)
     ]
