@@ -174,7 +174,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True  # job state lives in the Photo row
-CELERY_TASK_ROUTES = {"scoring.tasks.score_photo": {"queue": "scoring"}}
+# Scoring jobs have their own queue; name a dedicated one (e.g. `scoring-gpu`) on the web and
+# beat processes to send every job to the GPU workers that listen on it.
+SCORING_QUEUE = env("SCORING_QUEUE", default="scoring")
+CELERY_TASK_ROUTES = {"scoring.tasks.score_photo": {"queue": SCORING_QUEUE}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

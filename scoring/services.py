@@ -43,7 +43,7 @@ def queue_scoring(public_id) -> bool:
     from scoring.tasks import score_photo
 
     try:
-        score_photo.apply_async(args=[str(public_id)], retry=False)
+        score_photo.apply_async(args=[str(public_id)], queue=settings.SCORING_QUEUE, retry=False)
     except Exception:  # kombu/redis raise several types; none may lose the upload
         log.warning("could not reach the broker for photo %s; it stays queued", public_id, exc_info=True)
         return False

@@ -50,3 +50,12 @@ def test_an_upload_is_scored_by_a_real_worker(worker, alice, face_upload, blank_
 def test_the_broker_is_the_one_configured():
     expected = "redis" if settings.REDIS_URL else "filesystem"
     assert app.connection_for_write().transport_cls == expected
+
+
+def test_a_dedicated_scoring_queue_sends_jobs_to_the_workers_that_listen_on_it(alice, face_upload, settings):
+    settings.SCORING_QUEUE = "scoring-gpu"  # as a deployment with GPU workers sets it
+    with start_worker(
+        app, pool="solo", concurrency=1, queues=["scoring-gpu"], perform_ping_check=False, shutdown_timeout=30
+    ):
+        photo = services.photo_create(owner=alice, upload=face_upload)
+        assert wait_until_finished(photo).status == Photo.Status.DONE
