@@ -93,14 +93,18 @@ class Service:
                 "warning",
             ]
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited")
             try:
                 urllib.request.urlopen(self.base_url + "/accounts/login/", timeout=2)
-                return process
             except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("gunicorn did not answer within 60 s")
+                return False
+            return True
+
+        wait_until(answers, 60, "gunicorn did not answer")
+        return process
 
     def start_worker(self, processes: int, batch_size: int) -> subprocess.Popen:
         """A scoring worker with `processes` pool processes; returns once it answers a ping."""
