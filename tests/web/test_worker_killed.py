@@ -182,3 +182,21 @@ def test_a_photo_that_keeps_killing_workers_fails_after_the_attempt_cap(start_wo
     assert worker.alive()
     healthy = services.photo_create(owner=alice, upload=face_upload)
     assert wait_until_finished(healthy, seconds=120).status == Photo.Status.DONE
+
+
+def test_a_batch_whose_worker_is_killed_scores_each_of_its_photos_once(start_worker, alice, face_upload):
+    photos = [services.photo_create(owner=alice, upload=face_upload) for _ in range(3)]  # all waiting
+    worker = start_worker()
+    deadline = time.monotonic() + 90
+    while Photo.objects.filter(status=Photo.Status.RUNNING, attempts=1).count() < 3:  # one task took all three
+        assert time.monotonic() < deadline, list(Photo.objects.values_list("status", "attempts"))
+        time.sleep(0.05)
+    assert len(set(Photo.objects.values_list("claimed_by", flat=True))) == 1
+    wait_for_orphans(photos[0])
+    worker.kill_pool_process()
+    # The redelivered task scores its own photo and sends the others back; each is then scored alone.
+    finished = [wait_until_finished(photo, seconds=120) for photo in photos]
+    assert [(p.status, p.attempts) for p in finished] == [(Photo.Status.DONE, 2)] * 3
+    assert all(p.faces.count() == 1 and p.faces.get().layers.count() == 9 for p in finished)
+    assert stored_names(default_storage) == sorted(f.name for p in finished for f in p.stored_files())
+    assert worker.alive()
