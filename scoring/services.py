@@ -102,9 +102,12 @@ def score_start(public_id, task_id: str | None = None) -> Photo | None:
     being claimed again, so one poisonous photo cannot kill workers forever.
     """
     exhausted = _claimable(public_id, task_id).filter(attempts__gte=settings.SCORING_MAX_ATTEMPTS)
-    if exhausted.update(status=Photo.Status.FAILED, error=GAVE_UP_MESSAGE, scored=timezone.now()):
+    spent = exhausted.first()
+    if spent is not None:
+        # What the killed attempts left goes first, so a photo seen `failed` has no stray file.
+        _delete_result_files(spent)
+        exhausted.update(status=Photo.Status.FAILED, error=GAVE_UP_MESSAGE, scored=timezone.now())
         log.warning("photo %s used up its %d attempts; marked failed", public_id, settings.SCORING_MAX_ATTEMPTS)
-        _delete_result_files(Photo.objects.get(public_id=public_id))  # what the killed attempts left
         return None
     claimed = _claimable(public_id, task_id).update(
         status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now(), claimed_by=task_id or ""
