@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.functional import cached_property
 
 
 class User(AbstractUser):
@@ -67,10 +68,15 @@ class Photo(models.Model):
     def __str__(self) -> str:
         return f"photo {self.public_id} ({self.status})"
 
+    @cached_property
+    def top_face(self):
+        """The largest face (rank 0), from the prefetched faces when there are any."""
+        faces = self.faces.all()
+        return faces[0] if faces else None
+
     @property
     def best_score(self) -> float | None:
-        faces = list(self.faces.all())
-        return faces[0].score if faces else None
+        return self.top_face.score if self.top_face else None
 
     def stored_files(self) -> list:
         files = [self.image, self.annotated, self.filters]

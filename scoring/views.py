@@ -62,7 +62,7 @@ def photo_status(request, public_id):
 @login_required
 def history(request):
     page = Paginator(selectors.photo_list_for_user(request.user), 24).get_page(request.GET.get("page"))
-    chart = [{"t": p.created.isoformat(), "score": p.faces.all()[0].score} for p in page.object_list if p.faces.all()]
+    chart = [{"t": p.created.isoformat(), "score": p.best_score} for p in page.object_list if p.top_face]
     return render(request, "scoring/history.html", {"page": page, "chart": list(reversed(chart))})
 
 
