@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.report import markdown
 from bench.service import ROOT, Service
 
 PARTS = ("model", "web", "pipeline")
@@ -38,14 +39,6 @@ def model_figures(device: str) -> dict:
     return json.loads(out)
 
 
-def print_table(title: str, rows: list[dict]) -> None:
-    print(f"\n{title}")
-    columns = list(rows[0])
-    print("  ".join(f"{c:>12}" for c in columns))
-    for row in rows:
-        print("  ".join(f"{row[c]!s:>12}" for c in columns))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
@@ -61,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if "model" in parts:
         results["model"] = model_figures(args.device)
-        print("\nmodel (python -m ml bench)")
-        print(json.dumps(results["model"], indent=1))
+        print("model part done", flush=True)
 
     if {"web", "pipeline"} & set(parts):
         from bench.pipeline import bench_pipeline
@@ -76,19 +68,16 @@ def main(argv: list[str] | None = None) -> int:
             results["gunicorn_workers"] = args.web_workers
             if "web" in parts:
                 results["web"] = bench_web(service)
-                print_table("upload POST /api/photos/ (512x512 JPEG)", results["web"]["upload"])
-                print_table(
-                    f"history page, user with {results['web']['history_photos']} photos", results["web"]["history"]
-                )
+                print("web part done", flush=True)
             if "pipeline" in parts:
                 results["pipeline"] = bench_pipeline(service, args.photos, args.batch_size)
-                print_table("pipeline: API upload -> Redis -> worker -> done", results["pipeline"])
         finally:
             service.close()
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
-    print(f"\nsaved to {args.out}")
+    print(markdown(results))
+    print(f"\nsaved to {args.out}; `python -m bench.report --into BENCHMARKS.md` puts these figures there")
     return 0
 
 

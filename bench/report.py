@@ -1,0 +1,176 @@
+"""`python -m bench.report [--into BENCHMARKS.md]`: the figures of one `make bench` run as Markdown.
+
+With --into, the text between the file's `<!-- figures -->` and `<!-- /figures -->` lines is
+replaced, so the document's figures always come from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench.service import ROOT
+
+START, END = "<!-- figures -->", "<!-- /figures -->"
+# Issue 5's targets on the 2-core machine.
+UPLOAD_P95_MS_AT_8 = 150
+HISTORY_P95_MS = 100
+PHOTOS_PER_S_WITH_2 = 8
+GPU_FACES_PER_S_AT_64 = 1000
+# Test-split accuracy of each network, from ml/MODEL_CARD.md (not measured by the bench).
+ACCURACY = {"BeautyNet": ("0.9108", "0.2124"), "seed": ("0.6615", "0.4029")}
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def load_table(rows: list[dict]) -> str:
+    header = ["clients", "requests", "errors", "per s", "p50 ms", "p95 ms", "p99 ms"]
+    keys = ["clients", "requests", "errors", "per_s", "p50_ms", "p95_ms", "p99_ms"]
+    return table(header, [[row[key] for key in keys] for row in rows])
+
+
+def at_clients(rows: list[dict], clients: int) -> dict:
+    return next(row for row in rows if row["clients"] == clients)
+
+
+def yes_no(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def web_section(web: dict) -> str:
+    return "\n\n".join(
+        [
+            "### Web\nUpload, `POST /api/photos/` (token auth, a 512x512 JPEG):",
+            load_table(web["upload"]),
+            f"History, `GET /history/` for a user with {web['history_photos']} scored photos (session auth):",
+            load_table(web["history"]),
+        ]
+    )
+
+
+def pipeline_section(runs: list[dict]) -> str:
+    by = {(run["worker_processes"], run["batch_size"]): run for run in runs}
+    batch = max(size for _, size in by)
+    header = ["worker processes", "batch", "photos", "failed", "tasks that scored", "photos/s", "p50 ms", "p95 ms"]
+    header.append("alone p50 ms")
+    keys = ["worker_processes", "batch_size", "photos", "failed", "tasks_that_scored", "photos_per_s", "p50_ms"]
+    keys += ["p95_ms", "alone_p50_ms"]
+    rows = [[run[key] for key in keys] for run in runs]
+    scale = by[(2, 1)]["photos_per_s"] / by[(1, 1)]["photos_per_s"]
+    gains = [by[(n, batch)]["photos_per_s"] / by[(n, 1)]["photos_per_s"] for n in (1, 2)]
+    return "\n\n".join(
+        [
+            "### Pipeline (API upload -> Redis -> worker -> `done`)",
+            table(header, rows),
+            f"Two worker processes score **{scale:.2f}x** the photos of one. Batching ({batch} photos a "
+            f"pass against one) through the whole service: **{gains[0]:.2f}x** with one worker process, "
+            f"**{gains[1]:.2f}x** with two.",
+        ]
+    )
+
+
+def model_section(model: dict) -> str:
+    rates, seed = model["model_faces_per_s"], model["seed_faces_per_s"]
+    batches = list(rates)
+    one, many = model["pipeline_ms_per_photo_1_per_pass"], model["pipeline_ms_per_photo_8_per_pass"]
+    seed_rows = [
+        ["BeautyNet (EfficientNet-Lite0, 192 px RGB)", *ACCURACY["BeautyNet"], rates["1"], rates["16"]],
+        ["seed network (6 conv, 160 px grey, from scratch)", *ACCURACY["seed"], seed["1"], seed["16"]],
+    ]
+    return "\n\n".join(
+        [
+            f"### Model (`python -m ml bench`, device {model['device']}, {model['torch_threads']} torch threads)",
+            table(["batch", *batches], [["BeautyNet, faces/s", *[rates[b] for b in batches]]]),
+            "What the worker runs per face (face and mirror image, 9 stage thumbnails and Grad-CAM from one "
+            f"pass): {model['score_and_explain_ms_per_face_batch1']} ms at batch 1, "
+            f"{model['score_and_explain_ms_per_face_batch16']} ms at batch 16. Whole pipeline in one process "
+            f"(decode, detect, align, all of that): {one} ms per photo one photo a pass, {many} ms with 8 "
+            f"photos a pass: **{one / many:.2f}x**.",
+            "Side by side with the seed network (accuracy on the test split from `ml/MODEL_CARD.md`):",
+            table(["network", "test PC", "MAE", "faces/s batch 1", "faces/s batch 16"], seed_rows),
+            f"BeautyNet is **{model['model_over_seed_speed_batch1']}x** as fast as the seed network at batch 1.",
+        ]
+    )
+
+
+def targets_section(results: dict) -> str:
+    rows = []
+    if "web" in results:
+        upload = at_clients(results["web"]["upload"], 8)["p95_ms"]
+        history = [at_clients(results["web"]["history"], n)["p95_ms"] for n in (1, 8)]
+        rows.append(
+            [
+                f"upload POST p95 <= {UPLOAD_P95_MS_AT_8} ms at 8 clients",
+                f"{upload} ms",
+                yes_no(upload <= UPLOAD_P95_MS_AT_8),
+            ]
+        )
+        rows.append(
+            [
+                f"history page p95 <= {HISTORY_P95_MS} ms, user with 1000 photos",
+                f"{history[0]} ms at 1 client, {history[1]} ms at 8",
+                f"{yes_no(history[0] <= HISTORY_P95_MS)} at 1 client, {yes_no(history[1] <= HISTORY_P95_MS)} at 8",
+            ]
+        )
+    if "pipeline" in results:
+        two = [run["photos_per_s"] for run in results["pipeline"] if run["worker_processes"] == 2]
+        rows.append(
+            [
+                f">= {PHOTOS_PER_S_WITH_2} photos/s through the pipeline with 2 worker processes",
+                " / ".join(map(str, two)) + " (batch 1 / batched)",
+                yes_no(min(two) >= PHOTOS_PER_S_WITH_2),
+            ]
+        )
+    model = results.get("model", {})
+    if model.get("device", "cpu") != "cpu":
+        rate = model["model_faces_per_s"]["64"]
+        rows.append([f"GPU: >= {GPU_FACES_PER_S_AT_64} faces/s at batch 64", f"{rate} on {model['device']}"])
+        rows[-1].append(yes_no(rate >= GPU_FACES_PER_S_AT_64))
+    else:
+        rows.append([f"GPU: >= {GPU_FACES_PER_S_AT_64} faces/s at batch 64", "not measured in this run (CPU)", "open"])
+    return "### Targets\n\n" + table(["target", "measured", "met"], rows)
+
+
+def markdown(results: dict) -> str:
+    machine = results["machine"]
+    parts = [
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}"
+        + (f"; gunicorn with {results['gunicorn_workers']} sync workers." if "gunicorn_workers" in results else ".")
+    ]
+    if "web" in results:
+        parts.append(web_section(results["web"]))
+    if "pipeline" in results:
+        parts.append(pipeline_section(results["pipeline"]))
+    if "model" in results:
+        parts.append(model_section(results["model"]))
+    parts.append(targets_section(results))
+    return "\n\n".join(parts)
+
+
+def replace_between_markers(document: str, figures: str) -> str:
+    head, rest = document.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{figures}\n{END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__)
+    parser.add_argument("results", type=Path, nargs="?", default=ROOT / "var" / "bench" / "results.json")
+    parser.add_argument("--into", type=Path, help="a Markdown file with the figure markers to update")
+    args = parser.parse_args(argv)
+    figures = markdown(json.loads(args.results.read_text()))
+    if args.into:
+        args.into.write_text(replace_between_markers(args.into.read_text(), figures))
+    else:
+        print(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The benchmark report: targets judged from the figures, and a document's figures replaced in place."""
+
+from bench.report import END, START, markdown, replace_between_markers
+
+
+def load(clients, p95):
+    return {
+        "clients": clients,
+        "requests": 100,
+        "errors": 0,
+        "per_s": 50.0,
+        "p50_ms": 1.0,
+        "p95_ms": p95,
+        "p99_ms": p95,
+    }
+
+
+def run(processes, batch, per_s):
+    return {
+        "worker_processes": processes,
+        "batch_size": batch,
+        "photos": 60,
+        "failed": 0,
+        "tasks_that_scored": 60 // batch,
+        "photos_per_s": per_s,
+        "p50_ms": 900,
+        "p95_ms": 1500,
+        "alone_p50_ms": 90,
+    }
+
+
+def results(upload_p95_at_8, history_p95_at_8, photos_per_s_with_two):
+    return {
+        "machine": {"cpu": "test CPU", "cores": 2, "python": "3.11"},
+        "web": {
+            "history_photos": 1000,
+            "upload": [load(1, 10), load(8, upload_p95_at_8), load(32, 300)],
+            "history": [load(1, 12), load(8, history_p95_at_8), load(32, 400)],
+        },
+        "pipeline": [run(1, 1, 10.0), run(1, 8, 11.0), run(2, 1, photos_per_s_with_two), run(2, 8, 16.0)],
+    }
+
+
+def targets(text):
+    rows = text.split("### Targets", 1)[1].splitlines()
+    return {row.split(" | ")[0].strip("| "): row.rsplit(" | ", 1)[1].strip(" |") for row in rows if " | " in row}
+
+
+def test_targets_are_met_or_not_from_the_figures():
+    good = targets(markdown(results(upload_p95_at_8=149, history_p95_at_8=99, photos_per_s_with_two=8.5)))
+    assert good["upload POST p95 <= 150 ms at 8 clients"] == "yes"
+    assert good["history page p95 <= 100 ms, user with 1000 photos"] == "yes at 1 client, yes at 8"
+    assert good[">= 8 photos/s through the pipeline with 2 worker processes"] == "yes"
+    assert good["GPU: >= 1000 faces/s at batch 64"] == "open"
+
+    bad = targets(markdown(results(upload_p95_at_8=151, history_p95_at_8=101, photos_per_s_with_two=7.9)))
+    assert bad["upload POST p95 <= 150 ms at 8 clients"] == "**no**"
+    assert bad["history page p95 <= 100 ms, user with 1000 photos"] == "yes at 1 client, **no** at 8"
+    assert bad[">= 8 photos/s through the pipeline with 2 worker processes"] == "**no**"
+
+
+def test_ratios_come_from_the_runs():
+    text = markdown(results(upload_p95_at_8=50, history_p95_at_8=50, photos_per_s_with_two=15.0))
+    assert "**1.50x** the photos of one" in text  # 15.0 / 10.0
+    assert "**1.10x** with one worker process, **1.07x** with two" in text  # 11/10, 16/15
+
+
+def test_only_the_text_between_the_markers_is_replaced():
+    document = f"# Title\nprose\n{START}\nold figures\n{END}\nmore prose\n"
+    updated = replace_between_markers(document, "new figures")
+    assert updated == f"# Title\nprose\n{START}\nnew figures\n{END}\nmore prose\n"
