@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -19,19 +18,23 @@ from ml.weights import DEFAULT_WEIGHTS
 MODEL_BATCHES = (1, 4, 16, 64)
 
 
-def median_ms(run: Callable[[], object], repeats: int, warmup: int = 3, device: torch.device | None = None) -> float:
-    """Median wall time of `run`; on a GPU each call is waited for, not just launched."""
+def interleaved_medians_ms(runs: dict, repeats: int, warmup: int = 3, device: torch.device | None = None) -> dict:
+    """Median wall time of each run, timed in turns: a slow spell of the machine hits every
+    run alike, so the ratios between them hold even when the absolute times drift.
+    On a GPU each call is waited for, not just launched."""
     sync = torch.cuda.synchronize if device is not None and device.type == "cuda" else (lambda: None)
-    for _ in range(warmup):
-        run()
+    for run in runs.values():
+        for _ in range(warmup):
+            run()
     sync()
-    times = []
+    times: dict = {key: [] for key in runs}
     for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        sync()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for key, run in runs.items():
+            start = time.perf_counter()
+            run()
+            sync()
+            times[key].append((time.perf_counter() - start) * 1000)
+    return {key: statistics.median(values) for key, values in times.items()}
 
 
 def sample_photo_bytes() -> bytes:
@@ -43,16 +46,23 @@ def sample_photo_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def faces_per_second(model: torch.nn.Module, size: int, device: torch.device, repeats: int, batches=MODEL_BATCHES):
-    """The network alone on random input: {batch: faces per second}."""
-    model.eval()
-    out = {}
-    for batch in batches:
-        x = torch.randn(batch, 3, size, size, device=device).contiguous(memory_format=torch.channels_last)
-        with torch.inference_mode():
-            ms = median_ms(lambda x=x: model(x), repeats, device=device)
-        out[batch] = 1000 * batch / ms
-    return out
+def faces_per_second(networks: dict, device: torch.device, repeats: int) -> dict:
+    """Each network alone on random input, timed in turns.
+
+    `networks`: {name: (model, input side, batches)}; returns {name: {batch: faces per second}}.
+    """
+    runs = {}
+    for name, (model, size, batches) in networks.items():
+        model.eval()
+        for batch in batches:
+            x = torch.randn(batch, 3, size, size, device=device).contiguous(memory_format=torch.channels_last)
+            runs[name, batch] = lambda model=model, x=x: model(x)
+    with torch.inference_mode():
+        medians = interleaved_medians_ms(runs, repeats, device=device)
+    rates: dict = {name: {} for name in networks}
+    for (name, batch), ms in medians.items():
+        rates[name][batch] = 1000 * batch / ms
+    return rates
 
 
 def run_benchmarks(
@@ -69,24 +79,27 @@ def run_benchmarks(
         "model_version": predictor.version,
         "photo_pixels": list(rgb.shape[:2]),
     }
-    model_rates = faces_per_second(predictor.model, predictor.input_size, run_on, repeats)
+    networks = {
+        "model": (predictor.model, predictor.input_size, MODEL_BATCHES),
+        "seed": (SeedNet().to(run_on), SEED_INPUT_SIZE, (1, 16)),
+    }
+    rates = faces_per_second(networks, run_on, repeats)
+    model_rates, seed_rates = rates["model"], rates["seed"]
     figures["model_faces_per_s"] = {str(b): round(r, 1) for b, r in model_rates.items()}
-    # What the worker runs per face: the mirrored twin, stage views and Grad-CAM in one pass.
+    # What the worker runs per face (the mirrored twin, stage views and Grad-CAM in one pass),
+    # and the whole pipeline (decode, detect, align, all of that) with one photo per pass
+    # against eight photos sharing each pass.
+    runs = {
+        ("explain", 1): lambda: predictor.score_and_explain_crops([crop]),
+        ("explain", 16): lambda: predictor.score_and_explain_crops([crop] * 16),
+        ("pipeline", 1): lambda: predictor.score_images([faces.load_image(photo)], explain=True),
+        ("pipeline", 8): lambda: predictor.score_images([faces.load_image(photo) for _ in range(8)], explain=True),
+    }
+    medians = interleaved_medians_ms(runs, max(5, repeats // 3), device=run_on)
     for batch in (1, 16):
-        crops = [crop] * batch
-        explain = lambda crops=crops: predictor.score_and_explain_crops(crops)  # noqa: E731
-        ms = median_ms(explain, max(5, repeats // 3), device=run_on)
-        figures[f"score_and_explain_ms_per_face_batch{batch}"] = round(ms / batch, 2)
-    # The whole pipeline (decode, detect, align, score, layer views, Grad-CAM), one photo per
-    # pass against eight photos sharing each pass.
+        figures[f"score_and_explain_ms_per_face_batch{batch}"] = round(medians["explain", batch] / batch, 2)
     for photos in (1, 8):
-        ms = median_ms(
-            lambda n=photos: predictor.score_images([faces.load_image(photo) for _ in range(n)], explain=True),
-            max(5, repeats // 3),
-            device=run_on,
-        )
-        figures[f"pipeline_ms_per_photo_{photos}_per_pass"] = round(ms / photos, 1)
-    seed_rates = faces_per_second(SeedNet().to(run_on), SEED_INPUT_SIZE, run_on, repeats, batches=(1, 16))
+        figures[f"pipeline_ms_per_photo_{photos}_per_pass"] = round(medians["pipeline", photos] / photos, 1)
     figures["seed_faces_per_s"] = {str(b): round(r, 1) for b, r in seed_rates.items()}
     figures["model_over_seed_speed_batch1"] = round(model_rates[1] / seed_rates[1], 2)
     return figures

@@ -190,7 +190,7 @@ def _batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
     waiting = Photo.objects.filter(status=Photo.Status.QUEUED, attempts=0).order_by("created")
     ids = list(waiting.values_list("pk", flat=True)[:wanted])
     # Another worker may take some of the same rows first; the status condition settles it.
-    Photo.objects.filter(pk__in=ids, status=Photo.Status.QUEUED).update(
+    Photo.objects.filter(pk__in=ids, status=Photo.Status.QUEUED, attempts=0).update(
         status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now(), claimed_by=task_id
     )
     return list(Photo.objects.filter(pk__in=ids, status=Photo.Status.RUNNING, claimed_by=task_id).order_by("created"))
