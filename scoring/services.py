@@ -173,19 +173,14 @@ def score_complete(
         raise
 
 
-def _batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
+def _claim_batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
     """Other waiting photos for the leader's task to score in the same forward pass.
 
     Only never-tried photos join a batch, and only a first attempt takes any: after a crash
     each photo is tried alone, so one poisonous photo cannot use up its neighbours' attempts.
     """
-    if not task_id:
-        return []
-    if leader.attempts > 1:
-        _release(Photo.objects.filter(status=Photo.Status.RUNNING, claimed_by=task_id).exclude(pk=leader.pk))
-        return []
     wanted = settings.SCORING_BATCH_SIZE - 1
-    if wanted <= 0:
+    if not task_id or leader.attempts > 1 or wanted <= 0:
         return []
     waiting = Photo.objects.filter(status=Photo.Status.QUEUED, attempts=0).order_by("created")
     ids = list(waiting.values_list("pk", flat=True)[:wanted])
@@ -194,6 +189,12 @@ def _batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
         status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now(), claimed_by=task_id
     )
     return list(Photo.objects.filter(pk__in=ids, status=Photo.Status.RUNNING, claimed_by=task_id).order_by("created"))
+
+
+def _release_mates_of_a_dead_attempt(leader: Photo, task_id: str | None) -> None:
+    """A task delivered again (its worker died) sends back the photos its first attempt took."""
+    if task_id and leader.attempts > 1:
+        _release(Photo.objects.filter(status=Photo.Status.RUNNING, claimed_by=task_id).exclude(pk=leader.pk))
 
 
 def _release(photos) -> None:
@@ -250,7 +251,8 @@ def photo_score(public_id, task_id: str | None = None) -> None:
     if leader is None:
         log.info("photo %s is not queued (deleted or already taken); nothing to do", public_id)
         return
-    mates = _batch_mates(leader, task_id)
+    _release_mates_of_a_dead_attempt(leader, task_id)
+    mates = _claim_batch_mates(leader, task_id)
     try:
         retry = _score_batch([leader, *mates])
     except Exception:

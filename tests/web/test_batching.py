@@ -38,7 +38,7 @@ def test_a_task_delivered_again_after_a_crash_scores_its_photo_alone_and_sends_b
     first, second, third = three_waiting
     # The first delivery claimed all three, then its worker died before storing anything.
     services.score_start(first.public_id, "task-a")
-    assert len(services._batch_mates(Photo.objects.get(pk=first.pk), "task-a")) == 2
+    assert len(services._claim_batch_mates(Photo.objects.get(pk=first.pk), "task-a")) == 2
 
     services.photo_score(first.public_id, "task-a")  # the redelivered message
     rows = {p.pk: p for p in Photo.objects.all()}
