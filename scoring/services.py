@@ -26,10 +26,16 @@ class ResultsNotStored(RuntimeError):
 GAVE_UP_MESSAGE = "We could not score this photo because of an error on our side. Delete it and upload it again later."
 
 
-def _png(image: Image.Image) -> ContentFile:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return ContentFile(buffer.getvalue())
+_filters_png_by_version: dict[str, bytes] = {}
+
+
+def _filters_png(predictor) -> bytes:
+    """The first-layer filters belong to the model, not the photo: encoded once per model version."""
+    if predictor.version not in _filters_png_by_version:
+        buffer = io.BytesIO()
+        predictor.filters.save(buffer, format="PNG", optimize=True)
+        _filters_png_by_version[predictor.version] = buffer.getvalue()
+    return _filters_png_by_version[predictor.version]
 
 
 def _jpeg(image: Image.Image) -> ContentFile:
@@ -119,9 +125,7 @@ def score_fail(photo: Photo, message: str) -> None:
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, error=message, scored=timezone.now())
 
 
-def score_complete(
-    photo: Photo, result, filters_image: Image.Image, annotated: Image.Image, model_version: str
-) -> None:
+def score_complete(photo: Photo, result, filters_png: bytes, annotated: Image.Image, model_version: str) -> None:
     """Store every image first, then the rows in one transaction; nothing is `done` without its files."""
     from ml.percentile import score_percentile
 
@@ -135,7 +139,7 @@ def score_complete(
     _delete_result_files(photo)  # what an attempt killed mid-way may have left
     try:
         annotated_name = save("annotated", _jpeg(annotated), "jpg")
-        filters_name = save("filters", _png(filters_image), "png")
+        filters_name = save("filters", ContentFile(filters_png), "png")
         face_files = []
         for scored in result.faces:
             cam = save("gradcam", _jpeg(scored.insight.grad_cam), "jpg")
@@ -234,7 +238,7 @@ def _score_batch(photos: list[Photo]) -> list[Photo]:
             continue
         annotated = annotate(rgb, [(face.box, face.score) for face in result.faces])
         try:
-            score_complete(photo, result, predictor.filters, annotated, predictor.version)
+            score_complete(photo, result, _filters_png(predictor), annotated, predictor.version)
         except Exception:
             log.exception("storing the results of photo %s failed", photo.public_id)
             retry.append(photo)
