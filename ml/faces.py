@@ -6,21 +6,26 @@ network is trained on exactly the framing it meets in use.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import cv2
 import numpy as np
-import yuface
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Photos are scaled down to this longest side for detection only; boxes and
 # landmarks are mapped back to the full-size image before alignment.
 DETECTION_MAX_SIDE = 640
-# YuNet reports confidence in percent.
-MIN_CONFIDENCE = 50
+# YuNet (2023mar ONNX, MIT) run by OpenCV's FaceDetectorYN; the hash guards against a
+# truncated or swapped file, which would otherwise fail silently as "no face".
+DETECTOR_PATH = Path(__file__).parent / "assets" / "face_detection_yunet_2023mar.onnx"
+DETECTOR_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
+MIN_CONFIDENCE = 0.5
+NMS_THRESHOLD = 0.3
 # Refuse images whose decoded size would exhaust memory (decompression bombs).
 MAX_PIXELS = 50_000_000
 # Smaller faces, blown up to the crop size, carry too little detail to score (SCUT-FBP5500
@@ -107,9 +112,8 @@ def find_faces(rgb: np.ndarray) -> list[Face]:
         if scale == 1.0
         else cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
     )
-    # YuNet wants contiguous BGR.
-    rows = yuface.c_detect(np.ascontiguousarray(small[:, :, ::-1]))
-    faces = [_face_from_row(row, scale, width, height) for row in rows if row[0] >= MIN_CONFIDENCE]
+    rows = _detect(np.ascontiguousarray(small[:, :, ::-1]))  # YuNet wants BGR
+    faces = [_face_from_row(row, scale, width, height) for row in rows]
     faces = [face for face in faces if face.box[2] > 0 and face.box[3] > 0]
     if not faces:
         raise NoFaceFound()
@@ -120,12 +124,35 @@ def find_faces(rgb: np.ndarray) -> list[Face]:
     return scorable
 
 
+_local = threading.local()
+
+
+def _detector() -> cv2.FaceDetectorYN:
+    """One detector per thread: an OpenCV DNN net must not run in two threads at once."""
+    detector = getattr(_local, "detector", None)
+    if detector is None:
+        data = DETECTOR_PATH.read_bytes()
+        if hashlib.sha256(data).hexdigest() != DETECTOR_SHA256:
+            raise RuntimeError(f"{DETECTOR_PATH} is not the YuNet 2023mar model (sha256 mismatch)")
+        detector = cv2.FaceDetectorYN.create(str(DETECTOR_PATH), "", (320, 320), MIN_CONFIDENCE, NMS_THRESHOLD)
+        _local.detector = detector
+    return detector
+
+
+def _detect(bgr: np.ndarray) -> np.ndarray:
+    """YuNet rows (N, 15): x, y, w, h, five landmarks (x, y), confidence 0-1."""
+    detector = _detector()
+    detector.setInputSize((bgr.shape[1], bgr.shape[0]))
+    _, rows = detector.detect(bgr)
+    return np.zeros((0, 15), np.float32) if rows is None else rows
+
+
 def _face_from_row(row: np.ndarray, scale: float, width: int, height: int) -> Face:
-    x, y, w, h = (float(v) / scale for v in row[1:5])
+    x, y, w, h = (float(v) / scale for v in row[0:4])
     x0, y0 = max(0, round(x)), max(0, round(y))
     x1, y1 = min(width, round(x + w)), min(height, round(y + h))
-    landmarks = (row[5:15].astype(np.float32) / scale).reshape(5, 2)
-    return Face(box=(x0, y0, x1 - x0, y1 - y0), landmarks=landmarks, confidence=float(row[0]) / 100)
+    landmarks = (row[4:14].astype(np.float32) / scale).reshape(5, 2)
+    return Face(box=(x0, y0, x1 - x0, y1 - y0), landmarks=landmarks, confidence=float(row[14]))
 
 
 def alignment_matrix(landmarks: np.ndarray, size: int) -> np.ndarray:

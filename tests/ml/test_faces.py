@@ -72,3 +72,24 @@ def test_a_face_too_small_to_score_gets_its_own_message(astronaut):
     canvas[300:380, 300:380] = astronaut[::6, ::6][:80, :80]  # the face ends up about 20 px wide
     with pytest.raises(faces.FaceTooSmall, match=f"at least {faces.MIN_FACE_SIDE} pixels wide"):
         faces.find_faces(canvas)
+
+
+def test_a_detector_file_with_the_wrong_hash_is_refused(tmp_path, monkeypatch):
+    import threading
+
+    swapped = tmp_path / "yunet.onnx"
+    swapped.write_bytes(faces.DETECTOR_PATH.read_bytes()[:-10])
+    monkeypatch.setattr(faces, "DETECTOR_PATH", swapped)
+    monkeypatch.setattr(faces, "_local", threading.local())
+    with pytest.raises(RuntimeError, match="sha256 mismatch"):
+        faces.find_faces(np.zeros((100, 100, 3), np.uint8))
+
+
+def test_threads_detecting_at_once_get_the_same_faces(astronaut, grace_hopper):
+    from concurrent.futures import ThreadPoolExecutor
+
+    photos = [astronaut, grace_hopper] * 4
+    alone = [faces.find_faces(photo)[0].box for photo in photos]
+    with ThreadPoolExecutor(4) as pool:
+        together = [found[0].box for found in pool.map(faces.find_faces, photos)]
+    assert together == alone
