@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -14,7 +15,10 @@ from ml.weights import DEFAULT_WEIGHTS
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", type=Path, required=True, help="folder of SCUT-FBP5500 (with Images/ and train_test_files/)"
+        "--data",
+        type=Path,
+        required=True,
+        help="folder of SCUT-FBP5500 (Images/, train_test_files/); evaluate also takes MEBeauty's (images/, val.txt)",
     )
     parser.add_argument("--split", default="60-40", help="the official 60/40 split (default)")
     parser.add_argument("--fold", type=int, help="use official cross-validation fold K (1-5) instead")
@@ -26,13 +30,34 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
 
 
-def _train(args: argparse.Namespace) -> int:
-    from ml.train import SEED_BASELINE, TrainConfig, train
+def _add_config_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
+    """One option per field of a frozen config dataclass, its default the field's."""
+    for field in dataclasses.fields(config_class):
+        option = "--" + field.name.replace("_", "-")
+        default = field.default
+        if isinstance(default, bool):
+            parser.add_argument(option, action=argparse.BooleanOptionalAction, default=None)
+        elif isinstance(default, tuple):
+            parser.add_argument(option, nargs="*", default=None, metavar=field.name.upper())
+        else:
+            kind = type(default) if default is not None else str
+            parser.add_argument(option, type=kind, default=None, help=f"default {default}")
 
-    baseline = SEED_BASELINE if args.arch == "seed" else {"input_size": args.input_size}
-    config = TrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads, device=args.device, **baseline)
-    metrics = train(args.data, args.out, args.cache, args.split, args.fold, config)
-    print(json.dumps(metrics, indent=1))
+
+def _config_from_arguments(args: argparse.Namespace, config_class: type, base: dict):
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_class)}
+    given = {name: tuple(v) if isinstance(v, list) else v for name, v in given.items() if v is not None}
+    return config_class(**{**base, **given})
+
+
+def _train(args: argparse.Namespace) -> int:
+    from ml.train import SEED_BASELINE, TrainConfig, mebeauty_set, scut_set, train
+
+    config = _config_from_arguments(args, TrainConfig, SEED_BASELINE if args.arch == "seed" else {})
+    sets = [scut_set(args.data, args.cache, args.split, args.fold)]
+    if args.mebeauty:
+        sets.append(mebeauty_set(args.mebeauty, args.cache))
+    print(json.dumps(train(sets, args.out, config), indent=1))
     return 0
 
 
@@ -52,7 +77,8 @@ def _score(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from ml.evaluate import evaluate
 
-    print(json.dumps(evaluate(args.data, args.weights, args.split, args.fold, args.device), indent=1))
+    figures = evaluate(args.data, args.weights, args.split, args.fold, args.device, mebeauty_list=args.list)
+    print(json.dumps(figures, indent=1))
     return 0
 
 
@@ -70,18 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="fine-tune the model on a training list")
     _add_data_arguments(train)
+    train.add_argument("--mebeauty", type=Path, help="folder of MEBeauty (train.txt, val.txt, images/): train on both")
     train.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
-    train.add_argument("--epochs", type=int, default=12)
-    train.add_argument("--input-size", type=int, default=192)
-    train.add_argument(
-        "--arch",
-        choices=("lite0", "seed"),
-        default="lite0",
-        help="lite0: the product model; seed: the seed article's network, as a baseline",
-    )
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--threads", type=int, default=2)
-    train.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    from ml.train import TrainConfig
+
+    _add_config_arguments(train, TrainConfig)
     train.set_defaults(run=_train)
 
     score = commands.add_parser("score", help="score the faces in photos")
@@ -92,7 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_arguments(score)
     score.set_defaults(run=_score)
 
-    evaluate = commands.add_parser("evaluate", help="PC, MAE and RMSE on a test list, as JSON")
+    evaluate = commands.add_parser(
+        "evaluate", help="PC, MAE and RMSE overall and per group on SCUT-FBP5500 or MEBeauty, as JSON"
+    )
+    evaluate.add_argument("--list", default="val", help="MEBeauty list to evaluate on (default val)")
     _add_data_arguments(evaluate)
     _add_model_arguments(evaluate)
     evaluate.set_defaults(run=_evaluate)

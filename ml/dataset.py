@@ -81,12 +81,19 @@ class CropCache:
 
     @classmethod
     def build(cls, data_dir: Path, cache_dir: Path, size: int = 224, workers: int = 2) -> CropCache:
-        cache_file = cache_dir / f"scut-crops-{size}.npz"
+        """SCUT-FBP5500's 5500 photos."""
+        names = [sample.name for sample in read_list(data_dir / "train_test_files/All_labels.txt")]
+        paths = {name: data_dir / "Images" / name for name in names}
+        return cls.build_from(paths, cache_dir / f"scut-crops-{size}.npz", size, workers)
+
+    @classmethod
+    def build_from(cls, paths: dict[str, Path], cache_file: Path, size: int = 224, workers: int = 2) -> CropCache:
+        """Crops of the largest face of each photo (name -> path), read from `cache_file` once made."""
         if cache_file.exists():
             stored = np.load(cache_file)
             return cls(list(stored["names"]), stored["crops"], list(stored["missing"]))
-        names = [sample.name for sample in read_list(data_dir / "train_test_files/All_labels.txt")]
-        jobs = [(str(data_dir / "Images" / name), size) for name in names]
+        names = list(paths)
+        jobs = [(str(paths[name]), size) for name in names]
         with Pool(workers) as pool:
             results = list(tqdm(pool.imap(_largest_face_crop, jobs, chunksize=16), total=len(jobs), desc="aligning"))
         found = [(name, crop) for name, crop in zip(names, results) if crop is not None]
@@ -95,7 +102,7 @@ class CropCache:
             log.warning("no face found in %d dataset images: %s", len(missing), ", ".join(missing[:10]))
         crops = np.stack([crop for _, crop in found])
         kept = [name for name, _ in found]
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache_file, names=np.array(kept), crops=crops, missing=np.array(missing, dtype=str))
         return cls(kept, crops, missing)
 

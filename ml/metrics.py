@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -18,10 +18,24 @@ def regression_metrics(predicted: Sequence[float], target: Sequence[float]) -> d
     }
 
 
-def metrics_by_subset(names: Sequence[str], predicted: Sequence[float], target: Sequence[float]) -> dict:
-    """Overall figures plus one entry per SCUT-FBP5500 subset (AF, AM, CF, CM)."""
+def scut_groups(name: str) -> list[str]:
+    """SCUT-FBP5500's subset of a photo, from its name: AF, AM, CF or CM."""
+    return [name[:2]]
+
+
+def metrics_by_subset(
+    names: Sequence[str],
+    predicted: Sequence[float],
+    target: Sequence[float],
+    groups_of: Callable[[str], list[str]] = scut_groups,
+) -> dict:
+    """Overall figures plus one entry per group a photo belongs to (`groups_of` names them)."""
     result = {"overall": regression_metrics(predicted, target)}
-    for subset in sorted({name[:2] for name in names}):
-        rows = [i for i, name in enumerate(names) if name.startswith(subset)]
-        result[subset] = regression_metrics([predicted[i] for i in rows], [target[i] for i in rows])
+    members: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        for group in groups_of(name):
+            members.setdefault(group, []).append(i)
+    for group in sorted(members):
+        rows = members[group]
+        result[group] = regression_metrics([predicted[i] for i in rows], [target[i] for i in rows])
     return result

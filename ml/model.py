@@ -72,7 +72,17 @@ class InvertedResidual(nn.Module):
 class RegressorConfig:
     dropout: float = 0.2
     drop_path: float = 0.1
-    score_mean: float = 3.0  # starting bias of the output, near the dataset mean
+    score_mean: float = 3.0  # starting bias of the outputs, near the datasets' mean
+    # One output per rating panel over the shared backbone: SCUT-FBP5500's and MEBeauty's
+    # raters score different things on different scales, so the relation is learned.
+    heads: tuple[str, ...] = ("scut",)
+    # The head whose output is the product's score.
+    score_head: str = "scut"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "heads", tuple(self.heads))
+        if self.score_head not in self.heads:
+            raise ValueError(f"score head {self.score_head!r} is not one of {self.heads}")
 
 
 class BeautyNet(nn.Module):
@@ -98,9 +108,16 @@ class BeautyNet(nn.Module):
         self.head = conv_bn(in_ch, HEAD_CHANNELS, 1)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(config.dropout)
-        self.regressor = nn.Linear(HEAD_CHANNELS, 1)
+        self.regressor = nn.Linear(HEAD_CHANNELS, len(config.heads))
         nn.init.zeros_(self.regressor.weight)
         nn.init.constant_(self.regressor.bias, config.score_mean)
+        self.output_index = config.heads.index(config.score_head)
+
+    def use_head(self, name: str) -> None:
+        """Make `forward` return the named head (e.g. "scut" to evaluate on SCUT-FBP5500)."""
+        if name not in self.config.heads:
+            raise ValueError(f"this model has no {name!r} head; it has {', '.join(self.config.heads)}")
+        self.output_index = self.config.heads.index(name)
 
     def stage_names(self) -> list[str]:
         """Names of the layers whose activations can be looked at, input side first."""
@@ -112,10 +129,14 @@ class BeautyNet(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.stages(self.stem(x)))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Scores (N,) for normalised images (N, 3, H, W)."""
+    def forward_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """Every head's scores (N, heads) for normalised images (N, 3, H, W)."""
         pooled = self.pool(self.features(x)).flatten(1)
-        return self.regressor(self.dropout(pooled)).squeeze(1)
+        return self.regressor(self.dropout(pooled))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores (N,) of the selected head for normalised images (N, 3, H, W)."""
+        return self.forward_heads(x)[:, self.output_index]
 
 
 def _package_key_map(model: BeautyNet) -> dict[str, str]:

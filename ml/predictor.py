@@ -11,7 +11,7 @@ import torch
 
 from ml import activations, faces, preprocess
 from ml.faces import Face
-from ml.model import fuse_batch_norm
+from ml.model import BeautyNet, fuse_batch_norm
 from ml.weights import DEFAULT_WEIGHTS, load_weights
 
 # Aligned crops are made at this size (the dataset cache uses it too) and then
@@ -58,12 +58,19 @@ class Predictor:
         flip: bool = True,
         max_batch: int = 64,
         threads: int | None = None,
+        head: str | None = None,
     ):
         if threads:  # process-wide: several worker processes on one machine should share its cores
             torch.set_num_threads(threads)
             cv2.setNumThreads(threads)
         self.device = resolve_device(device)
         model, self.metadata = load_weights(weights)
+        # Which rating panel's output scores (the model's own score head unless told).
+        if isinstance(model, BeautyNet):
+            model.use_head(head or model.config.score_head)
+            self.head = model.config.heads[model.output_index]
+        else:
+            self.head = "scut"  # the seed baseline has one output, trained on SCUT-FBP5500
         # Batch norm folded into the convolutions: same scores, about 1.6x faster at batch 1 on a CPU.
         self.model = fuse_batch_norm(model).to(self.device, memory_format=torch.channels_last)
         self.model.requires_grad_(False)  # Grad-CAM needs activation gradients only, never weight gradients

@@ -1,11 +1,17 @@
-"""Fine-tune BeautyNet on a SCUT-FBP5500 training list; evaluate on its test list each epoch."""
+"""Fine-tune BeautyNet jointly on SCUT-FBP5500 and MEBeauty, one output head per dataset.
+
+Each epoch is judged on validation data only: a tenth of SCUT's train list carved out by
+name, and MEBeauty's official val list. The test lists are never read here.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -13,20 +19,19 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ml import augment, preprocess
+from ml import augment, mebeauty, preprocess
 from ml.dataset import CropCache, Sample, load_split
-from ml.metrics import metrics_by_subset
+from ml.metrics import regression_metrics
 from ml.model import BeautyNet, RegressorConfig, load_imagenet_backbone
 from ml.predictor import resolve_device
 from ml.seed_net import SEED_INPUT_SIZE, SeedNet
-from ml.weights import save_weights
+from ml.weights import load_weights, save_weights
 
 log = logging.getLogger(__name__)
 
-
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 12
+    epochs: int = 8
     batch_size: int = 32
     input_size: int = 192
     lr: float = 1e-3
@@ -38,6 +43,11 @@ class TrainConfig:
     # Frozen at their ImageNet weights: the high-resolution early layers are generic and
     # are where most of the CPU time of a backward pass goes.
     frozen_stages: tuple[str, ...] = ("stem", "stage1")
+    # In-the-wild augmentation (JPEG, colour casts, blur, occlusion, wider pose) on top of
+    # the studio set's small jitter.
+    wild_augment: bool = True
+    # Start from a weights file (e.g. the shipped SCUT model) instead of ImageNet.
+    init: str | None = None
     seed: int = 0
     threads: int = 2
     # "lite0" is the product's model; "seed" is the seed article's network, trained
@@ -47,15 +57,65 @@ class TrainConfig:
 
 
 SEED_BASELINE = dict(arch="seed", input_size=SEED_INPUT_SIZE, correlation_weight=0.0, frozen_stages=())
+# One SCUT training photo in this many (chosen by a hash of its name) is held back for validation.
+SCUT_VALIDATION_EVERY = 10
 
 
-def build_model(config: TrainConfig, score_mean: float) -> torch.nn.Module:
+@dataclass
+class TrainingSet:
+    """One dataset's crops for one output head: uint8 (N, 3, H, W) images and 1-5 targets."""
+
+    head: str
+    train_images: torch.Tensor
+    train_scores: torch.Tensor
+    val_images: torch.Tensor
+    val_scores: torch.Tensor
+
+
+def is_scut_validation(name: str) -> bool:
+    return zlib.crc32(name.encode()) % SCUT_VALIDATION_EVERY == 0
+
+
+def scut_set(data_dir: Path, cache_dir: Path, split: str = "60-40", fold: int | None = None) -> TrainingSet:
+    cache = CropCache.build(data_dir, cache_dir)
+    train_list, _ = load_split(data_dir, split, fold)
+    fit = [s for s in train_list if not is_scut_validation(s.name)]
+    held = [s for s in train_list if is_scut_validation(s.name)]
+    return TrainingSet("scut", *_stack(cache, fit), *_stack(cache, held))
+
+
+def mebeauty_set(data_dir: Path, cache_dir: Path) -> TrainingSet:
+    cache = mebeauty.crop_cache(data_dir, cache_dir)
+    return TrainingSet(
+        mebeauty.NAME,
+        *_stack(cache, mebeauty.load_list(data_dir, "train")),
+        *_stack(cache, mebeauty.load_list(data_dir, "val")),
+    )
+
+
+def build_model(config: TrainConfig, heads: tuple[str, ...], score_mean: float) -> torch.nn.Module:
     if config.arch == "seed":
         return SeedNet()
-    model = BeautyNet(RegressorConfig(score_mean=score_mean))
-    load_imagenet_backbone(model)
+    # The product's score follows the in-the-wild, multi-ethnic panel when it is trained.
+    score_head = mebeauty.NAME if mebeauty.NAME in heads else heads[0]
+    model = BeautyNet(RegressorConfig(score_mean=score_mean, heads=heads, score_head=score_head))
+    if config.init:
+        _load_backbone_and_heads(model, Path(config.init))
+    else:
+        load_imagenet_backbone(model)
     _freeze(model, config.frozen_stages)
     return model
+
+
+def _load_backbone_and_heads(model: BeautyNet, path: Path) -> None:
+    """Start from trained weights; a head the file lacks starts as a copy of its score head."""
+    source, _ = load_weights(path)
+    state = source.state_dict()
+    old_heads = source.config.heads
+    rows = [old_heads.index(h) if h in old_heads else source.output_index for h in model.config.heads]
+    state["regressor.weight"] = state["regressor.weight"][rows]
+    state["regressor.bias"] = state["regressor.bias"][rows]
+    model.load_state_dict(state)
 
 
 def correlation_loss(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -64,11 +124,25 @@ def correlation_loss(predicted: torch.Tensor, target: torch.Tensor) -> torch.Ten
     return 1 - (p * t).sum() / (p.norm() * t.norm() + 1e-8)
 
 
-def _stack(cache: CropCache, samples: list[Sample]) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+def joint_loss(outputs: torch.Tensor, heads: torch.Tensor, target: torch.Tensor, correlation_weight: float):
+    """MSE + correlation loss of each head on its own dataset's faces, weighted by their share of the batch."""
+    total = outputs.new_zeros(())
+    for head in heads.unique().tolist():
+        rows = heads == head
+        predicted, wanted = outputs[rows, head], target[rows]
+        loss = torch.nn.functional.mse_loss(predicted, wanted)
+        if rows.sum() > 2:
+            loss = loss + correlation_weight * correlation_loss(predicted, wanted)
+        total = total + loss * rows.float().mean()
+    return total
+
+
+def _stack(cache: CropCache, samples: list[Sample]) -> tuple[torch.Tensor, torch.Tensor]:
     kept = [s for s in samples if cache.get(s.name) is not None]
+    if len(kept) < len(samples):
+        log.warning("%d of %d photos had no face and are left out", len(samples) - len(kept), len(samples))
     images = torch.from_numpy(np.stack([cache.get(s.name) for s in kept])).permute(0, 3, 1, 2)
-    scores = torch.tensor([s.score for s in kept], dtype=torch.float32)
-    return images, scores, [s.name for s in kept]
+    return images, torch.tensor([s.score for s in kept], dtype=torch.float32)
 
 
 def _freeze(model: BeautyNet, stage_names: tuple[str, ...]) -> None:
@@ -108,52 +182,69 @@ def _lr_at(step: int, total: int, warmup: int, base: float) -> float:
     return base * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def train(
-    data_dir: Path,
-    out_path: Path,
-    cache_dir: Path,
-    split: str = "60-40",
-    fold: int | None = None,
-    config: TrainConfig = TrainConfig(),
-) -> dict:
-    """Train, write weights + history JSON + history plot beside `out_path`; return final test metrics."""
+def augmented_batch(images: torch.Tensor, config: TrainConfig, generator: torch.Generator, device) -> torch.Tensor:
+    """uint8 crops -> the normalised, augmented training batch."""
+    if config.wild_augment:
+        images = augment.random_jpeg(images, generator)
+    batch = preprocess.normalise(images.to(device))
+    if config.wild_augment:
+        batch = augment.random_similarity(batch, config.input_size, generator, 15.0, 0.12, 0.06)
+        batch = augment.random_colour_cast(augment.random_photometric(batch, generator, 0.2, 0.2), generator)
+        batch = augment.random_occlusion(augment.random_blur(batch, generator), generator)
+    else:
+        batch = augment.random_photometric(augment.random_similarity(batch, config.input_size, generator), generator)
+    return batch.contiguous(memory_format=torch.channels_last)
+
+
+def validate(model: BeautyNet, sets: list[TrainingSet], size: int) -> dict[str, dict]:
+    result = {}
+    for training_set in sets:
+        model.use_head(training_set.head)
+        predicted = np.clip(predict_images(model, training_set.val_images, size), 1, 5)
+        result[training_set.head] = regression_metrics(predicted, training_set.val_scores.numpy())
+    model.use_head(model.config.score_head)
+    return result
+
+
+def train(sets: list[TrainingSet], out_path: Path, config: TrainConfig = TrainConfig()) -> dict:
+    """Train on every set at once; keep the epoch with the best mean validation PC.
+
+    Writes weights, history JSON and history plot beside `out_path` after each epoch, so a
+    stopped run leaves its best model behind. Returns the kept epoch's validation figures.
+    """
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     generator = torch.Generator().manual_seed(config.seed)
-    cache = CropCache.build(data_dir, cache_dir)
-    train_samples, test_samples = load_split(data_dir, split, fold)
-    train_images, train_scores, _ = _stack(cache, train_samples)
-    test_images, test_scores, test_names = _stack(cache, test_samples)
-    log.info("training on %d faces, testing on %d", len(train_images), len(test_images))
+    heads = tuple(s.head for s in sets)
+    images = torch.cat([s.train_images for s in sets])
+    scores = torch.cat([s.train_scores for s in sets])
+    head_of = torch.cat([torch.full((len(s.train_scores),), i) for i, s in enumerate(sets)])
+    log.info("training on %s", ", ".join(f"{len(s.train_scores)} {s.head}" for s in sets))
 
     device = resolve_device(config.device)
-    model = build_model(config, float(train_scores.mean())).to(device, memory_format=torch.channels_last)
+    model = build_model(config, heads, float(scores.mean())).to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
-    steps_per_epoch = math.ceil(len(train_images) / config.batch_size)
+    steps_per_epoch = math.ceil(len(images) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     warmup = int(config.warmup_epochs * steps_per_epoch)
 
-    history = []
+    history: list[dict] = []
+    best: dict | None = None
     step = 0
     for epoch in range(1, config.epochs + 1):
         _set_train_mode(model, config.frozen_stages)
-        order = torch.randperm(len(train_images), generator=generator)
+        order = torch.randperm(len(images), generator=generator)
         started, losses = time.time(), []
         bar = tqdm(range(0, len(order), config.batch_size), desc=f"epoch {epoch}/{config.epochs}")
         for start in bar:
             index = order[start : start + config.batch_size]
             if len(index) < 2:
                 continue
-            batch = preprocess.normalise(train_images[index].to(device))
-            batch = augment.random_similarity(batch, config.input_size, generator)
-            batch = augment.random_photometric(batch, generator).contiguous(memory_format=torch.channels_last)
-            target = train_scores[index].to(device)
-            predicted = model(batch)
-            loss = torch.nn.functional.mse_loss(predicted, target) + config.correlation_weight * correlation_loss(
-                predicted, target
-            )
+            batch = augmented_batch(images[index], config, generator, device)
+            outputs = model.forward_heads(batch) if isinstance(model, BeautyNet) else model(batch)[:, None]
+            loss = joint_loss(outputs, head_of[index].to(device), scores[index].to(device), config.correlation_weight)
             for group in optimizer.param_groups:
                 group["lr"] = _lr_at(step, total_steps, warmup, config.lr)
             optimizer.zero_grad(set_to_none=True)
@@ -162,27 +253,22 @@ def train(
             step += 1
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
-        predicted = np.clip(predict_images(model, test_images, config.input_size), 1, 5)
-        test = metrics_by_subset(test_names, predicted.tolist(), test_scores.tolist())
+        val = validate(model, sets, config.input_size)
         history.append(
-            {
-                "epoch": epoch,
-                "train_loss": float(np.mean(losses)),
-                "test": test["overall"],
-                "seconds": time.time() - started,
-            }
+            {"epoch": epoch, "train_loss": float(np.mean(losses)), "val": val, "seconds": time.time() - started}
         )
-        log.info("epoch %d: loss %.4f, test %s", epoch, history[-1]["train_loss"], test["overall"])
+        log.info("epoch %d: loss %.4f, validation %s", epoch, history[-1]["train_loss"], val)
+        selection = float(np.mean([m["pc"] for m in val.values()]))
+        if best is None or selection > best["selection"]:
+            best = {"epoch": epoch, "selection": selection, "val": val}
+            save_weights(
+                copy.deepcopy(model).cpu(),
+                out_path,
+                input_size=config.input_size,
+                extra={"train_config": asdict(config), "selected_epoch": epoch, "val_metrics": val},
+            )
         _write_history(out_path, history)
-
-    split_name = f"fold-{fold}" if fold is not None else split
-    save_weights(
-        model,
-        out_path,
-        input_size=config.input_size,
-        extra={"split": split_name, "train_config": asdict(config), "test_metrics": test},
-    )
-    return test
+    return best
 
 
 def _write_history(out_path: Path, history: list[dict]) -> None:
@@ -202,8 +288,10 @@ def plot_history(history: list[dict], path: Path) -> None:
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     left.plot(epochs, [h["train_loss"] for h in history], marker="o")
     left.set(title="training loss", xlabel="epoch")
-    right.plot(epochs, [h["test"]["pc"] for h in history], marker="o", color="tab:green")
-    right.set(title="test Pearson correlation", xlabel="epoch")
+    for head in history[0]["val"]:
+        right.plot(epochs, [h["val"][head]["pc"] for h in history], marker="o", label=head)
+    right.set(title="validation Pearson correlation", xlabel="epoch")
+    right.legend()
     for axis in (left, right):
         axis.grid(alpha=0.3)
     figure.tight_layout()

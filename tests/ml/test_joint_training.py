@@ -1,0 +1,84 @@
+"""Joint training on two rating panels: heads, loss, augmentation and one tiny real training step."""
+
+import json
+
+import pytest
+import torch
+
+from ml import augment, mebeauty
+from ml.model import BeautyNet, RegressorConfig
+from ml.train import TrainConfig, TrainingSet, is_scut_validation, joint_loss, train
+from ml.weights import load_weights
+
+
+def test_each_head_is_judged_only_on_its_own_dataset():
+    outputs = torch.tensor([[3.0, 9.0], [4.0, 9.0], [9.0, 2.0], [9.0, 4.0]])
+    heads = torch.tensor([0, 0, 1, 1])
+    target = torch.tensor([3.0, 4.0, 2.0, 4.0])
+    # Right on every row's own head: the other head's nonsense (9.0) costs nothing.
+    assert joint_loss(outputs, heads, target, correlation_weight=0.5).item() == pytest.approx(0.0, abs=1e-6)
+    wrong = outputs.clone()
+    wrong[2, 1] = 3.0
+    assert joint_loss(wrong, heads, target, correlation_weight=0.0).item() > 0
+
+
+def test_model_scores_with_its_score_head_and_can_switch():
+    model = BeautyNet(RegressorConfig(heads=("scut", "mebeauty"), score_head="mebeauty")).eval()
+    with torch.no_grad():
+        model.regressor.bias.copy_(torch.tensor([1.0, 4.0]))
+        x = torch.zeros(1, 3, 64, 64)
+        assert model(x).item() == pytest.approx(4.0)
+        model.use_head("scut")
+        assert model(x).item() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="no 'celebrity' head"):
+        model.use_head("celebrity")
+    with pytest.raises(ValueError, match="score head"):
+        RegressorConfig(heads=("scut",), score_head="mebeauty")
+
+
+def test_wild_augmentations_change_pixels_and_keep_shapes():
+    generator = torch.Generator().manual_seed(0)
+    crops = torch.randint(0, 256, (6, 3, 48, 48), dtype=torch.uint8)
+    recoded = augment.random_jpeg(crops, generator, probability=1.0)
+    assert recoded.dtype == torch.uint8 and recoded.shape == crops.shape and not torch.equal(recoded, crops)
+    batch = torch.rand(6, 3, 48, 48) * 2 - 1
+    for change in (augment.random_colour_cast, augment.random_blur, augment.random_occlusion):
+        kwargs = {} if change is augment.random_colour_cast else {"probability": 1.0}
+        out = change(batch, generator, **kwargs)
+        assert out.shape == batch.shape and not torch.allclose(out, batch), change.__name__
+    # Blur smooths: neighbouring pixels differ less afterwards.
+    blurred = augment.random_blur(batch, generator, probability=1.0)
+    assert (blurred.diff(dim=3).abs().mean()) < batch.diff(dim=3).abs().mean() / 2
+
+
+def test_scut_validation_part_is_about_a_tenth_and_fixed_by_name():
+    names = [f"AF{i}.jpg" for i in range(1, 2001)]
+    held = [n for n in names if is_scut_validation(n)]
+    assert 150 < len(held) < 250
+    assert held == [n for n in names if is_scut_validation(n)]
+
+
+def test_mebeauty_names_carry_gender_and_ethnicity():
+    assert mebeauty.groups("female/indian/woman-761642_1920.jpg") == ["indian", "female", "female-indian"]
+    with pytest.raises(ValueError, match="no MEBeauty list 'test'"):
+        mebeauty.load_list(mebeauty.Path("."), "test")
+
+
+def test_tiny_joint_training_writes_weights_with_both_heads_and_history(tmp_path):
+    generator = torch.Generator().manual_seed(0)
+
+    def fake_set(head: str, n: int) -> TrainingSet:
+        images = torch.randint(0, 256, (n, 3, 64, 64), dtype=torch.uint8, generator=generator)
+        scores = torch.rand(n, generator=generator) * 4 + 1
+        return TrainingSet(head, images, scores, images[:4], scores[:4])
+
+    out = tmp_path / "tiny.pt"
+    config = TrainConfig(epochs=1, batch_size=4, input_size=64, threads=1)
+    best = train([fake_set("scut", 8), fake_set("mebeauty", 8)], out, config)
+    model, metadata = load_weights(out)
+    assert model.config.heads == ("scut", "mebeauty") and model.config.score_head == "mebeauty"
+    assert metadata["selected_epoch"] == best["epoch"] == 1
+    assert set(metadata["val_metrics"]) == {"scut", "mebeauty"}
+    history = json.loads(out.with_suffix(".history.json").read_text())
+    assert history[0]["val"]["mebeauty"]["n"] == 4
+    assert out.with_suffix(".history.png").stat().st_size > 1000
