@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
 import cv2
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
+from ml import preprocess
 from ml.model import BeautyNet
 
 THUMBNAIL_SIDE = 160  # each half of a stage thumbnail: heat map | channel grid
@@ -36,74 +37,81 @@ class Insight:
     grad_cam: Image.Image
 
 
-@contextmanager
-def _recording(model: BeautyNet, leaf_stage: str):
-    """Keep every stage's output; make `leaf_stage`'s output a leaf of the autograd graph.
-
-    The weights need no gradient, so the graph starts at that leaf and the backward pass
-    runs only through the few layers after it.
-    """
-    outputs: dict[str, torch.Tensor] = {}
-
-    def hook(name: str):
-        def record(_module, _inputs, output):
-            if name == leaf_stage:
-                output = output.detach().requires_grad_(True)
-            outputs[name] = output
-            return output
-
-        return record
-
-    handles = [module.register_forward_hook(hook(name)) for name, module in model.named_stage_modules()]
-    try:
-        with torch.enable_grad():
-            yield outputs
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
 @cache
 def _colormap(colormap: int) -> np.ndarray:
-    """An OpenCV colormap as 256 RGB rows, built once: cv2.applyColorMap rebuilds it on every
-    call, which cost more than the network's forward pass across a face's 90 small maps."""
+    """An OpenCV colormap as 256 RGB rows, built once."""
     ramp = np.arange(256, dtype=np.uint8).reshape(256, 1)
     return cv2.cvtColor(cv2.applyColorMap(ramp, colormap), cv2.COLOR_BGR2RGB).reshape(256, 3)
 
 
-def _colorise(values: np.ndarray, side: int, colormap: int = cv2.COLORMAP_INFERNO) -> np.ndarray:
-    """2-D floats -> RGB uint8 `side` x `side`, scaled to their own 0..max range."""
-    values = np.maximum(values, 0)
-    peak = float(values.max())
-    scaled = np.uint8(255 * values / peak) if peak > 0 else np.zeros(values.shape, np.uint8)
-    return _colormap(colormap)[cv2.resize(scaled, (side, side), interpolation=cv2.INTER_NEAREST)]
+def _lookup(colormap: int, device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(_colormap(colormap)).to(device, torch.float32)
 
 
-def _heat_overlay(values: np.ndarray, crop: np.ndarray, side: int) -> np.ndarray:
-    """Smoothly upsampled heat map blended over the face."""
-    values = np.maximum(values, 0).astype(np.float32)
-    peak = float(values.max())
-    values = values / peak if peak > 0 else values
-    smooth = cv2.resize(values, (side, side), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-    heat = _colormap(cv2.COLORMAP_JET)[np.uint8(255 * smooth)]
-    face = cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
-    return cv2.addWeighted(face, 0.55, heat, 0.45, 0)
+def _peak_normalised(maps: torch.Tensor) -> torch.Tensor:
+    """Each map (..., h, w) made non-negative and scaled to 0..1 by its own peak (all-zero stays zero)."""
+    maps = maps.float().clamp(min=0)
+    peak = maps.amax(dim=(-2, -1), keepdim=True)
+    return torch.where(peak > 0, maps / peak.clamp(min=1e-12), torch.zeros_like(maps))
 
 
-def activation_thumbnail(activation: torch.Tensor, crop: np.ndarray) -> Image.Image:
-    """Mean activation over the face beside a grid of the most active channels."""
-    maps = activation.detach().float().cpu().numpy()
-    overlay = _heat_overlay(maps.mean(axis=0), crop, THUMBNAIL_SIDE)
-    strongest = np.argsort(maps.mean(axis=(1, 2)))[::-1][:GRID_CHANNELS]
+def _coloured(levels: torch.Tensor, colormap: int) -> torch.Tensor:
+    """0..1 floats (...) -> RGB floats (..., 3) through the colormap's 256 steps."""
+    index = (255 * levels).to(torch.uint8).long()  # truncating, as numpy's uint8 cast did
+    return _lookup(colormap, levels.device)[index]
+
+
+def _faces_at(crops: torch.Tensor, side: int) -> torch.Tensor:
+    """uint8 crops (N, H, W, 3) -> float (N, side, side, 3), low-pass filtered when shrinking."""
+    resized = F.interpolate(
+        crops.permute(0, 3, 1, 2).float(), size=(side, side), mode="bilinear", antialias=True, align_corners=False
+    )
+    return resized.permute(0, 2, 3, 1)
+
+
+def heat_overlays(maps: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """Heat maps (N, h, w), smoothly enlarged and blended over the faces (N, side, side, 3 floats)."""
+    side = faces.shape[1]
+    smooth = F.interpolate(_peak_normalised(maps)[:, None], size=(side, side), mode="bicubic", align_corners=False)[
+        :, 0
+    ].clamp(0, 1)
+    return 0.55 * faces + 0.45 * _coloured(smooth, cv2.COLORMAP_JET)
+
+
+def channel_grids(activations: torch.Tensor, side: int) -> torch.Tensor:
+    """The GRID_CHANNELS most active channels of each face (N, C, h, w) as a square grid (N, side, side, 3)."""
+    n, channels = activations.shape[:2]
+    count = min(GRID_CHANNELS, channels)
+    strongest = activations.float().mean(dim=(2, 3)).topk(count).indices
+    chosen = torch.gather(activations, 1, strongest[:, :, None, None].expand(-1, -1, *activations.shape[2:]))
     per_row = math.isqrt(GRID_CHANNELS)
-    cell = THUMBNAIL_SIDE // per_row
-    grid = np.zeros((THUMBNAIL_SIDE, THUMBNAIL_SIDE, 3), np.uint8)
-    for i, channel in enumerate(strongest):
-        row, col = divmod(i, per_row)
-        grid[row * cell : (row + 1) * cell, col * cell : (col + 1) * cell] = _colorise(
-            maps[channel], cell, cv2.COLORMAP_VIRIDIS
-        )
-    return Image.fromarray(np.hstack([overlay, grid]))
+    cell = side // per_row
+    levels = (255 * _peak_normalised(chosen)).to(torch.uint8).float() / 255  # quantised before enlarging
+    cells = F.interpolate(levels, size=(cell, cell), mode="nearest")
+    if count < GRID_CHANNELS:
+        cells = F.pad(cells, (0, 0, 0, 0, 0, GRID_CHANNELS - count), value=-1)
+    coloured = torch.where(cells[..., None] < 0, 0.0, _coloured(cells.clamp(min=0), cv2.COLORMAP_VIRIDIS))
+    rows = coloured.view(n, per_row, per_row, cell, cell, 3).permute(0, 1, 3, 2, 4, 5)
+    grid = activations.new_zeros((n, side, side, 3), dtype=torch.float32)
+    grid[:, : per_row * cell, : per_row * cell] = rows.reshape(n, per_row * cell, per_row * cell, 3)
+    return grid
+
+
+def stage_thumbnails(activations: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """Mean activation over the face | grid of the most active channels: (N, side, 2 side, 3) floats."""
+    side = faces.shape[1]
+    return torch.cat([heat_overlays(activations.float().mean(dim=1), faces), channel_grids(activations, side)], dim=2)
+
+
+def grad_cams(activations: torch.Tensor, gradients: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
+    """Grad-CAM (Selvaraju et al. 2017) for the score, over the faces: where features raised it."""
+    weights = gradients.float().mean(dim=(2, 3), keepdim=True)
+    cam = torch.relu((weights * activations.float()).sum(dim=1))
+    return heat_overlays(cam, faces)
+
+
+def _as_uint8(images: torch.Tensor) -> torch.Tensor:
+    return images.round().clamp(0, 255).to(torch.uint8)
 
 
 def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> Image.Image:
@@ -122,37 +130,39 @@ def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> I
     return Image.fromarray(canvas)
 
 
-def grad_cam_image(activation: torch.Tensor, gradient: torch.Tensor, crop: np.ndarray) -> Image.Image:
-    """Grad-CAM (Selvaraju et al. 2017) for the score: where features raised it."""
-    weights = gradient.mean(dim=(1, 2), keepdim=True)
-    cam = torch.relu((weights * activation).sum(dim=0)).float().cpu().numpy()
-    return Image.fromarray(_heat_overlay(cam, crop, 2 * THUMBNAIL_SIDE))
-
-
 def score_and_explain(
-    model: BeautyNet, batch: torch.Tensor, crops: list[np.ndarray], flip: bool
+    model: BeautyNet, crops: torch.Tensor, batch: torch.Tensor, flip: bool
 ) -> tuple[torch.Tensor, list[Insight]]:
     """Raw scores for a batch of faces and, from the same forward pass, what each layer saw.
 
-    With `flip` the mirrored faces ride in the same batch and their outputs are averaged in.
-    One backward pass serves every face: in eval mode a face's output depends on that face only.
+    `crops` are the aligned uint8 faces (N, H, W, 3) and `batch` the network's input made from
+    them, both on the model's device. Every picture is computed there with tensor ops for the
+    whole batch and copied to the host once; only the PIL wrapping happens on the CPU. With
+    `flip` the mirrored faces ride in the same batch and their outputs are averaged in. One
+    backward pass serves every face: in eval mode a face's output depends on that face only.
     """
     count = len(batch)
-    with _recording(model, GRAD_CAM_STAGE) as outputs:
-        raw = model(torch.cat([batch, batch.flip(3)]) if flip else batch)
+    with torch.enable_grad():
+        outputs, raw = model.forward_stages(preprocess.with_mirrors(batch) if flip else batch, leaf=GRAD_CAM_STAGE)
         raw[:count].sum().backward()
-    # One copy to the host per stage, not one per face and stage (on a GPU each is a sync).
-    on_host = {name: output[:count].detach().float().cpu() for name, output in outputs.items()}
-    cam_gradient = outputs[GRAD_CAM_STAGE].grad[:count].float().cpu()
-    insights = [
-        Insight(
-            layers=[
-                LayerView(name, tuple(output.shape[1:]), activation_thumbnail(output[i], crop))
-                for name, output in on_host.items()
-            ],
-            grad_cam=grad_cam_image(on_host[GRAD_CAM_STAGE][i], cam_gradient[i], crop),
+    with torch.no_grad():
+        small, large = _faces_at(crops, THUMBNAIL_SIDE), _faces_at(crops, 2 * THUMBNAIL_SIDE)
+        stages = torch.stack([stage_thumbnails(output[:count], small) for output in outputs.values()], dim=1)
+        cam_stage = outputs[GRAD_CAM_STAGE]
+        cams = grad_cams(cam_stage[:count], cam_stage.grad[:count], large)
+        pictures = torch.cat([_as_uint8(stages).flatten(1), _as_uint8(cams).flatten(1)], dim=1).cpu().numpy()
+    stage_pixels = stages[0].numel()
+    shapes = {name: tuple(output.shape[1:]) for name, output in outputs.items()}
+    insights = []
+    for row in pictures:
+        thumbnails = row[:stage_pixels].reshape(stages.shape[1:])
+        insights.append(
+            Insight(
+                layers=[
+                    LayerView(name, shapes[name], Image.fromarray(thumbnails[i])) for i, name in enumerate(outputs)
+                ],
+                grad_cam=Image.fromarray(row[stage_pixels:].reshape(cams.shape[1:])),
+            )
         )
-        for i, crop in enumerate(crops)
-    ]
     raw = raw.detach()
-    return ((raw[:count] + raw[count:]) / 2 if flip else raw), insights
+    return (preprocess.mirrored_mean(raw) if flip else raw), insights

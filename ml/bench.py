@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from ml import faces
-from ml.predictor import CROP_SIZE, Predictor
+from ml.predictor import CROP_SIZE, Predictor, set_cpu_threads
 from ml.seed_net import SEED_INPUT_SIZE, SeedNet
 from ml.weights import DEFAULT_WEIGHTS
 
@@ -68,7 +68,9 @@ def faces_per_second(networks: dict, device: torch.device, repeats: int) -> dict
 def run_benchmarks(
     weights: Path = DEFAULT_WEIGHTS, repeats: int = 30, threads: int | None = None, device: str = "cpu"
 ) -> dict:
-    predictor = Predictor(weights, device=device, threads=threads)
+    if threads:
+        set_cpu_threads(threads)
+    predictor = Predictor(weights, device=device)
     run_on = predictor.device
     photo = sample_photo_bytes()
     rgb = faces.load_image(photo)

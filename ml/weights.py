@@ -10,19 +10,32 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ml.model import BeautyNet, RegressorConfig
+from ml.model import INPUT_MEAN, INPUT_STD, BeautyNet, RegressorConfig
 from ml.seed_net import SeedNet
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "beautynet-lite0.pt"
 FORMAT = 1
+SEED_ARCH = "seed-cnn"
 
 
-ARCHITECTURES = {BeautyNet: "efficientnet-lite0", SeedNet: "seed-cnn"}
+def architecture_of(model: nn.Module) -> str:
+    return model.config.backbone if isinstance(model, BeautyNet) else SEED_ARCH
+
+
+def build_network(arch: str, regressor: dict) -> nn.Module:
+    """The registry: the seed baseline or a BeautyNet on a known backbone; anything else is refused."""
+    if arch == SEED_ARCH:
+        return SeedNet()
+    return BeautyNet(RegressorConfig(**{"backbone": arch, **regressor}))
 
 
 def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | None = None) -> str:
-    """Write half-precision weights (small enough for the repo) and return the model version."""
-    arch = ARCHITECTURES[type(model)]
+    """Write half-precision weights (small enough for the repo) with everything needed to use them.
+
+    The file carries the architecture, input size and normalisation, so a reader needs no
+    other source; returns the model version.
+    """
+    arch = architecture_of(model)
     state = {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
     buffer = io.BytesIO()
     torch.save(state, buffer)
@@ -32,6 +45,8 @@ def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | No
         "arch": arch,
         "version": version,
         "input_size": input_size,
+        "input_mean": list(INPUT_MEAN),
+        "input_std": list(INPUT_STD),
         "regressor": asdict(model.config) if isinstance(model, BeautyNet) else {},
         "state_dict": state,
         **(extra or {}),
@@ -46,10 +61,13 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[nn.Module, dict]:
     payload = torch.load(path, map_location="cpu", weights_only=True)
     if payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a BeautyNet weights file of format {FORMAT}")
-    model = SeedNet() if payload["arch"] == "seed-cnn" else BeautyNet(RegressorConfig(**payload["regressor"]))
+    model = build_network(payload["arch"], payload["regressor"])
     model.load_state_dict(
         {key: value.float() if value.is_floating_point() else value for key, value in payload["state_dict"].items()}
     )
     model.eval()
     metadata = {key: value for key, value in payload.items() if key != "state_dict"}
+    # Files written before normalisation was stored used the backbone's [-1, 1] scaling.
+    metadata.setdefault("input_mean", list(INPUT_MEAN))
+    metadata.setdefault("input_std", list(INPUT_STD))
     return model, metadata
