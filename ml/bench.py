@@ -66,7 +66,11 @@ def faces_per_second(networks: dict, device: torch.device, repeats: int) -> dict
 
 
 def run_benchmarks(
-    weights: Path = DEFAULT_WEIGHTS, repeats: int = 30, threads: int | None = None, device: str = "cpu"
+    weights: Path = DEFAULT_WEIGHTS,
+    repeats: int = 30,
+    threads: int | None = None,
+    device: str = "cpu",
+    baseline: Path | None = None,
 ) -> dict:
     if threads:
         set_cpu_threads(threads)
@@ -92,14 +96,33 @@ def run_benchmarks(
     # and the whole pipeline (decode, detect, align, all of that) with one photo per pass
     # against eight photos sharing each pass.
     runs = {
+        ("score", 1): lambda: predictor.score_crops([crop]),
+        ("score", 16): lambda: predictor.score_crops([crop] * 16),
         ("explain", 1): lambda: predictor.score_and_explain_crops([crop]),
         ("explain", 16): lambda: predictor.score_and_explain_crops([crop] * 16),
         ("pipeline", 1): lambda: predictor.score_images([faces.load_image(photo)], explain=True),
         ("pipeline", 8): lambda: predictor.score_images([faces.load_image(photo) for _ in range(8)], explain=True),
     }
+    if baseline is not None:
+        # Other weights (e.g. the previous release) timed in the same turns, for a fair ratio.
+        old = Predictor(baseline, device=device)
+        runs["baseline_explain", 1] = lambda: old.score_and_explain_crops([crop])
+        runs["baseline_explain", 16] = lambda: old.score_and_explain_crops([crop] * 16)
     medians = interleaved_medians_ms(runs, max(5, repeats // 3), device=run_on)
     for batch in (1, 16):
+        # "score": the network with its mirror twin; "explain": that plus every picture of the look inside.
+        figures[f"score_ms_per_face_batch{batch}"] = round(medians["score", batch] / batch, 2)
         figures[f"score_and_explain_ms_per_face_batch{batch}"] = round(medians["explain", batch] / batch, 2)
+        figures[f"look_inside_adds_ms_per_face_batch{batch}"] = round(
+            (medians["explain", batch] - medians["score", batch]) / batch, 2
+        )
+        if baseline is not None:
+            figures[f"baseline_score_and_explain_ms_per_face_batch{batch}"] = round(
+                medians["baseline_explain", batch] / batch, 2
+            )
+            figures[f"explain_cost_over_baseline_batch{batch}"] = round(
+                medians["explain", batch] / medians["baseline_explain", batch], 2
+            )
     for photos in (1, 8):
         figures[f"pipeline_ms_per_photo_{photos}_per_pass"] = round(medians["pipeline", photos] / photos, 1)
     figures["seed_faces_per_s"] = {str(b): round(r, 1) for b, r in seed_rates.items()}

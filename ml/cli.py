@@ -85,7 +85,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from ml.bench import run_benchmarks
 
-    figures = run_benchmarks(args.weights, repeats=args.repeats, threads=args.threads, device=args.device)
+    figures = run_benchmarks(
+        args.weights, repeats=args.repeats, threads=args.threads, device=args.device, baseline=args.baseline
+    )
     print(json.dumps(figures, indent=1))
     return 0
 
@@ -124,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeats", type=int, default=30)
     bench.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     bench.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    bench.add_argument("--baseline", type=Path, help="other weights to time in the same run (e.g. the last release)")
     bench.set_defaults(run=_bench)
     return parser
 
