@@ -82,6 +82,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _percentiles(args: argparse.Namespace) -> int:
+    from ml import mebeauty
+    from ml.dataset import read_list
+    from ml.percentile import write_quantiles
+
+    if mebeauty.is_mebeauty(args.data):
+        samples = [s for which in ("train", "val") for s in mebeauty.load_list(args.data, which)]
+        source = f"{len(samples)} in-the-wild photos of MEBeauty's train and val lists (six ethnic groups, "
+        source += "both genders), rated by its mixed panel, scores halved to 1-5"
+    else:
+        samples = read_list(args.data / "train_test_files/All_labels.txt")
+        source = f"the {len(samples)} studio photos of SCUT-FBP5500 (Asian and Caucasian), rated by its panel"
+    write_quantiles([s.score for s in samples], source)
+    print(source)
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from ml.bench import run_benchmarks
 
@@ -120,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_arguments(evaluate)
     _add_model_arguments(evaluate)
     evaluate.set_defaults(run=_evaluate)
+
+    percentiles = commands.add_parser(
+        "percentiles", help="rebuild the percentile table from a dataset's ratings (MEBeauty or SCUT-FBP5500)"
+    )
+    percentiles.add_argument("--data", type=Path, required=True, help="dataset folder")
+    percentiles.set_defaults(run=_percentiles)
 
     bench = commands.add_parser("bench", help="time the model and the whole pipeline on this machine")
     bench.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
