@@ -93,3 +93,39 @@ def test_threads_detecting_at_once_get_the_same_faces(astronaut, grace_hopper):
     with ThreadPoolExecutor(4) as pool:
         together = [found[0].box for found in pool.map(faces.find_faces, photos)]
     assert together == alone
+
+
+def _on_canvas(face: np.ndarray, side: int, canvas_shape=(1280, 960)) -> np.ndarray:
+    import cv2
+
+    canvas = np.full((*canvas_shape, 3), 120, np.uint8)
+    small = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA)
+    y, x = canvas_shape[0] // 3, canvas_shape[1] // 2
+    canvas[y : y + side, x : x + side] = small
+    return canvas
+
+
+@pytest.mark.parametrize("degrees", [-30, -15, 15, 30])
+def test_a_turned_head_is_found_where_the_face_went(astronaut, degrees):
+    import cv2
+
+    rotation = cv2.getRotationMatrix2D((256, 256), degrees, 1.0)
+    turned = cv2.warpAffine(astronaut, rotation, (512, 512))
+    x, y, w, h = faces.find_faces(astronaut)[0].box
+    expected = rotation @ np.array([x + w / 2, y + h / 2, 1.0])
+    found = faces.find_faces(turned)
+    tx, ty, tw, th = found[0].box
+    assert len(found) == 1
+    assert np.hypot(tx + tw / 2 - expected[0], ty + th / 2 - expected[1]) < 0.25 * w
+
+
+def test_a_small_face_in_a_large_holiday_photo_is_found(astronaut):
+    photo = _on_canvas(astronaut[:320, 100:420], 200)  # head about 90 px wide in a 960x1280 photo
+    found = faces.find_faces(photo)
+    assert len(found) == 1 and 40 <= found[0].box[2] < 200
+
+
+def test_a_partly_hidden_face_is_still_found(astronaut):
+    hidden = astronaut.copy()
+    hidden[150:230, 140:300] = 30  # a hand or phone over the lower half of the face
+    assert len(faces.find_faces(hidden)) == 1
