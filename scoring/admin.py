@@ -15,11 +15,23 @@ class FaceInline(admin.TabularInline):
     model = Face
     extra = 0
     can_delete = False
-    fields = ("rank", "box_text", "score", "percentile", "grad_cam_preview", "layer_previews")
+    fields = ("number", "box_text", "score_text", "percentile_text", "grad_cam_preview", "layer_previews")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="face")
+    def number(self, face):
+        return face.rank + 1  # numbered from 1, as on the photo page and the annotated photo
+
+    @admin.display(description="score")
+    def score_text(self, face):
+        return f"{face.score:.2f}"
+
+    @admin.display(description="percentile")
+    def percentile_text(self, face):
+        return f"{face.percentile:.0f}"
 
     @admin.display(description="box")
     def box_text(self, face):
@@ -53,6 +65,8 @@ class PhotoAdmin(admin.ModelAdmin):
         "status",
         "error",
         "attempts",
+        "claimed",
+        "claimed_by",
         "model_version",
         "created",
         "scored",

@@ -8,7 +8,10 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "aria-describedby": "photos-limits"}),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -21,5 +24,33 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+def upload_limits() -> str:
+    """The upload form's limits in one sentence, from the settings that enforce them."""
+    megabytes = settings.PHOTO_MAX_BYTES // (1024 * 1024)
+    megapixels = settings.PHOTO_MAX_PIXELS // 1_000_000
+    return (
+        f"Up to {settings.PHOTO_MAX_FILES_PER_UPLOAD} photos at a time, each at most {megabytes} MB and "
+        f"{megapixels} megapixels. JPEG, PNG or WebP (not animated)."
+    )
+
+
 class UploadForm(forms.Form):
-    photos = MultipleFileField(label="Photos (JPEG, PNG or WebP, up to 10 MB each)")
+    photos = MultipleFileField(label="Photos", help_text=upload_limits)
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account is for good: the password proves it is its owner at the keyboard."""
+
+    password = forms.CharField(
+        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password; nothing was deleted.")
+        return password

@@ -8,8 +8,13 @@ router = DefaultRouter()
 router.register("photos", api.PhotoViewSet, basename="photo")
 
 urlpatterns = [
-    path("", views.upload, name="upload"),
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    path("upload/", views.upload, name="upload"),
+    # Browsers ask for /favicon.ico whatever the page says; the icon lives with the static files.
+    path("favicon.ico", views.favicon),
     path("history/", views.history, name="history"),
+    path("history/status/", views.history_status, name="history_status"),
     path("compare/", views.compare, name="compare"),
     path("photos/<uuid:public_id>/", views.photo_detail, name="photo"),
     path("photos/<uuid:public_id>/status/", views.photo_status, name="photo_status"),

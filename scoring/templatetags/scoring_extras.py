@@ -8,3 +8,18 @@ register = template.Library()
 @register.filter
 def private_url(field_file) -> str:
     return media.private_url(field_file)
+
+
+@register.filter
+def photo_label(photo) -> str:
+    """The name a photo goes by on the pages: when it was uploaded."""
+    from scoring.compare import photo_label as label
+
+    return label(photo)
+
+
+@register.filter
+def stage_words(name: str) -> dict:
+    from scoring.explain import stage
+
+    return stage(name)

@@ -1,28 +1,85 @@
-// A small SVG line chart of scores over time; no library needed for one line.
+// Score of every photo over time: one dot per photo on a real time axis, the average as a
+// dashed line. No library needed for one scatter plot. window.scoreChart.add() takes new
+// points as scores arrive (history.js).
 (function () {
   const source = document.getElementById("chart-data");
-  if (!source) return;
-  const points = JSON.parse(source.textContent);
   const svg = document.getElementById("chart");
-  const W = 600, H = 160, PAD = 24;
-  const times = points.map((p) => Date.parse(p.t));
-  const t0 = Math.min(...times), t1 = Math.max(...times);
-  const x = (t) => PAD + (t1 === t0 ? (W - 2 * PAD) / 2 : ((t - t0) / (t1 - t0)) * (W - 2 * PAD));
-  const y = (s) => H - PAD - ((s - 1) / 4) * (H - 2 * PAD);
+  if (!source || !svg) return;
+  const points = JSON.parse(source.textContent);
+  const detail = document.getElementById("chart-detail");
+  const H = 220, LEFT = 30, RIGHT = 14, TOP = 12, BOTTOM = 34;
+  let W = 640; // the drawing's width in CSS pixels, so text keeps its size on a phone
   const ns = "http://www.w3.org/2000/svg";
-  [1, 2, 3, 4, 5].forEach((s) => {
-    const label = document.createElementNS(ns, "text");
-    label.setAttribute("x", 4); label.setAttribute("y", y(s) + 4); label.textContent = s;
-    svg.append(label);
-  });
-  const line = document.createElementNS(ns, "polyline");
-  line.setAttribute("points", points.map((p, i) => x(times[i]) + "," + y(p.score)).join(" "));
-  line.setAttribute("fill", "none"); line.setAttribute("stroke", "#c4572a"); line.setAttribute("stroke-width", 2);
-  svg.append(line);
-  points.forEach((p, i) => {
-    const dot = document.createElementNS(ns, "circle");
-    dot.setAttribute("cx", x(times[i])); dot.setAttribute("cy", y(p.score)); dot.setAttribute("r", 3);
-    dot.setAttribute("fill", "#c4572a");
-    svg.append(dot);
-  });
+  const DAY = 86400000;
+
+  function node(tag, attrs, text) {
+    const el = document.createElementNS(ns, tag);
+    Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v));
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function when(t, withTime) {
+    const options = withTime
+      ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }
+      : { day: "numeric", month: "short", year: "numeric" };
+    return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
+  }
+
+  function tickLabel(t, span) {
+    const options = span < 2 * DAY ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" };
+    return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
+  }
+
+  function show(p) {
+    detail.replaceChildren(
+      when(p.t, true) + ": " + p.score.toFixed(2) + " / 5, higher than " + p.percentile + "% of the reference faces. ",
+      Object.assign(document.createElement("a"), { href: "/photos/" + p.id + "/", textContent: "Open the photo" })
+    );
+  }
+
+  function draw() {
+    svg.replaceChildren();
+    if (!points.length) return;
+    svg.closest("figure").hidden = false;
+    W = Math.max(300, Math.round(svg.getBoundingClientRect().width) || 640);
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    const ticks = W < 500 ? 2 : 4;
+    const times = points.map((p) => Date.parse(p.t));
+    let t0 = Math.min(...times), t1 = Math.max(...times);
+    if (t1 - t0 < 60000) { t0 -= 30 * 60000; t1 += 30 * 60000; } // one moment: centre it in an hour
+    const x = (t) => LEFT + ((t - t0) / (t1 - t0)) * (W - LEFT - RIGHT);
+    const y = (s) => H - BOTTOM - ((s - 1) / 4) * (H - TOP - BOTTOM);
+    [1, 2, 3, 4, 5].forEach((s) => {
+      svg.append(node("line", { x1: LEFT, x2: W - RIGHT, y1: y(s), y2: y(s), class: "grid-line" }));
+      svg.append(node("text", { x: LEFT - 8, y: y(s) + 4, "text-anchor": "end", class: "axis" }, s));
+    });
+    for (let i = 0; i <= ticks; i++) {
+      const t = t0 + ((t1 - t0) * i) / ticks;
+      const anchor = i === 0 ? "start" : i === ticks ? "end" : "middle";
+      svg.append(node("line", { x1: x(t), x2: x(t), y1: H - BOTTOM, y2: H - BOTTOM + 5, class: "tick" }));
+      svg.append(node("text", { x: x(t), y: H - BOTTOM + 18, "text-anchor": anchor, class: "axis" }, tickLabel(t, t1 - t0)));
+    }
+    const mean = points.reduce((sum, p) => sum + p.score, 0) / points.length;
+    svg.append(node("line", { x1: LEFT, x2: W - RIGHT, y1: y(mean), y2: y(mean), class: "mean-line" }));
+    svg.append(node("text", { x: W - RIGHT, y: y(mean) - 5, "text-anchor": "end", class: "axis" }, "average " + mean.toFixed(2)));
+    points.forEach((p, i) => {
+      const dot = node("circle", { cx: x(times[i]), cy: y(p.score), r: 5, class: "dot", tabindex: 0, "data-id": p.id });
+      dot.append(node("title", {}, when(p.t, true) + ": " + p.score.toFixed(2) + " / 5"));
+      ["mouseenter", "focus", "click"].forEach((type) => dot.addEventListener(type, () => show(p)));
+      svg.append(dot);
+    });
+  }
+
+  window.scoreChart = {
+    add(point) {
+      if (points.some((p) => p.id === point.id)) return;
+      points.push(point);
+      points.sort((a, b) => Date.parse(a.t) - Date.parse(b.t));
+      draw();
+    },
+  };
+  let resizing;
+  window.addEventListener("resize", () => { clearTimeout(resizing); resizing = setTimeout(draw, 150); });
+  draw();
 })();

@@ -1,9 +1,11 @@
-// Renders a photo's result and polls its status endpoint while it is queued or
-// running, only while the tab is visible.
+// Renders a photo's result with plain-words explanations, and polls its status endpoint
+// while it is queued or running, only while the tab is visible.
 (function () {
   const root = document.getElementById("photo");
   const statusLine = document.getElementById("status");
   const result = document.getElementById("result");
+  const texts = JSON.parse(document.getElementById("explain-texts").textContent);
+  const wide = window.matchMedia("(min-width: 700px)");
   const POLL_MS = 1000;
 
   function el(tag, attrs, children) {
@@ -13,40 +15,69 @@
     return node;
   }
 
+  // Long sections start folded on a phone, open on a wide screen.
+  function fold(summary, children, openWide) {
+    const details = el("details", { class: "fold" }, [el("summary", {}, [summary]), ...children]);
+    details.open = openWide && wide.matches;
+    return details;
+  }
+
+  function colourKey(low, high, kind) {
+    return el("div", { class: "colour-key", role: "img", "aria-label": "colour key: " + low + " to " + high }, [
+      el("span", {}, [low]), el("span", { class: "ramp " + kind }), el("span", {}, [high]),
+    ]);
+  }
+
+  function stageFigure(layer, faceNumber) {
+    const words = texts.stages[layer.name] || { title: layer.name, text: "" };
+    return el("figure", { class: "stage" }, [
+      el("img", { src: layer.url, class: "zoomable", alt: "Face " + faceNumber + ", " + words.title + " (" + layer.name + "): where the stage responded, and its 9 strongest channels" }),
+      el("figcaption", {}, [el("strong", {}, [words.title]), " ", el("span", { class: "small" }, ["(" + layer.name + ", " + layer.shape.replace(/x/g, " × ") + ")"]), el("br"), words.text]),
+    ]);
+  }
+
+  function faceSection(face, number) {
+    const section = el("section", { class: "card face" }, [
+      el("h2", {}, ["Face " + number + ": ", el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
+      el("p", { class: "percentile" }, ["Higher than " + face.percentile.toFixed(0) + "% of the faces in the model's reference dataset."]),
+      el("p", { class: "small scale" }, [texts.score_scale + " " + texts.percentile_meaning]),
+    ]);
+    section.append(fold("What drove the score (Grad-CAM)", [
+      el("div", { class: "gradcam-row" }, [
+        el("img", { src: face.grad_cam_url, class: "zoomable gradcam", alt: "Face " + number + ": Grad-CAM map, warm colours where features raised the score" }),
+        el("div", {}, [el("p", {}, [texts.grad_cam_legend]), colourKey("mattered little", "raised the score most", "jet")]),
+      ]),
+    ], true));
+    const layers = el("div", { class: "layers" });
+    face.layers.forEach((layer) => layers.append(stageFigure(layer, number)));
+    section.append(fold("What the network saw, step by step (" + face.layers.length + " stages)", [
+      el("p", { class: "small" }, [texts.layer_legend]),
+      el("div", { class: "keys" }, [colourKey("weak", "strong response", "jet"), colourKey("weak", "strong channel", "viridis")]),
+      layers,
+    ], number === 1));
+    return section;
+  }
+
+  const messages = {
+    queued: () => "Queued: it will be scored in a moment.",
+    running: () => "Scoring…",
+    failed: (data) => data.error || "Scoring failed.",
+    done: (data) => data.faces.length === 1 ? "Scored: one face found." : "Scored: " + data.faces.length + " faces found, largest first.",
+  };
+
   function render(data) {
     root.dataset.status = data.status;
     statusLine.className = "status " + data.status;
-    const texts = {
-      queued: "Queued: it will be scored in a moment.",
-      running: "Scoring…",
-      failed: data.error || "Scoring failed.",
-      done: "Scored with model " + data.model_version + ".",
-    };
-    statusLine.textContent = texts[data.status];
+    statusLine.textContent = messages[data.status](data);
+    if (data.model_version) document.getElementById("model-version").textContent = data.model_version;
     result.replaceChildren();
-    result.append(el("img", { src: data.annotated_url || data.image_url, alt: "your photo", class: "photo" }));
-    data.faces.forEach((face, i) => {
-      const section = el("section", { class: "card face" }, [
-        el("h2", {}, ["Face " + (i + 1) + ": ", el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
-        el("p", {}, ["Higher than " + face.percentile.toFixed(0) + "% of the 5500 faces the model learned from."]),
-        el("h3", {}, ["What drove the score (Grad-CAM)"]),
-        el("img", { src: face.grad_cam_url, alt: "Grad-CAM", width: 240 }),
-        el("h3", {}, ["What the network saw, layer by layer"]),
-      ]);
-      const layers = el("div", { class: "layers" });
-      face.layers.forEach((layer) => {
-        layers.append(el("figure", {}, [
-          el("img", { src: layer.url, alt: layer.name }),
-          el("figcaption", {}, [layer.name + " (" + layer.shape + ")"]),
-        ]));
-      });
-      section.append(layers);
-      result.append(section);
-    });
+    result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? "Your photo with each face boxed and numbered" : "Your photo", class: "photo zoomable" }));
+    data.faces.forEach((face, i) => result.append(faceSection(face, i + 1)));
     if (data.filters_url) {
-      result.append(el("section", { class: "card" }, [
-        el("h3", {}, ["First-layer filters"]), el("img", { src: data.filters_url, alt: "first layer filters" }),
-      ]));
+      result.append(el("section", { class: "card" }, [fold("The first layer's filters", [
+        el("p", { class: "small" }, [texts.filters_legend]),
+        el("img", { src: data.filters_url, class: "zoomable filters", alt: "The 32 colour filters of the network's first layer, enlarged" }),
+      ], true)]));
     }
   }
 

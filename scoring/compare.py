@@ -1,0 +1,129 @@
+"""Comparing a user's photos: which were chosen, in what order, and what the difference says."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from scoring import selectors
+from scoring.explain import SCORE_MARGIN
+from scoring.models import Photo
+from scoring.serializers import photo_as_dict
+
+MIN_PHOTOS = 2
+MAX_PHOTOS = 4
+LETTERS = "ABCD"
+
+
+class SelectionError(Exception):
+    """A selection that cannot be compared; the message is a sentence for the user."""
+
+
+def photo_label(photo: Photo) -> str:
+    """A name for a photo (they have none of their own): when it was uploaded."""
+    return date_format(timezone.localtime(photo.created), "j M Y, H:i")
+
+
+def selected_ids(raw: list[str]) -> list[str]:
+    """The chosen ids in the order chosen, each once; 404 for anything that is not a UUID."""
+    ordered: list[str] = []
+    for value in raw:
+        try:
+            public_id = str(uuid.UUID(value))
+        except ValueError as error:
+            raise Http404 from error
+        if public_id not in ordered:
+            ordered.append(public_id)
+    return ordered
+
+
+def selected_photos(user, ids: list[str]) -> list[Photo]:
+    """The user's photos for these ids, in order; 404 if any is not theirs (or does not exist)."""
+    return [selectors.photo_for_user(user, public_id) for public_id in ids]
+
+
+@dataclass
+class Entry:
+    letter: str
+    label: str
+    photo: dict
+    score: float | None  # of the largest face
+    percentile: float | None
+
+
+@dataclass
+class Comparison:
+    entries: list[Entry]
+    verdict: str
+    differences: list[str] = field(default_factory=list)
+
+
+def check_selection(count: int) -> None:
+    """Raise SelectionError with a sentence when this many photos cannot be compared.
+
+    Photos still being scored may be compared (a saved link may be opened early); they show their status.
+    """
+    if count < MIN_PHOTOS:
+        raise SelectionError("Pick at least two photos: click the pictures you want to compare.")
+    if count > MAX_PHOTOS:
+        raise SelectionError(f"Pick at most {MAX_PHOTOS} photos; you picked {count}.")
+
+
+def difference_in_words(a: Entry, b: Entry) -> str:
+    """One sentence on how b compares with a, honest about the model's margin of error."""
+    if a.score is None or b.score is None:
+        missing = a if a.score is None else b
+        return f"{missing.letter} has no score yet (or no face the model could score), so it cannot be compared."
+    gap = b.score - a.score
+    points = f"{abs(gap):.2f} point{'s' if round(abs(gap), 2) != 1 else ''}"
+    if abs(gap) < SCORE_MARGIN:
+        return (
+            f"{b.letter} and {a.letter} are {points} apart: within the model's margin of error "
+            f"(about {SCORE_MARGIN:.1f}), so read it as a tie."
+        )
+    direction = "higher" if gap > 0 else "lower"
+    strength = "a clear difference" if abs(gap) < 4 * SCORE_MARGIN else "a large difference"
+    shift = abs(b.percentile - a.percentile)
+    return f"{b.letter} scores {points} {direction} than {a.letter} ({shift:.0f} percentile points): {strength}."
+
+
+def verdict(entries: list[Entry]) -> str:
+    scored = [e for e in entries if e.score is not None]
+    if not scored:
+        return "No face was scored in these photos."
+    best = max(scored, key=lambda e: e.score)
+    close = [e for e in scored if e is not best and best.score - e.score < SCORE_MARGIN]
+    if close:
+        names = " and ".join([best.letter, *(e.letter for e in close)])
+        return f"{names} score about the same; {best.letter} is ahead by a hair ({best.score:.2f} / 5)."
+    return (
+        f"{best.letter} scores highest: {best.score:.2f} / 5, "
+        f"higher than {best.percentile:.0f}% of the reference faces."
+    )
+
+
+def compare(photos: list[Photo], request=None) -> Comparison:
+    """Entries in the chosen order, a verdict, and each photo's difference from the first."""
+    check_selection(len(photos))
+    entries = []
+    for letter, photo in zip(LETTERS, photos):
+        face = photo.top_face
+        entries.append(
+            Entry(
+                letter=letter,
+                label=photo_label(photo),
+                photo=photo_as_dict(photo, request),
+                score=face.score if face else None,
+                percentile=face.percentile if face else None,
+            )
+        )
+    first = entries[0]
+    return Comparison(
+        entries=entries,
+        verdict=verdict(entries),
+        differences=[difference_in_words(first, other) for other in entries[1:]],
+    )

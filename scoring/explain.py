@@ -1,0 +1,89 @@
+"""Plain words for what the pages show: each stage of the network, the images' legends, the score scale.
+
+Kept as plain dicts and strings so templates and the page scripts (through json_script) read the
+same text; the stage names are those of ml.model.BeautyNet.stage_names().
+"""
+
+# One sentence per stage, input side first. The network shrinks the face at each step and
+# looks for more complex patterns, so early stages are about edges and colours, late ones
+# about the whole face.
+STAGES: dict[str, dict[str, str]] = {
+    "stem": {
+        "title": "Edges and colours",
+        "text": "The first layer looks at tiny 3x3-pixel patches: light against dark, edges, colour changes.",
+    },
+    "stage1": {
+        "title": "Fine lines",
+        "text": "Edges are joined into short lines and curves: eyelashes, the rim of the lips, strands of hair.",
+    },
+    "stage2": {
+        "title": "Textures",
+        "text": "Small repeated patterns appear: skin texture, hair, the shading around the nose.",
+    },
+    "stage3": {
+        "title": "Small shapes",
+        "text": "Lines and textures combine into small shapes, such as the corners of the eyes and mouth.",
+    },
+    "stage4": {
+        "title": "Parts of a face",
+        "text": "Units now respond to whole parts: an eye, an eyebrow, the nose, the mouth.",
+    },
+    "stage5": {
+        "title": "Parts in place",
+        "text": "Parts are seen together with where they sit. The Grad-CAM map is taken here.",
+    },
+    "stage6": {
+        "title": "Proportions",
+        "text": "On a coarse 6x6 grid the network weighs how the parts relate: spacing, symmetry, proportions.",
+    },
+    "stage7": {
+        "title": "The whole face",
+        "text": "Each unit now sees nearly the whole face; the map says which overall impressions are present, "
+        "not where, so it looks much alike from face to face.",
+    },
+    "head": {
+        "title": "Summary for the score",
+        "text": "1280 summary features are averaged over the face and weighed into the one number you see.",
+    },
+}
+
+LAYER_LEGEND = (
+    "Each picture has two halves. Left: how strongly the whole stage responded at each place, "
+    "laid over the face (blue: little, red: most). Right: the 9 channels that responded most, "
+    "each on its own scale (dark: little, yellow: most)."
+)
+GRAD_CAM_LEGEND = (
+    "Grad-CAM shows where the features that raised the score were found. "
+    "Red and yellow areas pushed the score up the most; blue areas mattered little."
+)
+FILTERS_LEGEND = (
+    "The 32 filters of the first layer, each a 3x3 patch of colour weights shown enlarged: "
+    "the patterns the network looks for before anything else. They are the same for every photo."
+)
+SCORE_SCALE = (
+    "1 means raters found the face much less attractive than most, 3 about average, 5 much more. "
+    "The score is the mean rating the model expects a panel of volunteers to give."
+)
+PERCENTILE_MEANING = (
+    "The percentile is the share of the rated faces in the model's reference dataset that scored lower."
+)
+# About the model's typical error on held-out faces (MAE, ml/MODEL_CARD.md): smaller
+# differences between two faces are within what the model cannot tell apart.
+SCORE_MARGIN = 0.2
+
+
+def stage(name: str) -> dict[str, str]:
+    """The words for a stage; a stage this module does not know gets its name and no sentence."""
+    return STAGES.get(name, {"title": name, "text": ""})
+
+
+def page_texts() -> dict:
+    """Everything the photo page's script needs to explain what it draws."""
+    return {
+        "stages": STAGES,
+        "layer_legend": LAYER_LEGEND,
+        "grad_cam_legend": GRAD_CAM_LEGEND,
+        "filters_legend": FILTERS_LEGEND,
+        "score_scale": SCORE_SCALE,
+        "percentile_meaning": PERCENTILE_MEANING,
+    }

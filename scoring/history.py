@@ -1,0 +1,65 @@
+"""Reads for the history page: the chart over every photo, filters, and live status of tiles."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from scoring import selectors
+from scoring.compare import photo_label
+from scoring.media import private_url
+from scoring.models import Face, Photo
+from scoring.review import under_review_q
+
+FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
+PENDING = (Photo.Status.QUEUED, Photo.Status.RUNNING)
+MAX_POLLED = 48  # tiles one status request may ask about (two pages' worth)
+
+
+def photos_for_filter(user, name: str) -> QuerySet[Photo]:
+    """The user's visible photos, newest first, narrowed to one status when the filter names one."""
+    photos = selectors.photo_list_for_user(user)
+    status = FILTERS.get(name)
+    return photos.filter(status=status) if status else photos
+
+
+def chart_points(user) -> list[dict]:
+    """One point per scored photo of the user (its largest face), oldest first, in one query."""
+    faces = (
+        Face.objects.filter(photo__owner=user, photo__status=Photo.Status.DONE, rank=0)
+        .exclude(under_review_q("photo__"))
+        .order_by("photo__created", "photo__id")
+        .values_list("photo__public_id", "photo__created", "score", "percentile")
+    )
+    return [
+        {"id": str(public_id), "t": created.isoformat(), "score": round(score, 2), "percentile": round(percentile)}
+        for public_id, created, score, percentile in faces
+    ]
+
+
+def under_review_count(user) -> int:
+    return Photo.objects.filter(under_review_q(), owner=user).count()
+
+
+def tile_states(user, ids: list[str]) -> list[dict]:
+    """Status, score and thumbnail of some of the user's photos, for tiles waiting on a score."""
+    wanted = []
+    for value in ids[:MAX_POLLED]:
+        try:
+            wanted.append(uuid.UUID(value))
+        except ValueError:
+            continue  # not one of ours; say nothing about it
+    photos = selectors.photo_list_for_user(user).filter(public_id__in=wanted)
+    return [
+        {
+            "id": str(photo.public_id),
+            "status": photo.status,
+            "t": photo.created.isoformat(),
+            "label": photo_label(photo),
+            "score": round(photo.best_score, 2) if photo.top_face else None,
+            "percentile": round(photo.top_face.percentile) if photo.top_face else None,
+            "image_url": private_url(photo.image),
+        }
+        for photo in photos
+    ]
