@@ -11,7 +11,7 @@ import numpy as np
 
 from ml import faces
 from ml.annotate import annotate
-from ml.predictor import ImageResult, Predictor
+from ml.predictor import ImageResult, Predictor, parallel_map
 from ml.weights import DEFAULT_WEIGHTS
 
 
@@ -37,15 +37,16 @@ def result_as_text(path: str, result: ImageResult) -> str:
     return "\n".join(lines)
 
 
+def _load(path: str) -> np.ndarray | str:
+    """The path's RGB array, or the sentence saying why it could not be read."""
+    try:
+        return faces.load_image(path)
+    except faces.FaceError as error:
+        return str(error)
+
+
 def _load_all(paths: list[str]) -> list[np.ndarray | str]:
-    """Each path's RGB array, or the sentence saying why it could not be read."""
-    loaded: list[np.ndarray | str] = []
-    for path in paths:
-        try:
-            loaded.append(faces.load_image(path))
-        except faces.FaceError as error:
-            loaded.append(str(error))
-    return loaded
+    return parallel_map(_load, paths)
 
 
 def score_files(
