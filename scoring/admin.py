@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.html import format_html, format_html_join
 
-from scoring import services
 from scoring.media import private_url
 from scoring.models import Face, Photo, User
+from scoring.services import photos
 
 admin.site.register(User, UserAdmin)
 
@@ -52,8 +52,8 @@ class FaceInline(admin.TabularInline):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ("thumbnail", "public_id", "owner", "status", "score", "flagged", "approved", "created")
-    list_filter = ("status", "flagged", "approved", "created")
+    list_display = ("thumbnail", "public_id", "owner", "status", "score", "review", "created")
+    list_filter = ("status", "review", "created")
     search_fields = ("owner__username", "owner__email", "public_id")
     list_select_related = ("owner",)
     readonly_fields = (
@@ -95,22 +95,22 @@ class PhotoAdmin(admin.ModelAdmin):
         return "" if best is None else f"{best:.2f}"
 
     def delete_model(self, request, obj):
-        services.photo_delete(obj)
+        photos.photo_delete(obj)
 
     def delete_queryset(self, request, queryset):
         for photo in queryset:
-            services.photo_delete(photo)
+            photos.photo_delete(photo)
 
     @admin.action(description="Re-score the selected photos")
     def rescore(self, request, queryset):
         for photo in queryset:
-            services.photo_rescore(photo)
+            photos.photo_rescore(photo)
         self.message_user(request, f"{queryset.count()} photo(s) queued for scoring again.")
 
     @admin.action(description="Flag and hide from their owners")
     def flag(self, request, queryset):
-        self.message_user(request, f"{queryset.update(flagged=True, approved=False)} photo(s) flagged.")
+        self.message_user(request, f"{photos.photo_review(queryset, Photo.Review.FLAGGED)} photo(s) flagged.")
 
     @admin.action(description="Approve (clear the flag)")
     def approve(self, request, queryset):
-        self.message_user(request, f"{queryset.update(flagged=False, approved=True)} photo(s) approved.")
+        self.message_user(request, f"{photos.photo_review(queryset, Photo.Review.APPROVED)} photo(s) approved.")

@@ -6,10 +6,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from scoring import selectors, services
+from scoring import selectors
 from scoring.images import UploadRejected
 from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_reached
 from scoring.serializers import PhotoSerializer, PhotoUploadSerializer
+from scoring.services import photos as photo_services
 
 
 class PhotoViewSet(viewsets.ViewSet):
@@ -38,7 +39,7 @@ class PhotoViewSet(viewsets.ViewSet):
         if upload_limit_reached(request):
             return Response({"detail": UPLOAD_LIMIT_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         try:
-            photo = services.photo_create(owner=request.user, upload=upload.validated_data["image"])
+            photo = photo_services.photo_create(owner=request.user, upload=upload.validated_data["image"])
         except UploadRejected as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"id": str(photo.public_id), "status": photo.status}, status=status.HTTP_201_CREATED)
@@ -51,5 +52,5 @@ class PhotoViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={204: None})
     def destroy(self, request, public_id=None):
-        services.photo_delete(selectors.photo_for_user(request.user, public_id))
+        photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -43,6 +43,13 @@ class Photo(models.Model):
         DONE = "done"
         FAILED = "failed"
 
+    class Review(models.TextChoices):
+        """Staff's verdict: a flagged photo is hidden from its owner until approved."""
+
+        UNREVIEWED = "unreviewed"
+        APPROVED = "approved"
+        FLAGGED = "flagged"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(max_length=200)
@@ -56,8 +63,9 @@ class Photo(models.Model):
     model_version = models.CharField(max_length=64, blank=True)
     annotated = models.FileField(max_length=200, blank=True)
     filters = models.FileField(max_length=200, blank=True)
-    flagged = models.BooleanField(default=False, help_text="Hidden from its owner pending review.")
-    approved = models.BooleanField(default=False)
+    review = models.CharField(
+        max_length=10, choices=Review.choices, default=Review.UNREVIEWED, help_text="Flagged: hidden from its owner."
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     scored = models.DateTimeField(null=True, blank=True)
 

@@ -10,7 +10,8 @@ from scoring.models import PHOTO_FILE_NAME, Face, Photo
 def photo_list_for_user(user) -> QuerySet[Photo]:
     """The user's photos, newest first, faces preloaded (two queries whatever the count)."""
     return (
-        Photo.objects.filter(owner=user, flagged=False)
+        Photo.objects.filter(owner=user)
+        .exclude(review=Photo.Review.FLAGGED)
         .prefetch_related(Prefetch("faces", queryset=Face.objects.order_by("rank")))
         .order_by("-created", "-id")
     )
@@ -23,7 +24,7 @@ def photo_for_user(user, public_id) -> Photo:
     queryset = Photo.objects.prefetch_related("faces__layers")
     if user.is_staff:
         return get_object_or_404(queryset, public_id=public_id)
-    return get_object_or_404(queryset, public_id=public_id, owner=user, flagged=False)
+    return get_object_or_404(queryset.exclude(review=Photo.Review.FLAGGED), public_id=public_id, owner=user)
 
 
 def photo_for_file_name(user, name: str) -> Photo:

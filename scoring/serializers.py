@@ -40,18 +40,33 @@ class PhotoUploadSerializer(serializers.Serializer):
     image = serializers.FileField()
 
 
+class LayerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    shape = serializers.CharField(help_text="channels x height x width")
+    url = serializers.CharField()
+
+
 class FaceSerializer(serializers.Serializer):
-    box = serializers.ListField(child=serializers.IntegerField())
-    score = serializers.FloatField()
-    percentile = serializers.FloatField()
+    box = serializers.ListField(child=serializers.IntegerField(), help_text="x, y, width, height in pixels")
+    score = serializers.FloatField(help_text="1-5")
+    percentile = serializers.FloatField(help_text="share of the reference faces rated lower, 0-100")
+    grad_cam_url = serializers.CharField()
+    layers = LayerSerializer(many=True)
 
 
 class PhotoSerializer(serializers.Serializer):
-    """Documents the JSON of `photo_as_dict` for the OpenAPI schema."""
+    """Documents the JSON of `photo_as_dict` for the OpenAPI schema (every field it returns)."""
 
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=Photo.Status.choices)
     error = serializers.CharField(allow_null=True)
+    created = serializers.DateTimeField()
+    model_version = serializers.CharField(allow_null=True)
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    image_url = serializers.CharField()
+    annotated_url = serializers.CharField(help_text="empty until scored")
+    filters_url = serializers.CharField(help_text="empty until scored")
     faces = FaceSerializer(many=True)
 
     def to_representation(self, instance):

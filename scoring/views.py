@@ -5,32 +5,20 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
-from scoring import compare as comparing
-from scoring import explain, selectors, services
-from scoring import history as histories
-from scoring.example import example_result
-from scoring.forms import AccountDeleteForm, UploadForm
+from scoring import selectors
+from scoring.forms import UploadForm
 from scoring.images import UploadRejected
 from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_reached
+from scoring.models import Photo
 from scoring.serializers import photo_as_dict
-
-
-def home(request):
-    """What the site does, for visitors; signed-in users go straight to the upload page."""
-    if request.user.is_authenticated:
-        return redirect("scoring:upload")
-    return render(request, "scoring/home.html", {"example": example_result(), "stages": explain.STAGES})
-
-
-def about(request):
-    return render(request, "scoring/about.html")
+from scoring.services import photos as photo_services
 
 
 @login_required
@@ -44,7 +32,7 @@ def upload(request):
                 status = 429
                 break
             try:
-                created.append(services.photo_create(owner=request.user, upload=upload_file))
+                created.append(photo_services.photo_create(owner=request.user, upload=upload_file))
             except UploadRejected as error:
                 rejected.append(f"{upload_file.name}: {error}")
         for message in rejected:
@@ -65,8 +53,7 @@ def upload(request):
 # (no log-in redirect): whether a photo exists is not revealed. The selectors decide.
 def photo_detail(request, public_id):
     photo = selectors.photo_for_user(request.user, public_id)
-    context = {"photo": photo, "data": photo_as_dict(photo, request), "texts": explain.page_texts()}
-    return render(request, "scoring/photo.html", context)
+    return render(request, "scoring/photo.html", {"photo": photo, "data": photo_as_dict(photo, request)})
 
 
 def photo_status(request, public_id):
@@ -76,76 +63,40 @@ def photo_status(request, public_id):
 
 @login_required
 def history(request):
-    shown = request.GET.get("status", "all")
-    if shown not in histories.FILTERS:
-        shown = "all"
-    photos = histories.photos_for_filter(request.user, shown)
-    context = {
-        "page": Paginator(photos, 24).get_page(request.GET.get("page")),
-        "shown": shown,
-        "filters": list(histories.FILTERS),
-        "chart": histories.chart_points(request.user),
-        "under_review": histories.under_review_count(request.user),
-    }
-    return render(request, "scoring/history.html", context)
-
-
-@login_required
-def history_status(request):
-    """Status of the history tiles still waiting on a score, polled by the page."""
-    return JsonResponse({"photos": histories.tile_states(request.user, request.GET.getlist("photo"))})
+    page = Paginator(selectors.photo_list_for_user(request.user), 24).get_page(request.GET.get("page"))
+    chart = [{"t": p.created.isoformat(), "score": p.best_score} for p in page.object_list if p.top_face]
+    return render(request, "scoring/history.html", {"page": page, "chart": list(reversed(chart))})
 
 
 @login_required
 def compare(request):
-    """Pick photos (the picker's button sends `go`), or see the chosen ones side by side."""
-    ids = comparing.selected_ids(request.GET.getlist("photo"))
+    ids = request.GET.getlist("photo")
+    if len(ids) != 2:
+        photos = selectors.photo_list_for_user(request.user).filter(status=Photo.Status.DONE)[:50]
+        return render(request, "scoring/compare_pick.html", {"photos": photos})
     try:
-        comparing.check_selection(len(ids))
-    except comparing.SelectionError as error:
-        chosen = comparing.selected_photos(request.user, ids[: comparing.MAX_PHOTOS])
-        # A link from a photo page ("compare with...") opens the picker with it chosen, quietly;
-        # a submitted selection that cannot be compared says why and keeps the ticks.
-        if "go" in request.GET:
-            messages.error(request, str(error))
-            return _compare_pick(request, chosen, status=400)
-        return _compare_pick(request, chosen)
-    chosen = comparing.selected_photos(request.user, ids)
-    return render(request, "scoring/compare.html", {"comparison": comparing.compare(chosen, request)})
-
-
-def _compare_pick(request, chosen, status: int = 200):
-    context = {
-        "photos": histories.photos_for_filter(request.user, "done")[:60],
-        "chosen": [str(p.public_id) for p in chosen],
-        "max_photos": comparing.MAX_PHOTOS,
-    }
-    return render(request, "scoring/compare_pick.html", context, status=status)
+        pair = [selectors.photo_for_user(request.user, public_id) for public_id in ids]
+    except ValidationError as error:  # not a UUID
+        raise Http404 from error
+    return render(request, "scoring/compare.html", {"pair": [photo_as_dict(p, request) for p in pair]})
 
 
 @require_POST
 def photo_delete(request, public_id):
-    services.photo_delete(selectors.photo_for_user(request.user, public_id))
+    photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
     messages.success(request, "The photo and everything computed from it were deleted.")
     return redirect("scoring:history")
 
 
 @login_required
 def account_delete(request):
-    form = AccountDeleteForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         user = request.user
         logout(request)
-        services.user_delete(user)
+        photo_services.user_delete(user)
         messages.success(request, "Your account and all its photos were deleted.")
-        return redirect("scoring:home")
-    photo_count = request.user.photos.count()
-    status = 400 if request.method == "POST" else 200
-    return render(request, "scoring/account_delete.html", {"form": form, "photo_count": photo_count}, status=status)
-
-
-def favicon(request):
-    return redirect(static("scoring/favicon.svg"), permanent=True)
+        return redirect("account_login")
+    return render(request, "scoring/account_delete.html")
 
 
 def media(request, name):

@@ -1,11 +1,14 @@
 import io
+import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import Image
 
-from scoring.models import User
+from scoring.models import Photo, User
 
 
 @pytest.fixture(autouse=True)
@@ -31,12 +34,19 @@ def charlie(db):
 @pytest.fixture
 def scored_photo(alice, face_upload):
     """Alice's photo, scored by the real model."""
-    from scoring import services
-    from scoring.models import Photo
+    from scoring.services import photos, pipeline
 
-    photo = services.photo_create(owner=alice, upload=face_upload)
-    services.photo_score(photo.public_id)
+    photo = photos.photo_create(owner=alice, upload=face_upload)
+    pipeline.run_scoring_job(photo.public_id)
     return Photo.objects.get(pk=photo.pk)
+
+
+@pytest.fixture(scope="session")
+def stage_count() -> int:
+    """How many layer images scoring stores per face: one per stage of the served model."""
+    from scoring.inference import get_predictor
+
+    return len(get_predictor().model.stage_names())
 
 
 @pytest.fixture(scope="session")
@@ -95,9 +105,41 @@ def stored_names(storage, folder: str = "") -> list[str]:
 
 def add_scored_rows(owner, n: int) -> None:
     """Rows of scored photos (no files): for counting queries, not for viewing."""
-    from scoring.models import Face, LayerImage, Photo
+    from scoring.models import Face, LayerImage
 
     for _ in range(n):
-        photo = Photo.objects.create(owner=owner, image="photos/x.jpg", width=1, height=1, status="done")
+        photo = Photo.objects.create(owner=owner, image="photos/x.jpg", width=1, height=1, status=Photo.Status.DONE)
         face = Face.objects.create(photo=photo, rank=0, x=0, y=0, w=1, h=1, score=3, percentile=50, grad_cam="g.png")
         LayerImage.objects.create(face=face, order=0, name="stem", shape="32x96x96", image="l.png")
+
+
+def photo_urls(photo: Photo) -> list[str]:
+    """Every URL that shows the photo or one of its files: page, status JSON, API detail, media."""
+    return [
+        reverse("scoring:photo", args=[photo.public_id]),
+        reverse("scoring:photo_status", args=[photo.public_id]),
+        f"/api/photos/{photo.public_id}/",
+        *[reverse("scoring:media", args=[f.name]) for f in photo.stored_files()],
+    ]
+
+
+def wait_until(
+    condition: Callable[[], bool], *, seconds: float, failure: Callable[[], str], every: float = 0.05
+) -> None:
+    """Poll `condition` until it holds; past `seconds`, fail with what `failure` says about the state."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"after {seconds}s: {failure()}")
+        time.sleep(every)
+
+
+def wait_until_finished(photo: Photo, seconds: float = 90) -> Photo:
+    """The photo once a worker has left it `done` or `failed`."""
+
+    def finished() -> bool:
+        photo.refresh_from_db()
+        return photo.status in (Photo.Status.DONE, Photo.Status.FAILED)
+
+    wait_until(finished, seconds=seconds, failure=lambda: f"photo still {photo.status}", every=0.2)
+    return photo

@@ -20,9 +20,9 @@ def pause_while_storing(**_kwargs) -> None:
     pause = float(os.environ.get("FAULT_STORE_PAUSE", "0"))
     if not pause:
         return
-    from scoring import services
+    from scoring.services import storage
 
-    name_file = services.photo_file_name
+    name_file = storage.photo_file_name
     paused_for = set()
 
     def name_file_slowly(public_id, kind, extension):
@@ -31,4 +31,4 @@ def pause_while_storing(**_kwargs) -> None:
             time.sleep(pause)
         return name_file(public_id, kind, extension)
 
-    services.photo_file_name = name_file_slowly
+    storage.photo_file_name = name_file_slowly

@@ -3,9 +3,9 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from scoring import services
 from scoring.models import Photo
-from tests.web.conftest import add_scored_rows
+from scoring.services import photos, pipeline
+from tests.web.conftest import add_scored_rows, jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +33,9 @@ def test_a_bad_file_gets_400_with_a_sentence(api):
 
 
 def test_get_lists_only_the_callers_photos_and_shows_faces(api, alice, charlie, face_upload, blank_upload):
-    mine = services.photo_create(owner=alice, upload=face_upload)
-    services.photo_score(mine.public_id)
-    services.photo_create(owner=charlie, upload=blank_upload)
+    mine = photos.photo_create(owner=alice, upload=face_upload)
+    pipeline.run_scoring_job(mine.public_id)
+    photos.photo_create(owner=charlie, upload=blank_upload)
     listed = api.get("/api/photos/").json()
     assert [p["id"] for p in listed["results"]] == [str(mine.public_id)]
     detail = api.get(f"/api/photos/{mine.public_id}/").json()
@@ -46,7 +46,7 @@ def test_get_lists_only_the_callers_photos_and_shows_faces(api, alice, charlie, 
 
 
 def test_delete_removes_the_photo(api, alice, face_upload):
-    photo = services.photo_create(owner=alice, upload=face_upload)
+    photo = photos.photo_create(owner=alice, upload=face_upload)
     assert api.delete(f"/api/photos/{photo.public_id}/").status_code == 204
     assert not Photo.objects.exists()
 
@@ -80,8 +80,6 @@ def test_the_list_runs_the_same_number_of_queries_for_1_or_20_photos(api, alice)
 def test_uploads_past_the_users_hourly_limit_get_429(api, charlie, face_rgb, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.web.conftest import jpeg
-
     settings.PHOTO_UPLOAD_RATE = "2/h"
     photo = jpeg(face_rgb)
     codes = [
@@ -94,3 +92,13 @@ def test_uploads_past_the_users_hourly_limit_get_429(api, charlie, face_rgb, set
     other.force_authenticate(charlie)
     response = other.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", photo)}, format="multipart")
     assert response.status_code == 201  # the limit is per user
+
+
+def test_the_schema_documents_every_field_the_api_returns(api, scored_photo):
+    from scoring.serializers import FaceSerializer, LayerSerializer, PhotoSerializer
+
+    detail = api.get(f"/api/photos/{scored_photo.public_id}/").json()
+    face = detail["faces"][0]
+    assert set(PhotoSerializer().fields) == set(detail)
+    assert set(FaceSerializer().fields) == set(face)
+    assert set(LayerSerializer().fields) == set(face["layers"][0])

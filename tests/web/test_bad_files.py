@@ -13,7 +13,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from scoring.models import Photo
-from tests.web.conftest import gps_exif, jpeg, stored_names
+from tests.web.conftest import gps_exif, jpeg, stored_names, wait_until_finished
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +162,6 @@ def test_odd_photos_are_scored_or_failed_with_a_sentence_and_the_worker_goes_on(
     from celery.contrib.testing.worker import start_worker
 
     from beautysite.celery import app
-    from tests.web.test_worker import wait_until_finished
 
     client.force_login(alice)
     results = {}

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from beautysite.celery import app
 from scoring.models import Photo
+from tests.web.conftest import wait_until_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,12 +30,12 @@ def unreachable_broker():
 
 def test_the_upload_is_kept_queued_when_the_broker_is_down(client, alice, face_upload, unreachable_broker, caplog):
     # An in-process Celery worker started by an earlier test leaves the root logger at ERROR.
-    caplog.set_level(logging.WARNING, logger="scoring.services")
+    caplog.set_level(logging.WARNING, logger="scoring.services.jobs")
     client.force_login(alice)
     response = client.post(reverse("scoring:upload"), {"photos": [face_upload]}, follow=True)
     assert response.status_code == 200
     photo = Photo.objects.get()
-    assert photo.status == "queued" and default_storage.exists(photo.image.name)
+    assert photo.status == Photo.Status.QUEUED and default_storage.exists(photo.image.name)
     assert b"it will be scored in a moment" in response.content
     assert "could not reach the broker" in caplog.text
 
@@ -46,8 +47,6 @@ def test_once_the_broker_is_back_the_stale_photo_is_resent_and_scored(client, al
     from django.core.management import call_command
     from django.utils import timezone
 
-    from tests.web.test_worker import wait_until_finished
-
     client.force_login(alice)
     client.post(reverse("scoring:upload"), {"photos": [face_upload]})
     photo = Photo.objects.get()
@@ -55,4 +54,4 @@ def test_once_the_broker_is_back_the_stale_photo_is_resent_and_scored(client, al
     use_broker(unreachable_broker)
     with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
         call_command("requeue_stale", "--minutes", "10")
-        assert wait_until_finished(photo).status == "done"
+        assert wait_until_finished(photo).status == Photo.Status.DONE

@@ -37,7 +37,9 @@ def browser_page(monkeypatch):
         browser.close()
 
 
-def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(live_server, browser_page, face_rgb, tmp_path):
+def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(
+    live_server, browser_page, face_rgb, tmp_path, stage_count
+):
     photo_file = tmp_path / "me.jpg"
     photo_file.write_bytes(jpeg(face_rgb))
     page = browser_page
@@ -57,7 +59,7 @@ def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(live_serv
         expect(page.locator("#status")).to_have_text(re.compile("Scored with model"), timeout=60_000)
         score = float(page.locator(".score").first.inner_text())
         assert 1 <= score <= 5
-        expect(page.locator(".layers img")).to_have_count(9)
+        expect(page.locator(".layers img")).to_have_count(stage_count)
         SCREENSHOTS.mkdir(exist_ok=True)  # kept for a person to look at
         page.screenshot(path=str(SCREENSHOTS / "photo-page.png"), full_page=True)
 

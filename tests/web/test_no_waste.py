@@ -4,17 +4,19 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from scoring import inference, services
+from scoring import inference
 from scoring.models import Photo
-from tests.web.conftest import jpeg, stored_names
-from tests.web.test_views import photo_urls
+from scoring.services import photos, pipeline
+from tests.web.conftest import jpeg, photo_urls, stored_names
 
 pytestmark = pytest.mark.django_db
 
 
-def test_viewing_a_scored_photo_reads_its_stored_images_and_makes_none(client, alice, scored_photo):
+def test_viewing_a_scored_photo_reads_its_stored_images_and_makes_none(client, alice, scored_photo, stage_count):
     before = stored_names(default_storage)
-    assert len(before) == len(scored_photo.stored_files()) > 10  # original, annotated, filters, cam, 9 layers
+    assert (
+        len(before) == len(scored_photo.stored_files()) == 4 + stage_count
+    )  # original, annotated, filters, cam, layers
     client.force_login(alice)
     for url in photo_urls(scored_photo) * 2:
         assert client.get(url).status_code == 200, url
@@ -31,8 +33,8 @@ def test_the_model_is_loaded_once_per_process_however_many_photos_it_scores(alic
     try:
         for i in range(3):
             upload = SimpleUploadedFile(f"{i}.jpg", jpeg(face_rgb), content_type="image/jpeg")
-            services.photo_score(services.photo_create(owner=alice, upload=upload).public_id)
+            pipeline.run_scoring_job(photos.photo_create(owner=alice, upload=upload).public_id)
     finally:
         inference.get_predictor.cache_clear()  # the next test gets a predictor built by the real loader
-    assert Photo.objects.filter(status="done").count() == 3
+    assert Photo.objects.filter(status=Photo.Status.DONE).count() == 3
     assert len(loads) == 1

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from django.core.files.storage import default_storage
 
-from scoring import services
 from scoring.media import private_url
 from scoring.models import Photo
+from scoring.services import photos, pipeline
 
 pytestmark = pytest.mark.django_db
 BUCKET = "beauty-photos"
@@ -86,8 +86,8 @@ def keys(client) -> list[str]:
 
 
 def test_photos_and_results_live_in_the_bucket_behind_signed_urls(s3_storage, alice, face_upload, s3_server):
-    photo = services.photo_create(owner=alice, upload=face_upload)
-    services.photo_score(photo.public_id)
+    photo = photos.photo_create(owner=alice, upload=face_upload)
+    pipeline.run_scoring_job(photo.public_id)
     photo = Photo.objects.get(pk=photo.pk)
     assert photo.status == "done"
     assert photo.image.name in keys(s3_storage) and len(keys(s3_storage)) == len(photo.stored_files())
@@ -103,9 +103,9 @@ def test_photos_and_results_live_in_the_bucket_behind_signed_urls(s3_storage, al
 
 
 def test_deleting_a_photo_empties_the_bucket(s3_storage, alice, face_upload):
-    photo = services.photo_create(owner=alice, upload=face_upload)
-    services.photo_score(photo.public_id)
+    photo = photos.photo_create(owner=alice, upload=face_upload)
+    pipeline.run_scoring_job(photo.public_id)
     assert keys(s3_storage)
-    services.photo_delete(Photo.objects.get(pk=photo.pk))
+    photos.photo_delete(Photo.objects.get(pk=photo.pk))
     assert keys(s3_storage) == []
     assert default_storage.__class__.__name__ != "FileSystemStorage"

@@ -3,9 +3,9 @@
 import pytest
 from django.core.files.storage import default_storage
 
-from scoring import services
 from scoring.models import results_folder
-from scoring.tasks import score_photo
+from scoring.services import jobs, photos
+from scoring.tasks import score_photo_task
 from tests.web.conftest import stored_names
 
 pytestmark = pytest.mark.django_db
@@ -14,22 +14,22 @@ pytestmark = pytest.mark.django_db
 def test_a_storage_error_while_storing_results_is_retried_then_fails_without_partial_files(
     alice, face_upload, settings
 ):
-    photo = services.photo_create(owner=alice, upload=face_upload)
+    photo = photos.photo_create(owner=alice, upload=face_upload)
     # A plain file where the photo's results folder should be: every result save fails for real.
     blocker = results_folder(photo.public_id)
     with open(default_storage.path(blocker), "w") as handle:
         handle.write("not a folder")
     # Run in this process; Celery runs an eager task's retries at once instead of after a countdown.
-    score_photo.apply(args=[str(photo.public_id)])
+    score_photo_task.apply(args=[str(photo.public_id)])
     photo.refresh_from_db()
     assert photo.attempts == settings.SCORING_MAX_ATTEMPTS
-    assert photo.status == "failed" and "error on our side" in photo.error
+    assert photo.status == "failed" and photo.error == jobs.GAVE_UP_MESSAGE
     assert photo.faces.count() == 0 and not photo.annotated
     assert stored_names(default_storage) == sorted([photo.image.name, blocker])
 
     default_storage.delete(blocker)  # storage is back; staff re-score it from the admin
-    services.photo_rescore(photo)
-    score_photo.apply(args=[str(photo.public_id)])
+    photos.photo_rescore(photo)
+    score_photo_task.apply(args=[str(photo.public_id)])
     photo.refresh_from_db()
     assert photo.status == "done" and photo.faces.count() == 1
 
@@ -50,21 +50,21 @@ REFUSE_FACES = {
 def test_a_database_error_while_storing_results_is_retried_then_fails_without_files(alice, face_upload, settings):
     from django.db import connection
 
-    photo = services.photo_create(owner=alice, upload=face_upload)
+    photo = photos.photo_create(owner=alice, upload=face_upload)
     # A real error raised by the database itself on every Face insert (rolled back with the test).
     with connection.cursor() as cursor:
         for statement in REFUSE_FACES[connection.vendor]:
             cursor.execute(statement)
-    score_photo.apply(args=[str(photo.public_id)])
+    score_photo_task.apply(args=[str(photo.public_id)])
     photo.refresh_from_db()
     assert photo.attempts == settings.SCORING_MAX_ATTEMPTS
-    assert photo.status == "failed" and "error on our side" in photo.error
+    assert photo.status == "failed" and photo.error == jobs.GAVE_UP_MESSAGE
     assert photo.faces.count() == 0 and not photo.annotated and not photo.model_version
     assert stored_names(default_storage) == [photo.image.name]  # the images stored before the rows are gone
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER refuse_faces" + (" ON scoring_face" if connection.vendor == "postgresql" else ""))
-    services.photo_rescore(photo)
-    score_photo.apply(args=[str(photo.public_id)])
+    photos.photo_rescore(photo)
+    score_photo_task.apply(args=[str(photo.public_id)])
     photo.refresh_from_db()
     assert photo.status == "done" and photo.faces.count() == 1

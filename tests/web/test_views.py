@@ -4,21 +4,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from scoring import services
 from scoring.models import Photo
-from tests.web.conftest import add_scored_rows
+from scoring.services import photos
+from tests.web.conftest import add_scored_rows, photo_urls
 
 pytestmark = pytest.mark.django_db
-
-
-def photo_urls(photo):
-    names = [f.name for f in photo.stored_files()]
-    return [
-        reverse("scoring:photo", args=[photo.public_id]),
-        reverse("scoring:photo_status", args=[photo.public_id]),
-        f"/api/photos/{photo.public_id}/",
-        *[reverse("scoring:media", args=[name]) for name in names],
-    ]
 
 
 def test_pages_ask_an_anonymous_visitor_to_log_in(client):
@@ -46,36 +36,110 @@ def test_upload_page_rejects_a_bad_file_with_a_message_and_400(client, alice):
     assert Photo.objects.count() == 0
 
 
-def test_owner_sees_photo_page_with_score_and_layers(client, alice, scored_photo):
+def test_owner_sees_photo_page_with_score_and_layers(client, alice, scored_photo, stage_count):
     client.force_login(alice)
     response = client.get(reverse("scoring:photo", args=[scored_photo.public_id]))
     assert response.status_code == 200
     assert b"photo-data" in response.content and b"stage3" in response.content
     status = client.get(reverse("scoring:photo_status", args=[scored_photo.public_id])).json()
-    assert status["status"] == "done" and len(status["faces"][0]["layers"]) == 9
+    assert status["status"] == Photo.Status.DONE and len(status["faces"][0]["layers"]) == stage_count
     media = client.get(status["faces"][0]["grad_cam_url"])
     assert media.status_code == 200 and media["Content-Type"] == "image/jpeg"
 
 
-def test_charlie_gets_404_on_every_url_of_alices_photo(client, charlie, scored_photo):
-    client.force_login(charlie)
-    urls = photo_urls(scored_photo)
-    assert len(urls) > 10
-    for url in urls:
-        assert client.get(url).status_code == 404, url
-    assert client.post(reverse("scoring:photo_delete", args=[scored_photo.public_id])).status_code == 404
-    assert client.delete(f"/api/photos/{scored_photo.public_id}/").status_code == 404
-    assert Photo.objects.filter(pk=scored_photo.pk).exists()
+# The access matrix: each visitor against each URL of Alice's scored photo. Only the owner
+# (and staff, below) get it; anyone else, anonymous visitors included, gets 404 as if it did not exist.
+VISITORS = ["owner", "charlie", "anonymous"]
+MEDIA_FILES = {
+    "original": lambda photo: [photo.image],
+    "annotated": lambda photo: [photo.annotated],
+    "filters": lambda photo: [photo.filters],
+    "grad-cam": lambda photo: [photo.top_face.grad_cam],
+    "layers": lambda photo: [layer.image for layer in photo.top_face.layers.all()],
+}
+VIEW_URLS = {
+    "page": lambda photo: [reverse("scoring:photo", args=[photo.public_id])],
+    "status JSON": lambda photo: [reverse("scoring:photo_status", args=[photo.public_id])],
+    "API detail": lambda photo: [f"/api/photos/{photo.public_id}/"],
+    **{
+        f"media {kind}": lambda photo, files=files: [reverse("scoring:media", args=[f.name]) for f in files(photo)]
+        for kind, files in MEDIA_FILES.items()
+    },
+}
+DELETE_REQUESTS = {
+    "delete page": lambda client, photo: client.post(reverse("scoring:photo_delete", args=[photo.public_id])),
+    "API delete": lambda client, photo: client.delete(f"/api/photos/{photo.public_id}/"),
+}
 
 
-def test_anonymous_visitor_gets_404_from_every_photo_url(client, scored_photo):
-    urls = photo_urls(scored_photo)
-    assert len(urls) > 10
+@pytest.fixture
+def visitor_client(request, client, alice, charlie):
+    """The test client as the visitor the test is parametrized with."""
+    who = {"owner": alice, "charlie": charlie, "anonymous": None}[request.param]
+    if who is not None:
+        client.force_login(who)
+    client.is_owner = request.param == "owner"
+    return client
+
+
+@pytest.mark.parametrize("visitor_client", VISITORS, indirect=True)
+@pytest.mark.parametrize("url_kind", VIEW_URLS)
+def test_only_the_owner_can_open_each_url_of_a_photo(visitor_client, url_kind, scored_photo):
+    urls = VIEW_URLS[url_kind](scored_photo)
+    assert urls and all(urls), url_kind
+    expected = 200 if visitor_client.is_owner else 404
     for url in urls:
-        assert client.get(url).status_code == 404, url
-    assert client.post(reverse("scoring:photo_delete", args=[scored_photo.public_id])).status_code == 404
-    assert client.delete(f"/api/photos/{scored_photo.public_id}/").status_code == 404
-    assert Photo.objects.filter(pk=scored_photo.pk).exists()
+        assert visitor_client.get(url).status_code == expected, url
+
+
+def test_the_matrix_covers_every_stored_file_of_the_photo(scored_photo):
+    covered = {f.name for files in MEDIA_FILES.values() for f in files(scored_photo)}
+    assert covered == {f.name for f in scored_photo.stored_files()}
+
+
+@pytest.mark.parametrize("visitor_client", VISITORS, indirect=True)
+@pytest.mark.parametrize("request_kind", DELETE_REQUESTS)
+def test_only_the_owner_can_delete_a_photo(visitor_client, request_kind, scored_photo):
+    response = DELETE_REQUESTS[request_kind](visitor_client, scored_photo)
+    if visitor_client.is_owner:
+        assert response.status_code in (204, 302)
+        assert not Photo.objects.filter(pk=scored_photo.pk).exists()
+    else:
+        assert response.status_code == 404
+        assert Photo.objects.filter(pk=scored_photo.pk).exists()
+
+
+@pytest.fixture
+def charlies_photo(charlie, face_upload):
+    return photos.photo_create(owner=charlie, upload=face_upload)
+
+
+def test_a_user_cannot_open_another_users_files_by_name(client, alice, charlies_photo):
+    client.force_login(alice)
+    assert default_storage.exists(charlies_photo.image.name)
+    assert client.get(reverse("scoring:media", args=[charlies_photo.image.name])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "photos/{mine}/results/../{my_file}",  # her own original, by a path the route refuses on its face
+        "photos/{mine}/../{theirs}/{their_file}",  # up from her folder into Charlie's
+        "photos/{mine}/results/../../{theirs}/{their_file}",
+        "photos/{mine}/%2e%2e/{theirs}/{their_file}",
+        "photos/{mine}/{their_file}",  # Charlie's file name under her photo
+        "../../beautysite/settings.py",
+    ],
+)
+def test_a_media_name_with_dot_dot_or_another_users_file_is_refused(client, alice, scored_photo, charlies_photo, name):
+    name = name.format(
+        mine=scored_photo.public_id,
+        my_file=scored_photo.image.name.rsplit("/", 1)[1],
+        theirs=charlies_photo.public_id,
+        their_file=charlies_photo.image.name.rsplit("/", 1)[1],
+    )
+    client.force_login(alice)
+    assert client.get(f"/private-media/{name}").status_code == 404
 
 
 def test_staff_bob_can_see_alices_photo(client, bob, scored_photo):
@@ -106,7 +170,7 @@ def test_history_runs_the_same_number_of_queries_for_1_or_20_photos(client, alic
 
 
 def test_compare_shows_two_of_your_photos_side_by_side(client, alice, scored_photo, face_upload):
-    other = services.photo_create(owner=alice, upload=face_upload)
+    other = photos.photo_create(owner=alice, upload=face_upload)
     client.force_login(alice)
     response = client.get(reverse("scoring:compare"), {"photo": [scored_photo.public_id, other.public_id]})
     assert response.status_code == 200 and response.content.count(b'class="card"') == 2

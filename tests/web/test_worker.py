@@ -4,16 +4,15 @@
 and once on PostgreSQL + Redis.
 """
 
-import time
-
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.files.storage import default_storage
 
 from beautysite.celery import app
-from scoring import services
 from scoring.models import Photo
+from scoring.services import photos
+from tests.web.conftest import wait_until_finished
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -26,23 +25,13 @@ def worker():
         yield
 
 
-def wait_until_finished(photo, seconds=90):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        photo.refresh_from_db()
-        if photo.status in (Photo.Status.DONE, Photo.Status.FAILED):
-            return photo
-        time.sleep(0.2)
-    raise AssertionError(f"photo still {photo.status} after {seconds}s")
-
-
-def test_an_upload_is_scored_by_a_real_worker(worker, alice, face_upload, blank_upload):
-    photo = services.photo_create(owner=alice, upload=face_upload)
-    no_face = services.photo_create(owner=alice, upload=blank_upload)
+def test_an_upload_is_scored_by_a_real_worker(worker, alice, face_upload, blank_upload, stage_count):
+    photo = photos.photo_create(owner=alice, upload=face_upload)
+    no_face = photos.photo_create(owner=alice, upload=blank_upload)
     photo = wait_until_finished(photo)
     assert photo.status == Photo.Status.DONE, photo.error
     face = photo.faces.get()
-    assert 1 <= face.score <= 5 and face.layers.count() == 9
+    assert 1 <= face.score <= 5 and face.layers.count() == stage_count
     assert all(default_storage.exists(f.name) for f in photo.stored_files())
     assert wait_until_finished(no_face).error.startswith("No face found")
 
@@ -57,5 +46,5 @@ def test_a_dedicated_scoring_queue_sends_jobs_to_the_workers_that_listen_on_it(a
     with start_worker(
         app, pool="solo", concurrency=1, queues=["scoring-gpu"], perform_ping_check=False, shutdown_timeout=30
     ):
-        photo = services.photo_create(owner=alice, upload=face_upload)
+        photo = photos.photo_create(owner=alice, upload=face_upload)
         assert wait_until_finished(photo).status == Photo.Status.DONE

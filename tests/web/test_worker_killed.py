@@ -18,10 +18,9 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
 
-from scoring import services
 from scoring.models import Photo
-from tests.web.conftest import stored_names
-from tests.web.test_worker import wait_until_finished
+from scoring.services import jobs, photos
+from tests.web.conftest import stored_names, wait_until, wait_until_finished
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -127,28 +126,32 @@ def wait_for_orphans(photo: Photo, seconds: float = 30) -> list[str]:
     raise AssertionError("the attempt stored no partial results before the kill")
 
 
-def assert_scored_once(photo: Photo, attempts: int) -> None:
+def assert_scored_once(photo: Photo, *, attempts: int, stage_count: int) -> None:
     photo = wait_until_finished(photo, seconds=120)
     assert photo.status == Photo.Status.DONE, photo.error
     assert photo.attempts == attempts
-    assert photo.faces.count() == 1 and photo.faces.get().layers.count() == 9
+    assert photo.faces.count() == 1 and photo.faces.get().layers.count() == stage_count
     # Exactly the files the rows name: the dead attempt's half-written results are gone.
     assert stored_names(default_storage) == sorted(f.name for f in photo.stored_files())
 
 
-def test_a_pool_process_killed_mid_task_is_replaced_and_the_photo_scored_once(start_worker, alice, face_upload):
+def test_a_pool_process_killed_mid_task_is_replaced_and_the_photo_scored_once(
+    start_worker, alice, face_upload, stage_count
+):
     worker = start_worker()
-    photo = services.photo_create(owner=alice, upload=face_upload)
+    photo = photos.photo_create(owner=alice, upload=face_upload)
     wait_until_running(photo, attempt=1)
     orphans = wait_for_orphans(photo)
     worker.kill_pool_process()
-    assert_scored_once(photo, attempts=2)
+    assert_scored_once(photo, attempts=2, stage_count=stage_count)
     assert not set(orphans) & set(stored_names(default_storage))
     assert worker.alive()
 
 
-def test_a_whole_worker_killed_mid_task_leaves_the_photo_to_the_next_worker(start_worker, alice, face_upload, settings):
-    photo = services.photo_create(owner=alice, upload=face_upload)
+def test_a_whole_worker_killed_mid_task_leaves_the_photo_to_the_next_worker(
+    start_worker, alice, face_upload, settings, stage_count
+):
+    photo = photos.photo_create(owner=alice, upload=face_upload)
     first = start_worker()
     wait_until_running(photo, attempt=1)
     wait_for_orphans(photo)
@@ -159,44 +162,49 @@ def test_a_whole_worker_killed_mid_task_leaves_the_photo_to_the_next_worker(star
     # What celery beat does every few minutes: resend photos whose claim outlived the time
     # limit. (On Redis the unacknowledged message also comes back after its visibility timeout.)
     settings.CELERY_TASK_TIME_LIMIT = TIME_LIMIT
-    while photo.status not in (Photo.Status.DONE, Photo.Status.FAILED):
+
+    def resent_and_finished() -> bool:
         call_command("requeue_stale")
-        time.sleep(2)
         photo.refresh_from_db()
-    assert_scored_once(photo, attempts=2)
+        return photo.status in (Photo.Status.DONE, Photo.Status.FAILED)
+
+    # The claim must first outlive TIME_LIMIT, then the new worker scores the photo.
+    wait_until(resent_and_finished, seconds=180, failure=lambda: f"photo still {photo.status}", every=2)
+    assert_scored_once(photo, attempts=2, stage_count=stage_count)
 
 
 def test_a_photo_that_keeps_killing_workers_fails_after_the_attempt_cap(start_worker, alice, face_upload):
     worker = start_worker()
-    poison = services.photo_create(owner=alice, upload=face_upload)
+    poison = photos.photo_create(owner=alice, upload=face_upload)
     for attempt in range(1, settings.SCORING_MAX_ATTEMPTS + 1):
         wait_until_running(poison, attempt)
         if attempt == 1:
             wait_for_orphans(poison)
         worker.kill_pool_process()
     poison = wait_until_finished(poison, seconds=120)
-    assert poison.status == Photo.Status.FAILED and poison.error == services.GAVE_UP_MESSAGE
+    assert poison.status == Photo.Status.FAILED and poison.error == jobs.GAVE_UP_MESSAGE
     assert poison.attempts == settings.SCORING_MAX_ATTEMPTS and poison.faces.count() == 0
     assert [name for name in stored_names(default_storage) if "/results/" in name] == []
     # The same worker goes on scoring the next photo.
     assert worker.alive()
-    healthy = services.photo_create(owner=alice, upload=face_upload)
+    healthy = photos.photo_create(owner=alice, upload=face_upload)
     assert wait_until_finished(healthy, seconds=120).status == Photo.Status.DONE
 
 
-def test_a_batch_whose_worker_is_killed_scores_each_of_its_photos_once(start_worker, alice, face_upload):
-    photos = [services.photo_create(owner=alice, upload=face_upload) for _ in range(3)]  # all waiting
+def test_a_batch_whose_worker_is_killed_scores_each_of_its_photos_once(start_worker, alice, face_upload, stage_count):
+    batch = [photos.photo_create(owner=alice, upload=face_upload) for _ in range(3)]  # all waiting
     worker = start_worker()
-    deadline = time.monotonic() + 90
-    while Photo.objects.filter(status=Photo.Status.RUNNING, attempts=1).count() < 3:  # one task took all three
-        assert time.monotonic() < deadline, list(Photo.objects.values_list("status", "attempts"))
-        time.sleep(0.05)
+    wait_until(  # one task took all three
+        lambda: Photo.objects.filter(status=Photo.Status.RUNNING, attempts=1).count() == 3,
+        seconds=90,
+        failure=lambda: f"not all three claimed: {list(Photo.objects.values_list('status', 'attempts'))}",
+    )
     assert len(set(Photo.objects.values_list("claimed_by", flat=True))) == 1
-    wait_for_orphans(photos[0])
+    wait_for_orphans(batch[0])
     worker.kill_pool_process()
     # The redelivered task scores its own photo and sends the others back; each is then scored alone.
-    finished = [wait_until_finished(photo, seconds=120) for photo in photos]
+    finished = [wait_until_finished(photo, seconds=120) for photo in batch]
     assert [(p.status, p.attempts) for p in finished] == [(Photo.Status.DONE, 2)] * 3
-    assert all(p.faces.count() == 1 and p.faces.get().layers.count() == 9 for p in finished)
+    assert all(p.faces.count() == 1 and p.faces.get().layers.count() == stage_count for p in finished)
     assert stored_names(default_storage) == sorted(f.name for p in finished for f in p.stored_files())
     assert worker.alive()

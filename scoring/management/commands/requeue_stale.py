@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from scoring import services
+from scoring.services import jobs
 
 
 class Command(BaseCommand):
@@ -13,5 +13,5 @@ class Command(BaseCommand):
         parser.add_argument("--minutes", type=float, default=settings.SCORING_REQUEUE_AFTER_MINUTES)
 
     def handle(self, *args, minutes: float, **options):
-        sent = services.photo_requeue_stale(timedelta(minutes=minutes))
+        sent = jobs.requeue_stale(timedelta(minutes=minutes))
         self.stdout.write(f"re-sent {sent} photo(s)")

@@ -1,0 +1,59 @@
+"""What people and staff ask of a photo: upload it, review it, score it again, delete it."""
+
+import uuid
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+
+from scoring.images import clean_upload
+from scoring.models import Photo
+from scoring.services import jobs, storage
+
+
+def photo_create(*, owner, upload) -> Photo:
+    """Clean and store an upload, save its row as queued, and send it for scoring once committed."""
+    clean = clean_upload(upload)
+    public_id = uuid.uuid4()
+    name = storage.file_store(public_id, kind="original", content=ContentFile(clean.content), extension="jpg")
+    try:
+        with transaction.atomic():
+            photo = Photo.objects.create(
+                public_id=public_id, owner=owner, image=name, width=clean.width, height=clean.height
+            )
+            transaction.on_commit(lambda: jobs.send(photo.public_id))
+    except Exception:
+        storage.files_delete([name])  # no orphan file when the row could not be saved
+        raise
+    return photo
+
+
+def photo_review(photos: QuerySet[Photo], review: Photo.Review) -> int:
+    """Staff's verdict on photos (a flagged photo is hidden from its owner); returns how many were set."""
+    return photos.update(review=review)
+
+
+def photo_rescore(photo: Photo) -> None:
+    """Drop previous results and send the photo again (admin action)."""
+    with transaction.atomic():
+        storage.result_files_delete(photo)
+        photo.faces.all().delete()
+        Photo.objects.filter(pk=photo.pk).update(
+            status=Photo.Status.QUEUED, error="", attempts=0, annotated="", filters="", scored=None
+        )
+        transaction.on_commit(lambda: jobs.send(photo.public_id))
+
+
+def photo_delete(photo: Photo) -> None:
+    """Remove the photo, its results and every file stored in its folders."""
+    storage.result_files_delete(photo)
+    names = storage.photo_file_names(photo)
+    photo.delete()
+    storage.files_delete(names)
+
+
+def user_delete(user) -> None:
+    """Delete an account and everything it uploaded."""
+    for photo in Photo.objects.filter(owner=user).prefetch_related("faces__layers"):
+        photo_delete(photo)
+    user.delete()
