@@ -5,20 +5,33 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
-from scoring import selectors
-from scoring.forms import UploadForm
+from scoring import compare as comparing
+from scoring import explain, selectors
+from scoring import history as histories
+from scoring.example import example_result
+from scoring.forms import AccountDeleteForm, UploadForm
 from scoring.images import UploadRejected
 from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_reached
-from scoring.models import Photo
 from scoring.serializers import photo_as_dict
 from scoring.services import photos as photo_services
+
+
+def home(request):
+    """What the site does, for visitors; signed-in users go straight to the upload page."""
+    if request.user.is_authenticated:
+        return redirect("scoring:upload")
+    return render(request, "scoring/home.html", {"example": example_result(), "stages": explain.STAGES})
+
+
+def about(request):
+    return render(request, "scoring/about.html")
 
 
 @login_required
@@ -53,7 +66,8 @@ def upload(request):
 # (no log-in redirect): whether a photo exists is not revealed. The selectors decide.
 def photo_detail(request, public_id):
     photo = selectors.photo_for_user(request.user, public_id)
-    return render(request, "scoring/photo.html", {"photo": photo, "data": photo_as_dict(photo, request)})
+    context = {"photo": photo, "data": photo_as_dict(photo, request), "texts": explain.page_texts()}
+    return render(request, "scoring/photo.html", context)
 
 
 def photo_status(request, public_id):
@@ -63,22 +77,51 @@ def photo_status(request, public_id):
 
 @login_required
 def history(request):
-    page = Paginator(selectors.photo_list_for_user(request.user), 24).get_page(request.GET.get("page"))
-    chart = [{"t": p.created.isoformat(), "score": p.best_score} for p in page.object_list if p.top_face]
-    return render(request, "scoring/history.html", {"page": page, "chart": list(reversed(chart))})
+    shown = request.GET.get("status", "all")
+    if shown not in histories.FILTERS:
+        shown = "all"
+    photos = histories.photos_for_filter(request.user, shown)
+    context = {
+        "page": Paginator(photos, 24).get_page(request.GET.get("page")),
+        "shown": shown,
+        "filters": list(histories.FILTERS),
+        "chart": histories.chart_points(request.user),
+        "under_review": histories.under_review_count(request.user),
+    }
+    return render(request, "scoring/history.html", context)
+
+
+@login_required
+def history_status(request):
+    """Status of the history tiles still waiting on a score, polled by the page."""
+    return JsonResponse({"photos": histories.tile_states(request.user, request.GET.getlist("photo"))})
 
 
 @login_required
 def compare(request):
-    ids = request.GET.getlist("photo")
-    if len(ids) != 2:
-        photos = selectors.photo_list_for_user(request.user).filter(status=Photo.Status.DONE)[:50]
-        return render(request, "scoring/compare_pick.html", {"photos": photos})
+    """Pick photos (the picker's button sends `go`), or see the chosen ones side by side."""
+    ids = comparing.selected_ids(request.GET.getlist("photo"))
     try:
-        pair = [selectors.photo_for_user(request.user, public_id) for public_id in ids]
-    except ValidationError as error:  # not a UUID
-        raise Http404 from error
-    return render(request, "scoring/compare.html", {"pair": [photo_as_dict(p, request) for p in pair]})
+        comparing.check_selection(len(ids))
+    except comparing.SelectionError as error:
+        chosen = comparing.selected_photos(request.user, ids[: comparing.MAX_PHOTOS])
+        # A link from a photo page ("compare with...") opens the picker with it chosen, quietly;
+        # a submitted selection that cannot be compared says why and keeps the ticks.
+        if "go" in request.GET:
+            messages.error(request, str(error))
+            return _compare_pick(request, chosen, status=400)
+        return _compare_pick(request, chosen)
+    chosen = comparing.selected_photos(request.user, ids)
+    return render(request, "scoring/compare.html", {"comparison": comparing.compare(chosen, request)})
+
+
+def _compare_pick(request, chosen, status: int = 200):
+    context = {
+        "photos": histories.photos_for_filter(request.user, "done")[:60],
+        "chosen": [str(p.public_id) for p in chosen],
+        "max_photos": comparing.MAX_PHOTOS,
+    }
+    return render(request, "scoring/compare_pick.html", context, status=status)
 
 
 @require_POST
@@ -90,13 +133,20 @@ def photo_delete(request, public_id):
 
 @login_required
 def account_delete(request):
-    if request.method == "POST":
+    form = AccountDeleteForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
         photo_services.user_delete(user)
         messages.success(request, "Your account and all its photos were deleted.")
-        return redirect("account_login")
-    return render(request, "scoring/account_delete.html")
+        return redirect("scoring:home")
+    photo_count = request.user.photos.count()
+    status = 400 if request.method == "POST" else 200
+    return render(request, "scoring/account_delete.html", {"form": form, "photo_count": photo_count}, status=status)
+
+
+def favicon(request):
+    return redirect(static("scoring/favicon.svg"), permanent=True)
 
 
 def media(request, name):
