@@ -37,8 +37,15 @@ def test_a_photo_without_a_face_gets_the_error_and_others_still_score(predictor,
     assert results[1].error is None and len(results[1].faces) == 1
 
 
-def test_auto_device_is_cpu_without_a_gpu():
-    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+@pytest.mark.parametrize(
+    "asked, gpu_visible, chosen",
+    [("auto", False, "cpu"), ("auto", True, "cuda"), ("cpu", True, "cpu"), ("cuda", False, "cuda")],
+)
+def test_auto_picks_the_gpu_only_when_one_is_visible_and_a_named_device_is_kept(
+    monkeypatch, asked, gpu_visible, chosen
+):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpu_visible)
+    assert resolve_device(asked) == torch.device(chosen)
 
 
 def test_importing_ml_does_not_initialise_cuda():
