@@ -64,12 +64,16 @@ SCORE_SCALE = (
     "1 means raters found the face much less attractive than most, 3 about average, 5 much more. "
     "The score is the mean rating the model expects a panel of volunteers to give."
 )
-PERCENTILE_MEANING = (
-    "The percentile is the share of the rated faces in the model's reference dataset that scored lower."
-)
 # About the model's typical error on held-out faces (MAE, ml/MODEL_CARD.md): smaller
 # differences between two faces are within what the model cannot tell apart.
 SCORE_MARGIN = 0.2
+
+
+def percentile_meaning() -> str:
+    """What the percentile counts, naming the population the table was made from."""
+    from ml.percentile import reference_population  # numpy only: safe in the web process
+
+    return f"The percentile is the share of the reference faces rated lower than this score: {reference_population()}."
 
 
 def stage(name: str) -> dict[str, str]:
@@ -85,5 +89,5 @@ def page_texts() -> dict:
         "grad_cam_legend": GRAD_CAM_LEGEND,
         "filters_legend": FILTERS_LEGEND,
         "score_scale": SCORE_SCALE,
-        "percentile_meaning": PERCENTILE_MEANING,
+        "percentile_meaning": percentile_meaning(),
     }

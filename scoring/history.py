@@ -63,3 +63,10 @@ def tile_states(user, ids: list[str]) -> list[dict]:
         }
         for photo in photos
     ]
+
+
+def owns_photo_under_review(user, public_id) -> bool:
+    """Whether this is the user's own photo, hidden from them while staff review it."""
+    if not user.is_authenticated:
+        return False
+    return Photo.objects.filter(under_review_q(), owner=user, public_id=public_id).exists()

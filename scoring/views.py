@@ -31,7 +31,7 @@ def home(request):
 
 
 def about(request):
-    return render(request, "scoring/about.html")
+    return render(request, "scoring/about.html", {"percentile_meaning": explain.percentile_meaning()})
 
 
 @login_required
@@ -65,7 +65,13 @@ def upload(request):
 # Photo routes answer 404 to anyone but the owner and staff, anonymous visitors included
 # (no log-in redirect): whether a photo exists is not revealed. The selectors decide.
 def photo_detail(request, public_id):
-    photo = selectors.photo_for_user(request.user, public_id)
+    try:
+        photo = selectors.photo_for_user(request.user, public_id)
+    except Http404:
+        if histories.owns_photo_under_review(request.user, public_id):
+            # Still a 404 (the photo is not shown), but its owner is told why.
+            return render(request, "scoring/under_review.html", status=404)
+        raise
     context = {"photo": photo, "data": photo_as_dict(photo, request), "texts": explain.page_texts()}
     return render(request, "scoring/photo.html", context)
 

@@ -63,8 +63,13 @@
     const mean = points.reduce((sum, p) => sum + p.score, 0) / points.length;
     svg.append(node("line", { x1: LEFT, x2: W - RIGHT, y1: y(mean), y2: y(mean), class: "mean-line" }));
     svg.append(node("text", { x: W - RIGHT, y: y(mean) - 5, "text-anchor": "end", class: "axis" }, "average " + mean.toFixed(2)));
+    const placed = []; // photos of the same minute sit side by side instead of on top of each other
     points.forEach((p, i) => {
-      const dot = node("circle", { cx: x(times[i]), cy: y(p.score), r: 5, class: "dot", tabindex: 0, "data-id": p.id });
+      let cx = x(times[i]);
+      const cy = y(p.score);
+      while (placed.some(([px, py]) => Math.hypot(px - cx, py - cy) < 9)) cx += 9;
+      placed.push([cx, cy]);
+      const dot = node("circle", { cx: cx, cy: cy, r: 5, class: "dot", tabindex: 0, "data-id": p.id });
       dot.append(node("title", {}, when(p.t, true) + ": " + p.score.toFixed(2) + " / 5"));
       ["mouseenter", "focus", "click"].forEach((type) => dot.addEventListener(type, () => show(p)));
       svg.append(dot);

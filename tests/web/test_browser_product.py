@@ -1,0 +1,237 @@
+"""The product as a person meets it, in Debian's Chromium: compare, history, phone widths, accessibility.
+
+Photos are scored in the test's own thread (the real model, no worker): what is under test
+here is what the pages do with the results.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect, sync_playwright
+
+from scoring.models import Photo
+from tests.web.conftest import jpeg
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch):
+    """Uploads here are scored in-process; nothing is sent to a broker no worker listens to."""
+    from scoring.services import jobs
+
+    monkeypatch.setattr(jobs, "send", lambda public_id: True)
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test body are synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def upload(owner, rgb: np.ndarray, name: str = "me.jpg") -> Photo:
+    from scoring.services import photos
+
+    return photos.photo_create(owner=owner, upload=SimpleUploadedFile(name, jpeg(rgb), content_type="image/jpeg"))
+
+
+def score(photo: Photo) -> Photo:
+    from scoring.services import pipeline
+
+    pipeline.run_scoring_job(photo.public_id)
+    photo.refresh_from_db()
+    return photo
+
+
+@pytest.fixture
+def two_scored(alice, face_rgb):
+    """Alice's two scored photos: the astronaut, and a tighter crop of her (scores a little apart)."""
+    first = score(upload(alice, face_rgb))
+    second = score(upload(alice, np.ascontiguousarray(face_rgb[20:400, 80:420])))
+    assert first.status == second.status == Photo.Status.DONE
+    return first, second
+
+
+def logged_in(browser, live_server, viewport=DESKTOP, username="alice", password="pw-alice-123"):
+    page = browser.new_page(viewport=viewport)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    expect(page.get_by_role("heading", name="Score a photo")).to_be_visible()
+    return page
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)  # kept for a person to look at
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_compare_from_a_photo_page_keeps_the_order_of_the_clicks_and_explains_the_difference(
+    live_server, browser, two_scored, client, charlie
+):
+    first, second = two_scored
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/photos/{second.public_id}/")
+    page.click("text=Compare with…")
+    # The photo it came from is already chosen, as A.
+    expect(page.locator(".pick.chosen .order")).to_have_text(["A"])
+    page.click("button:has-text('Compare the selected photos')")
+    expect(page.locator(".messages .error")).to_contain_text("Pick at least two photos")
+    expect(page.locator(".pick.chosen")).to_have_count(1)  # the tick survived the refusal
+
+    page.locator(".pick", has=page.locator(f"input[value='{first.public_id}']")).locator("img").click()
+    expect(page.locator(".pick.chosen .order")).to_have_text(["A", "B"])
+    page.click("button:has-text('Compare the selected photos')")
+
+    expect(page).to_have_url(re.compile(rf"photo={second.public_id}&photo={first.public_id}$"))
+    expect(page.locator("[data-letter] h2 .letter")).to_have_text(["A", "B"])
+    expect(page.locator(".verdict")).to_contain_text(re.compile(r"(scores highest|about the same)"))
+    expect(page.locator(".differences li")).to_contain_text(re.compile(r"B .*(higher|lower|apart)"))
+    expect(page.locator(".gradcams img")).to_have_count(2)
+    scores = page.locator("[data-letter] .score").all_inner_texts()
+    assert all(re.fullmatch(r"\d\.\d\d", s) for s in scores)  # two decimals, as everywhere else
+    shoot(page, "compare-desktop")
+
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "compare-phone")
+
+    # The link is the owner's only.
+    client.force_login(charlie)
+    assert client.get(page.url.replace(live_server.url, "")).status_code == 404
+
+
+def test_history_tiles_and_chart_update_as_a_score_arrives_without_a_reload(live_server, browser, alice, face_rgb):
+    score(upload(alice, face_rgb))
+    waiting = upload(alice, np.ascontiguousarray(face_rgb[::-1, ::-1]), "turned.jpg")
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/history/")
+    expect(page.locator("#chart circle")).to_have_count(1)
+    tile = page.locator(f".tile[data-id='{waiting.public_id}']")
+    expect(tile.locator(".status")).to_have_text(re.compile("queued"))
+    page.evaluate("window.notReloaded = true")
+
+    score(waiting)
+
+    expect(tile.locator(".status")).to_have_text(re.compile(r"^\d\.\d\d / 5$"), timeout=15_000)
+    expect(page.locator("#chart circle")).to_have_count(2)
+    assert page.evaluate("window.notReloaded") is True
+    page.locator("#chart circle").first.click()
+    expect(page.locator("#chart-detail")).to_contain_text("/ 5")
+    shoot(page, "history-desktop")
+
+
+def app_pages(live_server, photo: Photo, other: Photo) -> dict[str, str]:
+    base = live_server.url
+    return {
+        "upload": f"{base}/upload/",
+        "history": f"{base}/history/",
+        "photo": f"{base}/photos/{photo.public_id}/",
+        "compare-pick": f"{base}/compare/",
+        "compare": f"{base}/compare/?photo={photo.public_id}&photo={other.public_id}",
+        "account-delete": f"{base}/account/delete/",
+        "password": f"{base}/accounts/password/change/",
+        "about": f"{base}/about/",
+    }
+
+
+def visitor_pages(live_server) -> dict[str, str]:
+    base = live_server.url
+    return {"home": f"{base}/", "login": f"{base}/accounts/login/", "signup": f"{base}/accounts/signup/"}
+
+
+def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, two_scored):
+    visitor = browser.new_page(viewport=PHONE)
+    for name, url in visitor_pages(live_server).items():
+        visitor.goto(url)
+        assert visitor.evaluate("document.documentElement.scrollWidth") == PHONE["width"], name
+        shoot(visitor, f"phone-{name}")
+    page = logged_in(browser, live_server, PHONE)
+    for name, url in app_pages(live_server, *two_scored).items():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"], name
+        shoot(page, f"phone-{name}")
+
+
+# Run in the page: what a screen-reader user would miss. Returns one sentence per problem.
+A11Y_PROBLEMS = """() => {
+  const problems = [];
+  const visible = (el) => el.checkVisibility() || el.type === "file";
+  if (!document.documentElement.lang) problems.push("the page has no language");
+  if (!document.title.trim()) problems.push("the page has no title");
+  document.querySelectorAll("img").forEach((img) => {
+    if (img.closest("dialog:not([open])")) return;
+    const alt = (img.getAttribute("alt") || "").trim();
+    if (alt.length < 4) problems.push("an image has no meaningful alt: " + img.src);
+  });
+  document.querySelectorAll("input, select, textarea").forEach((input) => {
+    if (input.type === "hidden" || !visible(input)) return;
+    const named = input.labels.length || input.getAttribute("aria-label") || input.getAttribute("aria-labelledby");
+    if (!named) problems.push("an input has no label: " + input.name);
+  });
+  document.querySelectorAll("button, a[href]").forEach((el) => {
+    if (!visible(el) || el.closest("dialog:not([open])")) return;
+    const name = el.textContent.trim() || el.getAttribute("aria-label");
+    if (!name) problems.push("a control has no name: " + el.outerHTML);
+  });
+  const ids = [...document.querySelectorAll("[id]")].map((el) => el.id);
+  ids.filter((id, i) => ids.indexOf(id) !== i).forEach((id) => problems.push("duplicate id " + id));
+  if (document.querySelectorAll("h1").length !== 1) problems.push("the page should have one h1");
+  return problems;
+}"""
+
+
+def test_every_page_names_its_images_and_inputs_and_has_its_own_title(live_server, browser, two_scored):
+    titles = set()
+    visitor = browser.new_page(viewport=DESKTOP)
+    for name, url in visitor_pages(live_server).items():
+        visitor.goto(url)
+        assert visitor.evaluate(A11Y_PROBLEMS) == [], name
+        titles.add(visitor.title())
+    page = logged_in(browser, live_server)
+    for name, url in app_pages(live_server, *two_scored).items():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(A11Y_PROBLEMS) == [], name
+        titles.add(page.title())
+    assert len(titles) == len(visitor_pages(live_server)) + len(app_pages(live_server, *two_scored))
+
+
+def test_the_front_page_shows_an_example_and_the_photo_page_enlarges_any_image(live_server, browser, two_scored):
+    visitor = browser.new_page(viewport=DESKTOP)
+    response = visitor.goto(f"{live_server.url}/favicon.ico")
+    assert response.ok and "svg" in response.headers["content-type"]
+    visitor.goto(f"{live_server.url}/")
+    expect(visitor.get_by_role("link", name="Sign up, it is free")).to_be_visible()
+    expect(visitor.locator(".example .score")).to_have_text(re.compile(r"^\d\.\d\d$"))
+    visitor.wait_for_load_state("load")
+    shown = "[...document.querySelectorAll('main img')].every((img) => img.complete && img.naturalWidth > 0)"
+    assert visitor.evaluate(shown)
+    shoot(visitor, "home-desktop")
+
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/photos/{two_scored[0].public_id}/")
+    expect(page.locator("#status")).to_have_text(re.compile("Scored"))
+    expect(page.locator(".stage figcaption").first).to_contain_text("Edges and colours")
+    page.locator("img.gradcam").first.click()
+    expect(page.locator("#lightbox")).to_be_visible()
+    shoot(page, "lightbox-desktop")
+    page.keyboard.press("Escape")
+    expect(page.locator("#lightbox")).to_be_hidden()
+    shoot(page, "photo-desktop")

@@ -1,0 +1,196 @@
+"""The pages of issue 13 without a browser: compare, history, front page, account deletion, limits."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from scoring import compare
+from scoring.explain import STAGES
+from scoring.models import Face, Photo
+from tests.web.conftest import add_scored_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def scored_rows(owner, *scores: float) -> list[Photo]:
+    """Scored photos (rows only, no files), oldest first, with these scores."""
+    photos = []
+    for value in scores:
+        photo = Photo.objects.create(owner=owner, image="photos/x.jpg", width=1, height=1, status=Photo.Status.DONE)
+        Face.objects.create(photo=photo, rank=0, x=0, y=0, w=1, h=1, score=value, percentile=value * 20, grad_cam="")
+        photos.append(photo)
+    return photos
+
+
+def compare_url(*photos: Photo, go: bool = True) -> str:
+    query = "&".join(f"photo={p.public_id}" for p in photos)
+    return f"{reverse('scoring:compare')}?{'go=1&' if go else ''}{query}"
+
+
+def flag(photo: Photo) -> None:
+    Photo.objects.filter(pk=photo.pk).update(review=Photo.Review.FLAGGED)
+
+
+def test_compare_keeps_the_order_chosen_and_says_which_scores_higher(client, alice):
+    low, high = scored_rows(alice, 2.5, 3.5)
+    client.force_login(alice)
+    response = client.get(compare_url(high, low))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.index(str(high.public_id)) < page.index(str(low.public_id))
+    assert "A scores highest: 3.50 / 5" in page
+    assert "B scores 1.00 point lower than A (20 percentile points): a large difference." in page
+
+
+def test_compare_calls_a_difference_within_the_models_error_a_tie(client, alice):
+    photos = scored_rows(alice, 3.0, 3.1)
+    client.force_login(alice)
+    page = client.get(compare_url(*photos)).content.decode()
+    assert "read it as a tie" in page and "score about the same" in page
+
+
+def test_compare_takes_up_to_four_photos_and_counts_each_once(client, alice):
+    photos = scored_rows(alice, 2, 3, 4, 5)
+    client.force_login(alice)
+    response = client.get(compare_url(*photos, photos[0]))
+    assert response.status_code == 200 and response.content.count(b"data-letter=") == 4
+
+
+def test_one_photo_is_refused_with_a_sentence_and_stays_ticked(client, alice):
+    (photo,) = scored_rows(alice, 3)
+    client.force_login(alice)
+    response = client.get(compare_url(photo))
+    assert response.status_code == 400
+    assert "Pick at least two photos" in response.content.decode()
+    assert re.search(rf'value="{photo.public_id}"\s+checked', response.content.decode())
+
+
+def test_five_photos_are_refused_with_a_sentence(client, alice):
+    photos = scored_rows(alice, 1, 2, 3, 4, 5)
+    client.force_login(alice)
+    response = client.get(compare_url(*photos))
+    assert response.status_code == 400 and "Pick at most 4 photos; you picked 5." in response.content.decode()
+
+
+def test_compare_with_from_a_photo_page_opens_the_picker_quietly(client, alice):
+    (photo,) = scored_rows(alice, 3)
+    client.force_login(alice)
+    response = client.get(compare_url(photo, go=False))
+    assert response.status_code == 200 and b"Pick at least" not in response.content
+    assert f'data-chosen="{photo.public_id}"' in response.content.decode()
+
+
+def test_charlie_gets_404_for_a_comparison_of_alices_photos(client, alice, charlie):
+    photos = scored_rows(alice, 2, 3)
+    client.force_login(charlie)
+    assert client.get(compare_url(*photos)).status_code == 404
+    assert client.get(compare_url(photos[0], go=False)).status_code == 404
+
+
+def test_a_flagged_photo_cannot_be_compared_by_its_owner(client, alice):
+    photos = scored_rows(alice, 2, 3)
+    flag(photos[1])
+    client.force_login(alice)
+    assert client.get(compare_url(*photos)).status_code == 404
+
+
+def test_the_history_chart_has_every_scored_photo_not_only_the_page(client, alice):
+    add_scored_rows(alice, 30)
+    client.force_login(alice)
+    response = client.get(reverse("scoring:history"))
+    assert len(response.context["chart"]) == 30 and len(response.context["page"].object_list) == 24
+
+
+def test_the_history_filters_show_done_or_failed_photos(client, alice):
+    scored_rows(alice, 3)
+    Photo.objects.create(owner=alice, image="photos/y.jpg", width=1, height=1, status=Photo.Status.FAILED)
+    client.force_login(alice)
+    for shown, status in (("done", Photo.Status.DONE), ("failed", Photo.Status.FAILED)):
+        page = client.get(reverse("scoring:history"), {"status": shown}).context["page"]
+        assert [p.status for p in page.object_list] == [status]
+    assert len(client.get(reverse("scoring:history"), {"status": "nonsense"}).context["page"].object_list) == 2
+
+
+def test_the_history_tells_the_owner_a_photo_is_under_review(client, alice):
+    photos = scored_rows(alice, 3, 4)
+    flag(photos[0])
+    client.force_login(alice)
+    response = client.get(reverse("scoring:history"))
+    assert "1 of your photos is under review" in response.content.decode()
+    assert [p["id"] for p in response.context["chart"]] == [str(photos[1].public_id)]
+
+
+def test_the_history_status_answers_only_about_the_users_own_photos(client, alice, charlie):
+    (photo,) = scored_rows(alice, 3.25)
+    client.force_login(charlie)
+    url = reverse("scoring:history_status")
+    assert client.get(url, {"photo": [str(photo.public_id), "not-a-uuid"]}).json() == {"photos": []}
+    client.force_login(alice)
+    (state,) = client.get(url, {"photo": str(photo.public_id)}).json()["photos"]
+    assert state["status"] == "done" and state["score"] == 3.25
+
+
+def test_the_front_page_tells_a_visitor_what_the_site_does_and_sends_users_to_upload(client, alice):
+    response = client.get("/")
+    page = response.content.decode()
+    assert response.status_code == 200 and "Sign up" in page and "An example result" in page
+    assert reverse("scoring:about") in page
+    client.force_login(alice)
+    assert client.get("/")["Location"] == reverse("scoring:upload")
+
+
+def test_the_favicon_is_served_from_static(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("scoring/favicon.svg")
+
+
+def test_the_upload_form_states_its_limits_before_they_bite(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("scoring:upload")).content.decode()
+    assert "Up to 10 photos at a time, each at most 10 MB and 40 megapixels. JPEG, PNG or WebP" in page
+
+
+def test_deleting_the_account_asks_for_the_password_and_says_what_goes(client, alice):
+    scored_rows(alice, 3, 4)
+    client.force_login(alice)
+    page = client.get(reverse("scoring:account_delete")).content.decode()
+    assert "your 2 photos" in page and 'type="password"' in page
+    response = client.post(reverse("scoring:account_delete"), {"password": "wrong"})
+    assert response.status_code == 400 and "nothing was deleted" in response.content.decode()
+    assert Photo.objects.count() == 2
+    response = client.post(reverse("scoring:account_delete"), {"password": "pw-alice-123"})
+    assert response.status_code == 302 and not Photo.objects.exists()
+
+
+def test_every_stage_of_the_model_has_a_sentence():
+    from ml.model import BeautyNet
+
+    assert list(STAGES) == BeautyNet().stage_names()
+    assert all(words["title"] and words["text"] for words in STAGES.values())
+
+
+def test_a_photo_is_named_by_when_it_was_uploaded(alice):
+    (photo,) = scored_rows(alice, 3)
+    assert re.fullmatch(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", compare.photo_label(photo))
+
+
+def test_the_admin_shows_rounded_scores_faces_from_1_and_no_editable_claim(client, alice, bob):
+    (photo,) = scored_rows(alice, 3.123456789)
+    client.force_login(bob)
+    page = client.get(reverse("admin:scoring_photo_change", args=[photo.pk])).content.decode()
+    assert "3.12" in page and "3.123456789" not in page
+    assert 'name="claimed_by"' not in page and 'name="claimed_0"' not in page
+    assert re.search(r'<td class="field-number">\s*<p>1</p>', page)
+
+
+def test_the_owner_of_a_flagged_photo_is_told_it_is_under_review_and_charlie_is_not(client, alice, charlie):
+    (photo,) = scored_rows(alice, 3)
+    flag(photo)
+    url = reverse("scoring:photo", args=[photo.public_id])
+    client.force_login(alice)
+    response = client.get(url)
+    assert response.status_code == 404 and "under review" in response.content.decode()
+    client.force_login(charlie)
+    response = client.get(url)
+    assert response.status_code == 404 and "under review" not in response.content.decode()
