@@ -5,6 +5,7 @@ here is what the pages do with the results.
 """
 
 import re
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -211,6 +212,35 @@ def test_every_page_names_its_images_and_inputs_and_has_its_own_title(live_serve
         assert page.evaluate(A11Y_PROBLEMS) == [], name
         titles.add(page.title())
     assert len(titles) == len(visitor_pages(live_server)) + len(app_pages(live_server, *two_scored))
+
+
+# axe-core as shipped inside axe-playwright-python: no network, no CDN.
+AXE_JS = files("axe_playwright_python") / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "best-practice"] });
+  const where = (v) => v.nodes.map((n) => n.target.join(" ")).join(", ");
+  return result.violations.map((v) => v.id + ": " + v.help + " (" + where(v) + ")");
+}"""
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(AXE_RUN)
+
+
+def test_axe_core_finds_no_violation_on_any_page(live_server, browser, two_scored):
+    visitor = browser.new_page(viewport=DESKTOP)
+    problems = {}
+    for name, url in visitor_pages(live_server).items():
+        visitor.goto(url)
+        problems[name] = axe_violations(visitor)
+    page = logged_in(browser, live_server)
+    for name, url in app_pages(live_server, *two_scored).items():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        problems[name] = axe_violations(page)
+    found = [f"{name}: {problem}" for name, listed in problems.items() for problem in listed]
+    assert not found, "\n".join(found)
 
 
 def test_the_front_page_shows_an_example_and_the_photo_page_enlarges_any_image(live_server, browser, two_scored):
