@@ -42,6 +42,8 @@
     svg.replaceChildren();
     if (!points.length) return;
     svg.closest("figure").hidden = false;
+    const count = document.getElementById("chart-count");
+    if (count) count.textContent = points.length + (points.length === 1 ? " photo" : " photos");
     W = Math.max(300, Math.round(svg.getBoundingClientRect().width) || 640);
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     const ticks = W < 500 ? 2 : 4;

@@ -131,6 +131,7 @@ def test_history_tiles_and_chart_update_as_a_score_arrives_without_a_reload(live
 
     expect(tile.locator(".status")).to_have_text(re.compile(r"^\d\.\d\d / 5$"), timeout=15_000)
     expect(page.locator("#chart circle")).to_have_count(2)
+    expect(page.locator("#chart-count")).to_have_text("2 photos")
     assert page.evaluate("window.notReloaded") is True
     page.locator("#chart circle").first.click()
     expect(page.locator("#chart-detail")).to_contain_text("/ 5")
