@@ -178,7 +178,7 @@ def test_compare_shows_two_of_your_photos_side_by_side(client, alice, scored_pho
 
 def test_deleting_the_account_removes_everything(client, alice, scored_photo):
     client.force_login(alice)
-    assert client.post(reverse("scoring:account_delete")).status_code == 302
+    assert client.post(reverse("scoring:account_delete"), {"password": "pw-alice-123"}).status_code == 302
     assert not Photo.objects.exists() and not default_storage.exists(scored_photo.image.name)
     from scoring.models import User
 
