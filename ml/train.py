@@ -49,6 +49,9 @@ class TrainConfig:
     wild_augment: bool = True
     # Start from a weights file (e.g. the shipped SCUT model) instead of ImageNet.
     init: str | None = None
+    # Weigh each dataset's loss equally within a batch instead of by its share of the faces:
+    # the smaller in-the-wild set then gets as much say as the studio set.
+    balance_heads: bool = False
     seed: int = 0
     threads: int = 2
     # A backbone of `ml.model.BACKBONES`, or "seed-cnn": the seed article's network, trained
@@ -125,16 +128,22 @@ def correlation_loss(predicted: torch.Tensor, target: torch.Tensor) -> torch.Ten
     return 1 - (p * t).sum() / (p.norm() * t.norm() + 1e-8)
 
 
-def joint_loss(outputs: torch.Tensor, heads: torch.Tensor, target: torch.Tensor, correlation_weight: float):
-    """MSE + correlation loss of each head on its own dataset's faces, weighted by their share of the batch."""
+def joint_loss(
+    outputs: torch.Tensor, heads: torch.Tensor, target: torch.Tensor, correlation_weight: float, balance: bool = False
+):
+    """MSE + correlation loss of each head on its own dataset's faces.
+
+    Each head's loss is weighted by its share of the batch, or equally with `balance`.
+    """
     total = outputs.new_zeros(())
-    for head in heads.unique().tolist():
+    present = heads.unique().tolist()
+    for head in present:
         rows = heads == head
         predicted, wanted = outputs[rows, head], target[rows]
         loss = torch.nn.functional.mse_loss(predicted, wanted)
         if rows.sum() > 2:
             loss = loss + correlation_weight * correlation_loss(predicted, wanted)
-        total = total + loss * rows.float().mean()
+        total = total + loss * (1 / len(present) if balance else rows.float().mean())
     return total
 
 
@@ -245,7 +254,13 @@ def train(sets: list[TrainingSet], out_path: Path, config: TrainConfig = TrainCo
                 continue
             batch = augmented_batch(images[index], config, generator, device)
             outputs = model.forward_heads(batch) if isinstance(model, BeautyNet) else model(batch)[:, None]
-            loss = joint_loss(outputs, head_of[index].to(device), scores[index].to(device), config.correlation_weight)
+            loss = joint_loss(
+                outputs,
+                head_of[index].to(device),
+                scores[index].to(device),
+                config.correlation_weight,
+                config.balance_heads,
+            )
             for group in optimizer.param_groups:
                 group["lr"] = _lr_at(step, total_steps, warmup, config.lr)
             optimizer.zero_grad(set_to_none=True)

@@ -82,3 +82,12 @@ def test_tiny_joint_training_writes_weights_with_both_heads_and_history(tmp_path
     history = json.loads(out.with_suffix(".history.json").read_text())
     assert history[0]["val"]["mebeauty"]["n"] == 4
     assert out.with_suffix(".history.png").stat().st_size > 1000
+
+
+def test_balanced_heads_give_the_smaller_dataset_an_equal_say():
+    outputs = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
+    heads = torch.tensor([0, 0, 0, 1])
+    target = torch.tensor([1.0, 1.0, 1.0, 1.0])  # only the one head-1 face is wrong, by 2
+    by_share = joint_loss(outputs, heads, target, correlation_weight=0.0)
+    balanced = joint_loss(outputs, heads, target, correlation_weight=0.0, balance=True)
+    assert by_share.item() == pytest.approx(4 * 0.25) and balanced.item() == pytest.approx(4 * 0.5)
