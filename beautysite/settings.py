@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, pinned, served from our own static files
     "scoring",
 ]
 
@@ -217,8 +218,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "scoring.errors.api_exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Beauty Evaluator API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Beauty Evaluator API",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Request bodies get their own components: the upload's file is documented as binary.
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

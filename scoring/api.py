@@ -1,19 +1,30 @@
 """JSON API: the same services and selectors as the pages."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
-from rest_framework.pagination import PageNumberPagination
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from scoring import selectors
+from scoring.errors import ApiError
 from scoring.images import UploadRejected
-from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_reached
-from scoring.serializers import PhotoSerializer, PhotoUploadSerializer
+from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_wait
+from scoring.serializers import (
+    ErrorSerializer,
+    PhotoCreatedSerializer,
+    PhotoSerializer,
+    PhotoUploadSerializer,
+    ValidationErrorSerializer,
+)
 from scoring.services import photos as photo_services
 
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="not this caller's photo, or no such photo (code not_found)")
+NOT_SIGNED_IN = OpenApiResponse(ErrorSerializer, description="no or bad token (code not_authenticated)")
 
-class PhotoViewSet(viewsets.ViewSet):
+
+class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = PhotoSerializer
     parser_classes = [MultiPartParser, FormParser]
     lookup_field = "public_id"
     lookup_value_regex = "[0-9a-f-]{36}"
@@ -25,32 +36,46 @@ class PhotoViewSet(viewsets.ViewSet):
             return []
         return super().get_permissions()
 
-    @extend_schema(responses=PhotoSerializer(many=True))
-    def list(self, request):
-        photos = selectors.photo_list_for_user(request.user).prefetch_related("faces__layers")
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(photos, request, view=self)
-        return paginator.get_paginated_response(PhotoSerializer(page, many=True, context={"request": request}).data)
+    def get_queryset(self):
+        return selectors.photo_list_for_user(self.request.user).prefetch_related("faces__layers")
 
-    @extend_schema(request=PhotoUploadSerializer, responses={201: PhotoSerializer})
+    @extend_schema(responses={200: PhotoSerializer(many=True), 401: NOT_SIGNED_IN})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=PhotoUploadSerializer,
+        responses={
+            201: PhotoCreatedSerializer,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="the photo was refused: code empty_file, too_large, unsupported_format, "
+                "too_many_pixels, animated, unreadable_image, too_small, or invalid (no file sent)",
+            ),
+            401: NOT_SIGNED_IN,
+            429: OpenApiResponse(
+                ErrorSerializer, description="upload limit reached (code rate_limited); Retry-After says when to retry"
+            ),
+        },
+    )
     def create(self, request):
         upload = PhotoUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        if upload_limit_reached(request):
-            return Response({"detail": UPLOAD_LIMIT_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        wait = upload_limit_wait(request)
+        if wait is not None:
+            raise Throttled(wait=wait, detail=UPLOAD_LIMIT_MESSAGE)
         try:
             photo = photo_services.photo_create(owner=request.user, upload=upload.validated_data["image"])
         except UploadRejected as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"id": str(photo.public_id), "status": photo.status}, status=status.HTTP_201_CREATED)
+            raise ApiError(str(error), code=error.code) from error
+        return Response(PhotoCreatedSerializer(photo).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=PhotoSerializer)
+    @extend_schema(responses={200: PhotoSerializer, 404: NOT_FOUND})
     def retrieve(self, request, public_id=None):
-        return Response(
-            PhotoSerializer(selectors.photo_for_user(request.user, public_id), context={"request": request}).data
-        )
+        photo = selectors.photo_for_user(request.user, public_id)
+        return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 404: NOT_FOUND})
     def destroy(self, request, public_id=None):
         photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

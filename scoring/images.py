@@ -10,7 +10,11 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
 class UploadRejected(ValueError):
-    """The message is shown to the person who uploaded."""
+    """The message is shown to the person who uploaded; `code` is its stable name for programs."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -23,33 +27,38 @@ class CleanPhoto:
 def clean_upload(upload) -> CleanPhoto:
     """Decode, orient and re-encode an upload, or raise UploadRejected saying what to send instead."""
     if upload.size == 0:
-        raise UploadRejected("The file is empty. Choose a JPEG, PNG or WebP photo.")
+        raise UploadRejected("The file is empty. Choose a JPEG, PNG or WebP photo.", code="empty_file")
     if upload.size > settings.PHOTO_MAX_BYTES:
         raise UploadRejected(
-            f"The file is larger than {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB. Send a smaller photo."
+            f"The file is larger than {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB. Send a smaller photo.",
+            code="too_large",
         )
     upload.seek(0)
     try:
         with Image.open(upload) as image:
             if image.format not in ACCEPTED_FORMATS:
-                raise UploadRejected("Only JPEG, PNG and WebP photos are accepted.")
+                raise UploadRejected("Only JPEG, PNG and WebP photos are accepted.", code="unsupported_format")
             if image.width * image.height > settings.PHOTO_MAX_PIXELS:
                 raise UploadRejected(
                     f"The photo has too many pixels ({image.width}x{image.height}); "
-                    f"send one under {settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels."
+                    f"send one under {settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels.",
+                    code="too_many_pixels",
                 )
             if getattr(image, "n_frames", 1) > 1:
-                raise UploadRejected("Animated images are not accepted; send a single photo.")
+                raise UploadRejected("Animated images are not accepted; send a single photo.", code="animated")
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except UploadRejected:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise UploadRejected(
-            "This file is not a photo we can read (damaged or not an image). Send a JPEG, PNG or WebP."
+            "This file is not a photo we can read (damaged or not an image). Send a JPEG, PNG or WebP.",
+            code="unreadable_image",
         ) from error
     if min(upright.size) < 32:
-        raise UploadRejected("The photo is too small to find a face in; send one at least 32 pixels on each side.")
+        raise UploadRejected(
+            "The photo is too small to find a face in; send one at least 32 pixels on each side.", code="too_small"
+        )
     buffer = io.BytesIO()
     # Re-encoding from pixels drops EXIF (GPS included), ICC profiles and comments.
     upright.save(buffer, format="JPEG", quality=92, optimize=True)

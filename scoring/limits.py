@@ -1,7 +1,7 @@
 """Per-user upload limit, shared by the upload page and the API (django-ratelimit, counted in the cache)."""
 
 from django.conf import settings
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 UPLOAD_LIMIT_MESSAGE = "You have uploaded many photos in a short time. Wait a while, then try again."
 
@@ -10,6 +10,9 @@ def _upload_rate(_group, _request) -> str:
     return settings.PHOTO_UPLOAD_RATE
 
 
-def upload_limit_reached(request) -> bool:
-    """Count one photo against the user's hourly allowance; True once it is used up."""
-    return is_ratelimited(request, group="photo-upload", key="user", rate=_upload_rate, increment=True)
+def upload_limit_wait(request) -> int | None:
+    """Count one photo against the user's allowance; once it is used up, the seconds until it renews."""
+    usage = get_usage(request, group="photo-upload", key="user", rate=_upload_rate, increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(1, usage["time_left"])

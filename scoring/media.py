@@ -1,7 +1,10 @@
-"""URLs for stored files that only their owner (or staff) can open."""
+"""URLs for stored files that only their owner (or staff) can open, and who is asking for one."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 
 def private_url(field_file) -> str:
@@ -11,3 +14,17 @@ def private_url(field_file) -> str:
     if isinstance(default_storage, FileSystemStorage):
         return reverse("scoring:media", args=[field_file.name])
     return field_file.url
+
+
+def media_reader(request):
+    """The user behind a media request: the session's, else the API token's (`Authorization: Token ...`).
+
+    A bad token is an anonymous caller, who gets the same 404 as anyone else not allowed.
+    """
+    if request.user.is_authenticated:
+        return request.user
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return AnonymousUser()
+    return found[0] if found else AnonymousUser()

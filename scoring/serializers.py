@@ -1,73 +1,114 @@
-"""One JSON shape for a photo, shared by the status endpoint, the pages and the API."""
+"""One JSON shape for a photo, shared by the status endpoint, the pages, the API and its schema.
 
+The serializers below both produce the JSON and describe it to drf-spectacular, so the
+OpenAPI schema cannot tell something other than what the code sends.
+"""
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from scoring.errors import failure_code
 from scoring.media import private_url
 from scoring.models import Photo
 
 
-def photo_as_dict(photo: Photo, request=None) -> dict:
-    faces = []
-    for face in photo.faces.all():
-        faces.append(
-            {
-                "box": face.box,
-                "score": round(face.score, 3),
-                "percentile": round(face.percentile, 1),
-                "grad_cam_url": private_url(face.grad_cam),
-                "layers": [
-                    {"name": layer.name, "shape": layer.shape, "url": private_url(layer.image)}
-                    for layer in face.layers.all()
-                ],
-            }
-        )
-    return {
-        "id": str(photo.public_id),
-        "status": photo.status,
-        "error": photo.error or None,
-        "created": photo.created.isoformat(),
-        "model_version": photo.model_version or None,
-        "width": photo.width,
-        "height": photo.height,
-        "image_url": private_url(photo.image),
-        "annotated_url": private_url(photo.annotated),
-        "filters_url": private_url(photo.filters),
-        "faces": faces,
-    }
+@extend_schema_field({"type": "string", "description": "empty until the file exists"})
+class PrivateFileUrlField(serializers.Field):
+    """A stored file's URL that opens for the photo's owner (session or token) and staff only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        url = private_url(value)
+        request = self.context.get("request")
+        if url.startswith("/") and request is not None:
+            return request.build_absolute_uri(url)
+        return url
 
 
-class PhotoUploadSerializer(serializers.Serializer):
-    image = serializers.FileField()
+@extend_schema_field({"type": "string", "nullable": True})
+class BlankAsNullField(serializers.Field):
+    """A text column that is blank until set, sent as null rather than ""."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str | None:
+        return value or None
+
+
+class RoundedFloatField(serializers.FloatField):
+    def __init__(self, digits: int, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+        self.digits = digits
+
+    def to_representation(self, value) -> float:
+        return round(float(value), self.digits)
 
 
 class LayerSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    shape = serializers.CharField(help_text="channels x height x width")
-    url = serializers.CharField()
+    name = serializers.CharField(read_only=True)
+    shape = serializers.CharField(read_only=True, help_text="channels x height x width")
+    url = PrivateFileUrlField(source="image")
 
 
 class FaceSerializer(serializers.Serializer):
-    box = serializers.ListField(child=serializers.IntegerField(), help_text="x, y, width, height in pixels")
-    score = serializers.FloatField(help_text="1-5")
-    percentile = serializers.FloatField(help_text="share of the reference faces rated lower, 0-100")
-    grad_cam_url = serializers.CharField()
-    layers = LayerSerializer(many=True)
+    box = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, min_length=4, max_length=4,
+        help_text="x, y, width, height in pixels",
+    )  # fmt: skip
+    score = RoundedFloatField(3, help_text="1-5")
+    percentile = RoundedFloatField(1, help_text="share of the reference faces rated lower, 0-100")
+    grad_cam_url = PrivateFileUrlField(source="grad_cam")
+    layers = LayerSerializer(many=True, read_only=True)
 
 
 class PhotoSerializer(serializers.Serializer):
-    """Documents the JSON of `photo_as_dict` for the OpenAPI schema (every field it returns)."""
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
+    error = BlankAsNullField(help_text="why the photo failed, a sentence for its owner")
+    error_code = serializers.SerializerMethodField(help_text="the failure's stable code (see the README)")
+    created = serializers.DateTimeField(read_only=True)
+    model_version = BlankAsNullField(help_text="the weights that scored it")
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
+    image_url = PrivateFileUrlField(source="image")
+    annotated_url = PrivateFileUrlField(source="annotated")
+    filters_url = PrivateFileUrlField(source="filters")
+    faces = FaceSerializer(many=True, read_only=True)
 
-    id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=Photo.Status.choices)
-    error = serializers.CharField(allow_null=True)
-    created = serializers.DateTimeField()
-    model_version = serializers.CharField(allow_null=True)
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    image_url = serializers.CharField()
-    annotated_url = serializers.CharField(help_text="empty until scored")
-    filters_url = serializers.CharField(help_text="empty until scored")
-    faces = FaceSerializer(many=True)
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_error_code(self, photo: Photo) -> str | None:
+        return failure_code(photo.error) if photo.status == Photo.Status.FAILED else None
 
-    def to_representation(self, instance):
-        return photo_as_dict(instance, self.context.get("request"))
+
+def photo_as_dict(photo: Photo, request=None) -> dict:
+    return PhotoSerializer(photo, context={"request": request}).data
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    # An empty file is refused by the upload's own checks, with their sentence and code.
+    image = serializers.FileField(allow_empty_file=True, help_text="a JPEG, PNG or WebP photo")
+
+
+class PhotoCreatedSerializer(serializers.Serializer):
+    """What an upload answers: the new photo's id (GET /api/photos/<id>/ follows its scoring)."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every 4xx answer of the API."""
+
+    detail = serializers.CharField(help_text="what went wrong and what to do, for people")
+    code = serializers.CharField(help_text="stable, for programs (see the README)")
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    field_errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="each field's messages, when the form itself was wrong (code invalid)",
+    )

@@ -18,7 +18,8 @@ from scoring import history as histories
 from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, UploadForm
 from scoring.images import UploadRejected
-from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_reached
+from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_wait
+from scoring.media import media_reader
 from scoring.serializers import photo_as_dict
 from scoring.services import photos as photo_services
 
@@ -38,9 +39,10 @@ def about(request):
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        created, rejected, status = [], [], 400
+        created, rejected, status, wait = [], [], 400, None
         for upload_file in form.cleaned_data["photos"]:
-            if upload_limit_reached(request):
+            wait = upload_limit_wait(request)
+            if wait is not None:
                 rejected.append(UPLOAD_LIMIT_MESSAGE)
                 status = 429
                 break
@@ -57,9 +59,12 @@ def upload(request):
             messages.success(request, f"{len(created)} photo(s) uploaded; they are being scored.")
             return redirect("scoring:history")
     else:
-        status = 400 if request.method == "POST" else 200
+        status, wait = (400 if request.method == "POST" else 200), None
     recent = selectors.photo_list_for_user(request.user)[:6]
-    return render(request, "scoring/upload.html", {"form": form, "recent": recent}, status=status)
+    response = render(request, "scoring/upload.html", {"form": form, "recent": recent}, status=status)
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 # Photo routes answer 404 to anyone but the owner and staff, anonymous visitors included
@@ -156,8 +161,8 @@ def favicon(request):
 
 
 def media(request, name):
-    """Local-storage media, after checking the file belongs to a photo this user may see."""
-    selectors.photo_for_file_name(request.user, name)
+    """Local-storage media, after checking the file belongs to a photo the caller (session or token) may see."""
+    selectors.photo_for_file_name(media_reader(request), name)
     if not default_storage.exists(name):
         raise Http404
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

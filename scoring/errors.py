@@ -1,0 +1,74 @@
+"""Stable error codes: every 4xx the API answers, and every failed photo, carries one beside its sentence.
+
+Programs act on the code; people read the sentence. The codes never change once published
+(the README lists them); sentences may be reworded.
+"""
+
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+# What a failed photo's code is, found from the sentence the worker stored. The worker records
+# the sentence of ml.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job
+# policy (scoring.services.jobs); tests/web/test_errors.py raises each of them and checks its
+# code here, so a reworded sentence cannot silently lose its code.
+FAILURE_SENTENCE_STARTS = {
+    "No face found in this photo": "no_face",
+    "The face is too small to score": "face_too_small",
+    "This file is not an image we can read": "unreadable_image",
+    "File not found": "unreadable_image",
+    "This image is too large": "too_many_pixels",
+    "Scoring took too long": "too_slow",
+    "We could not score this photo because of an error on our side": "internal_error",
+}
+SCORING_FAILED = "scoring_failed"  # a failure whose sentence is not in the table above
+
+# DRF's own codes, renamed where ours reads better.
+RENAMED_CODES = {"throttled": "rate_limited"}
+
+
+def failure_code(sentence: str) -> str | None:
+    """The stable code of a failed photo's sentence; None when the photo did not fail."""
+    if not sentence:
+        return None
+    for start, code in FAILURE_SENTENCE_STARTS.items():
+        if sentence.startswith(start):
+            return code
+    return SCORING_FAILED
+
+
+class ApiError(exceptions.APIException):
+    """A 4xx with our own code and sentence (a rejected upload, say)."""
+
+    def __init__(self, detail: str, *, code: str, status_code: int = 400) -> None:
+        super().__init__(detail, code)
+        self.status_code = status_code
+
+
+def _first_sentence(data) -> str:
+    """The first message of a validation error, prefixed by its field's name."""
+    if isinstance(data, dict):
+        field, messages = next(iter(data.items()))
+        first = _first_sentence(messages)
+        return first if field == "non_field_errors" else f"{field}: {first}"
+    if isinstance(data, list):
+        return _first_sentence(data[0])
+    return str(data)
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, every answer shaped {"detail": sentence, "code": code}.
+
+    A form that was wrong (no file sent, say) also names each field's messages in "field_errors".
+    """
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"detail": _first_sentence(exc.detail), "code": "invalid", "field_errors": response.data}
+    else:
+        code = exc.detail.code if isinstance(exc.detail, exceptions.ErrorDetail) else exc.default_code
+        response.data = {"detail": str(exc.detail), "code": RENAMED_CODES.get(code, code)}
+    return response
