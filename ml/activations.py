@@ -44,74 +44,83 @@ def _colormap(colormap: int) -> np.ndarray:
     return cv2.cvtColor(cv2.applyColorMap(ramp, colormap), cv2.COLOR_BGR2RGB).reshape(256, 3)
 
 
-def _lookup(colormap: int, device: torch.device) -> torch.Tensor:
-    return torch.from_numpy(_colormap(colormap)).to(device, torch.float32)
+# The heat map's share of each overlay pixel; the face shows through with the rest.
+HEAT_WEIGHT = 0.45
 
 
-def _peak_normalised(maps: torch.Tensor) -> torch.Tensor:
-    """Each map (..., h, w) made non-negative and scaled to 0..1 by its own peak (all-zero stays zero)."""
+@cache
+def _palette(colormap: int, device: torch.device, scale: float | None) -> torch.Tensor:
+    """The colormap on `device`: uint8 rows, or float rows multiplied by `scale` for blending."""
+    table = torch.from_numpy(_colormap(colormap)).to(device)
+    return table if scale is None else table.float() * scale
+
+
+def _levels(maps: torch.Tensor) -> torch.Tensor:
+    """Each map (..., h, w) made non-negative and scaled by its own peak to uint8 0..255 (truncated)."""
     maps = maps.float().clamp(min=0)
     peak = maps.amax(dim=(-2, -1), keepdim=True)
-    return torch.where(peak > 0, maps / peak.clamp(min=1e-12), torch.zeros_like(maps))
+    scale = torch.where(peak > 0, 255 / peak.clamp(min=1e-12), torch.zeros_like(peak))
+    return (maps * scale).to(torch.uint8)
 
 
-def _coloured(levels: torch.Tensor, colormap: int) -> torch.Tensor:
-    """0..1 floats (...) -> RGB floats (..., 3) through the colormap's 256 steps."""
-    index = (255 * levels).to(torch.uint8).long()  # truncating, as numpy's uint8 cast did
-    return _lookup(colormap, levels.device)[index]
+def dimmed_faces(crops: torch.Tensor, side: int) -> torch.Tensor:
+    """uint8 crops (N, H, W, 3) -> float (N, side, side, 3) at the face's share of an overlay.
 
-
-def _faces_at(crops: torch.Tensor, side: int) -> torch.Tensor:
-    """uint8 crops (N, H, W, 3) -> float (N, side, side, 3), low-pass filtered when shrinking."""
+    Made once per batch and size, shared by every stage's overlay; low-pass filtered when shrinking.
+    """
     resized = F.interpolate(
         crops.permute(0, 3, 1, 2).float(), size=(side, side), mode="bilinear", antialias=True, align_corners=False
     )
-    return resized.permute(0, 2, 3, 1)
+    return resized.permute(0, 2, 3, 1) * (1 - HEAT_WEIGHT)
 
 
 def heat_overlays(maps: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    """Heat maps (N, h, w), smoothly enlarged and blended over the faces (N, side, side, 3 floats)."""
+    """Heat maps (N, h, w), smoothly enlarged and blended over `dimmed_faces`: uint8 (N, side, side, 3)."""
     side = faces.shape[1]
-    smooth = F.interpolate(_peak_normalised(maps)[:, None], size=(side, side), mode="bicubic", align_corners=False)[
-        :, 0
-    ].clamp(0, 1)
-    return 0.55 * faces + 0.45 * _coloured(smooth, cv2.COLORMAP_JET)
+    peak_scaled = _levels(maps).float() / 255  # the 0..1 map, as the colours are drawn from it
+    smooth = F.interpolate(peak_scaled[:, None], size=(side, side), mode="bicubic", align_corners=False)[:, 0]
+    index = smooth.clamp_(0, 1).mul_(255).to(torch.uint8).long()
+    heat = _palette(cv2.COLORMAP_JET, faces.device, HEAT_WEIGHT)[index]
+    return heat.add_(faces).round_().to(torch.uint8)
+
+
+def _nearest_rows(source: int, target: int, device: torch.device) -> torch.Tensor:
+    """Source rows a nearest-neighbour resize picks (OpenCV's INTER_NEAREST rule)."""
+    return (torch.arange(target, device=device) * (source / target)).floor().long().clamp(max=source - 1)
 
 
 def channel_grids(activations: torch.Tensor, side: int) -> torch.Tensor:
-    """The GRID_CHANNELS most active channels of each face (N, C, h, w) as a square grid (N, side, side, 3)."""
-    n, channels = activations.shape[:2]
-    count = min(GRID_CHANNELS, channels)
-    strongest = activations.float().mean(dim=(2, 3)).topk(count).indices
-    chosen = torch.gather(activations, 1, strongest[:, :, None, None].expand(-1, -1, *activations.shape[2:]))
+    """The GRID_CHANNELS most active channels of each face (N, C, h, w) as a square grid, uint8 (N, side, side, 3).
+
+    Coloured at the maps' own size and then enlarged: nearest-neighbour enlarging commutes
+    with the colour lookup, and the maps are far smaller than the cells.
+    """
+    n, _, height, width = activations.shape
+    strongest = activations.float().mean(dim=(2, 3)).topk(GRID_CHANNELS).indices
+    chosen = torch.gather(activations, 1, strongest[:, :, None, None].expand(-1, -1, height, width))
+    coloured = _palette(cv2.COLORMAP_VIRIDIS, activations.device, None)[_levels(chosen).long()]
     per_row = math.isqrt(GRID_CHANNELS)
     cell = side // per_row
-    levels = (255 * _peak_normalised(chosen)).to(torch.uint8).float() / 255  # quantised before enlarging
-    cells = F.interpolate(levels, size=(cell, cell), mode="nearest")
-    if count < GRID_CHANNELS:
-        cells = F.pad(cells, (0, 0, 0, 0, 0, GRID_CHANNELS - count), value=-1)
-    coloured = torch.where(cells[..., None] < 0, 0.0, _coloured(cells.clamp(min=0), cv2.COLORMAP_VIRIDIS))
-    rows = coloured.view(n, per_row, per_row, cell, cell, 3).permute(0, 1, 3, 2, 4, 5)
-    grid = activations.new_zeros((n, side, side, 3), dtype=torch.float32)
-    grid[:, : per_row * cell, : per_row * cell] = rows.reshape(n, per_row * cell, per_row * cell, 3)
+    rows = _nearest_rows(height, cell, activations.device)
+    cols = _nearest_rows(width, cell, activations.device)
+    cells = coloured.index_select(2, rows).index_select(3, cols)  # (N, 9, cell, cell, 3)
+    grid = torch.zeros((n, side, side, 3), dtype=torch.uint8, device=activations.device)
+    tiled = cells.view(n, per_row, per_row, cell, cell, 3).permute(0, 1, 3, 2, 4, 5)
+    grid[:, : per_row * cell, : per_row * cell] = tiled.reshape(n, per_row * cell, per_row * cell, 3)
     return grid
 
 
 def stage_thumbnails(activations: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    """Mean activation over the face | grid of the most active channels: (N, side, 2 side, 3) floats."""
+    """Mean activation over the face | grid of the most active channels: uint8 (N, side, 2 side, 3)."""
     side = faces.shape[1]
     return torch.cat([heat_overlays(activations.float().mean(dim=1), faces), channel_grids(activations, side)], dim=2)
 
 
 def grad_cams(activations: torch.Tensor, gradients: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    """Grad-CAM (Selvaraju et al. 2017) for the score, over the faces: where features raised it."""
+    """Grad-CAM (Selvaraju et al. 2017) for the score over `dimmed_faces`: where features raised it."""
     weights = gradients.float().mean(dim=(2, 3), keepdim=True)
     cam = torch.relu((weights * activations.float()).sum(dim=1))
     return heat_overlays(cam, faces)
-
-
-def _as_uint8(images: torch.Tensor) -> torch.Tensor:
-    return images.round().clamp(0, 255).to(torch.uint8)
 
 
 def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> Image.Image:
@@ -146,11 +155,11 @@ def score_and_explain(
         outputs, raw = model.forward_stages(preprocess.with_mirrors(batch) if flip else batch, leaf=GRAD_CAM_STAGE)
         raw[:count].sum().backward()
     with torch.no_grad():
-        small, large = _faces_at(crops, THUMBNAIL_SIDE), _faces_at(crops, 2 * THUMBNAIL_SIDE)
+        small, large = dimmed_faces(crops, THUMBNAIL_SIDE), dimmed_faces(crops, 2 * THUMBNAIL_SIDE)
         stages = torch.stack([stage_thumbnails(output[:count], small) for output in outputs.values()], dim=1)
         cam_stage = outputs[GRAD_CAM_STAGE]
         cams = grad_cams(cam_stage[:count], cam_stage.grad[:count], large)
-        pictures = torch.cat([_as_uint8(stages).flatten(1), _as_uint8(cams).flatten(1)], dim=1).cpu().numpy()
+        pictures = torch.cat([stages.flatten(1), cams.flatten(1)], dim=1).cpu().numpy()
     stage_pixels = stages[0].numel()
     shapes = {name: tuple(output.shape[1:]) for name, output in outputs.items()}
     insights = []

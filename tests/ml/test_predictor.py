@@ -76,7 +76,7 @@ def test_the_pretrained_backbone_mapping_recognises_a_cat():
 
 def _textbook_grad_cam(predictor, crop):
     """Grad-CAM the usual way: backward from the score through the whole network to the input."""
-    from ml.activations import GRAD_CAM_STAGE, THUMBNAIL_SIDE, _as_uint8, _faces_at, grad_cams
+    from ml.activations import GRAD_CAM_STAGE, THUMBNAIL_SIDE, dimmed_faces, grad_cams
 
     kept = {}
     stage = dict(predictor.model.named_stage_modules())[GRAD_CAM_STAGE]
@@ -86,8 +86,8 @@ def _textbook_grad_cam(predictor, crop):
             predictor.model(predictor.tensor([crop]).requires_grad_(True)).sum().backward()
     finally:
         handle.remove()
-    faces_large = _faces_at(torch.from_numpy(crop[None]), 2 * THUMBNAIL_SIDE)
-    return _as_uint8(grad_cams(kept["out"].detach(), kept["out"].grad, faces_large))[0].numpy()
+    faces_large = dimmed_faces(torch.from_numpy(crop[None]), 2 * THUMBNAIL_SIDE)
+    return grad_cams(kept["out"].detach(), kept["out"].grad, faces_large)[0].numpy()
 
 
 def test_explaining_scores_like_plain_scoring_and_shows_every_stage(predictor, astronaut, grace_hopper):
