@@ -123,3 +123,13 @@ class LayerImage(models.Model):
 
     class Meta:
         ordering = ["order"]
+
+
+class WorkerHeartbeat(models.Model):
+    """When each Celery worker last said it was alive (written by scoring.heartbeat, read by /readyz)."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen:%Y-%m-%d %H:%M:%S}"

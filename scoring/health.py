@@ -1,0 +1,107 @@
+"""Health routes for load balancers and operators.
+
+GET /healthz: the process is up (no database, no network). GET /readyz: the database, the
+broker and the storage answer (503 when one does not), the age of the last worker heartbeat
+and how many photos wait. Answers name what failed, never a host, a URL or a message that
+could carry credentials: the exception itself goes to the log.
+
+Both are answered by a middleware placed first, before host validation and the HTTPS
+redirect: a load balancer probes by IP address and plain HTTP.
+"""
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from celery import current_app
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import connection
+from django.http import JsonResponse
+
+from scoring.heartbeat import last_heartbeat_age
+from scoring.models import Photo
+
+log = logging.getLogger(__name__)
+BROKER_TIMEOUT_SECONDS = 2
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def check_broker() -> None:
+    with current_app.connection_for_write(connect_timeout=BROKER_TIMEOUT_SECONDS) as broker:
+        broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+
+
+def check_storage() -> None:
+    if isinstance(default_storage, FileSystemStorage):
+        # exists() never fails on a local folder; what would fail is saving into it. The folder
+        # itself is made by the first save, so its nearest existing ancestor is what must be writable.
+        folder = Path(default_storage.location)
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError("the media folder cannot be written")
+        return
+    default_storage.exists("photos/readyz-probe")  # one HEAD request; raises when the bucket does not answer
+
+
+CHECKS: dict[str, Callable[[], None]] = {"database": check_database, "broker": check_broker, "storage": check_storage}
+
+
+def _run(name: str, check: Callable[[], None]) -> dict:
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as error:
+        log.warning("readiness check %s failed", name, exc_info=True)
+        return {"ok": False, "error": type(error).__name__, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def readiness() -> tuple[bool, dict]:
+    """Whether every dependency answers, and the report /readyz sends."""
+    checks = {name: _run(name, check) for name, check in CHECKS.items()}
+    ready = all(result["ok"] for result in checks.values())
+    report = {
+        "status": "ready" if ready else "failing",
+        "checks": checks,
+        "worker_heartbeat_age_seconds": None,
+        "photos_waiting": None,
+    }
+    if checks["database"]["ok"]:
+        age = last_heartbeat_age()
+        report["worker_heartbeat_age_seconds"] = None if age is None else round(age, 1)
+        report["photos_waiting"] = Photo.objects.filter(status=Photo.Status.QUEUED).count()
+    return ready, report
+
+
+def healthz(_request) -> JsonResponse:
+    return JsonResponse({"status": "up"})
+
+
+def readyz(_request) -> JsonResponse:
+    ready, report = readiness()
+    response = JsonResponse(report, status=200 if ready else 503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+ROUTES = {"/healthz": healthz, "/readyz": readyz}
+
+
+class HealthMiddleware:
+    """Answers the health routes before anything that could refuse a probe (hosts, HTTPS, sessions)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        view = ROUTES.get(request.path_info)
+        if view is not None and request.method in ("GET", "HEAD"):
+            return view(request)
+        return self.get_response(request)
