@@ -1,16 +1,33 @@
-"""The scoring job as a worker runs it: claim a batch, read the originals, run the model, store results."""
+"""The scoring job as a worker runs it: claim a batch, read the originals, run the model, store results.
+
+The batch's CPU stages (reading and decoding the originals, drawing and encoding every result
+image, the storage writes) run on ml's thread pool across the cores; its rows are written in a
+few statements. Only this thread touches the database.
+"""
+
+from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from scoring.inference import get_predictor
 from scoring.models import Face, LayerImage, Photo
 from scoring.services import jobs, storage
+
+if TYPE_CHECKING:  # the worker imports torch; the web process never does
+    import numpy as np
+
+    from ml.predictor import ImageResult
 
 log = logging.getLogger(__name__)
 
@@ -48,39 +65,49 @@ def _score_photos(photos: list[Photo]) -> list[Photo]:
     Returns the photos to try again: their original could not be read or their results not
     stored (a storage or database error); each is retried alone, the rest of the batch stands.
     """
-    from ml.annotate import annotate  # the worker imports torch; the web process never does
-
     predictor = get_predictor()
     loaded, retry = _read_originals(photos)
     results = predictor.score_images([rgb for _, rgb in loaded], explain=True)
+    scored = []
     for (photo, rgb), result in zip(loaded, results):
         if result.error:
             jobs.fail(photo, result.error)
-            continue
-        annotated = annotate(rgb, [(face.box, face.score) for face in result.faces])
-        try:
-            _store_results(photo, result=result, annotated=annotated, predictor=predictor)
-        except Exception:
-            log.exception("storing the results of photo %s failed", photo.public_id)
-            retry.append(photo)
-    return retry
+        else:
+            scored.append(_Scored(photo, rgb, result))
+    stored, unstored = _store_files(scored, _filters_png(predictor))
+    return retry + unstored + _write_rows(stored, predictor.version)
 
 
 def _read_originals(photos: list[Photo]) -> tuple[list[tuple[Photo, object]], list[Photo]]:
-    """(photo, RGB array) for each readable original, and the photos whose original storage did not give."""
-    from ml.faces import FaceError, load_image
+    """(photo, RGB array) for each readable original, and the photos whose original storage did not give.
+
+    Read and decoded on ml's thread pool (file I/O and Pillow release the GIL); rows are
+    written here, in this thread, whose database connection the task uses.
+    """
+    from ml.faces import FaceError
+    from ml.predictor import parallel_map  # the worker imports torch; the web process never does
 
     loaded, unread = [], []
-    for photo in photos:
-        try:
-            with default_storage.open(photo.image.name, "rb") as stored:
-                loaded.append((photo, load_image(stored.read())))
-        except FaceError as error:
-            jobs.fail(photo, str(error))
-        except Exception:
-            log.exception("reading the original of photo %s failed", photo.public_id)
+    for photo, rgb in zip(photos, parallel_map(_read_original, photos)):
+        if isinstance(rgb, FaceError):
+            jobs.fail(photo, str(rgb))
+        elif isinstance(rgb, Exception):
+            log.error("reading the original of photo %s failed", photo.public_id, exc_info=rgb)
             unread.append(photo)
+        else:
+            loaded.append((photo, rgb))
     return loaded, unread
+
+
+def _read_original(photo: Photo):
+    """The photo's RGB array, or the exception that kept it from being read (raised in a pool thread)."""
+    from ml.faces import load_image
+
+    try:
+        with default_storage.open(photo.image.name, "rb") as stored:
+            return load_image(stored.read())
+    except Exception as error:
+        return error
 
 
 _filters_png_by_version: dict[str, bytes] = {}
@@ -95,52 +122,158 @@ def _filters_png(predictor) -> bytes:
     return _filters_png_by_version[predictor.version]
 
 
-def _store_results(photo: Photo, *, result, annotated, predictor) -> None:
-    """Store every image first, then the rows in one transaction; nothing is `done` without its files."""
+@dataclass
+class _Scored:
+    photo: Photo
+    rgb: np.ndarray
+    result: ImageResult
+
+
+@dataclass
+class _Stored:
+    """A photo whose every result file is on storage, in the order `_result_files` makes them."""
+
+    photo: Photo
+    result: ImageResult
+    names: list[str]
+
+
+@dataclass
+class _File:
+    public_id: object
+    kind: str
+    extension: str
+    content: Callable[[], ContentFile]  # drawn and encoded in the pool thread that stores it
+
+
+def _result_files(scored: _Scored, filters_png: bytes) -> list[_File]:
+    """Every file a scored photo gets: annotated photo, filters, then per face Grad-CAM and its layers."""
+    from ml.annotate import annotate
+
+    public_id, result = scored.photo.public_id, scored.result
+    boxes = [(face.box, face.score) for face in result.faces]
+    files = [
+        _File(public_id, "annotated", "jpg", lambda: storage.jpeg_content(annotate(scored.rgb, boxes))),
+        _File(public_id, "filters", "png", lambda: ContentFile(filters_png)),
+    ]
+    for face in result.faces:
+        files.append(_File(public_id, "gradcam", "jpg", partial(storage.jpeg_content, face.insight.grad_cam)))
+        files += [_File(public_id, "layer", "jpg", partial(storage.jpeg_content, v.image)) for v in face.insight.layers]
+    return files
+
+
+def _store_file(file: _File) -> str | Exception:
+    """Encode and save one file (in a pool thread); its storage name, or the exception that stopped it."""
+    try:
+        return storage.file_store(file.public_id, kind=file.kind, content=file.content(), extension=file.extension)
+    except Exception as error:
+        return error
+
+
+def _store_files(scored: list[_Scored], filters_png: bytes) -> tuple[list[_Stored], list[Photo]]:
+    """Store every result file of the batch across the cores; photos with all their files, and the rest.
+
+    A photo one of whose files could not be stored keeps none of them, and is retried.
+    """
+    from ml.predictor import parallel_map
+
+    scored, unstored = _clear_leftovers(scored)
+    stored = []
+    files = [_result_files(one, filters_png) for one in scored]
+    outcomes = iter(parallel_map(_store_file, [file for photo_files in files for file in photo_files]))
+    for one, photo_files in zip(scored, files):
+        names = [next(outcomes) for _ in photo_files]
+        errors = [name for name in names if isinstance(name, Exception)]
+        if errors:
+            log.error("storing the results of photo %s failed", one.photo.public_id, exc_info=errors[0])
+            storage.files_delete(name for name in names if isinstance(name, str))
+            unstored.append(one.photo)
+        else:
+            stored.append(_Stored(one.photo, one.result, names))
+    return stored, unstored
+
+
+def _clear_leftovers(scored: list[_Scored]) -> tuple[list[_Scored], list[Photo]]:
+    """Delete what an attempt killed mid-way may have left; photos whose folder could not be cleared are retried."""
+    cleared, uncleared = [], []
+    for one in scored:
+        try:
+            storage.result_files_delete(one.photo)
+        except Exception:
+            log.exception("clearing the results of photo %s failed", one.photo.public_id)
+            uncleared.append(one.photo)
+        else:
+            cleared.append(one)
+    return cleared, uncleared
+
+
+def _write_rows(stored: list[_Stored], model_version: str) -> list[Photo]:
+    """Faces, layer images and `done` of the whole batch in one transaction; returns the photos not written.
+
+    Should the batch's transaction fail, each photo is written alone, so one photo's error
+    (say, deleted meanwhile) costs only that photo. A photo not written loses its files.
+    """
+    if not stored:
+        return []
+    try:
+        with transaction.atomic():
+            _insert_rows(stored, model_version)
+        return []
+    except Exception:
+        if len(stored) == 1:
+            return _forget(stored[0])
+        log.warning("writing the rows of %d photos at once failed; writing each alone", len(stored), exc_info=True)
+    unwritten = []
+    for one in stored:
+        try:
+            with transaction.atomic():
+                _insert_rows([one], model_version)
+        except Exception:
+            unwritten += _forget(one)
+    return unwritten
+
+
+def _forget(one: _Stored) -> list[Photo]:
+    log.exception("writing the rows of photo %s failed", one.photo.public_id)
+    storage.files_delete(one.names)
+    return [one.photo]
+
+
+def _insert_rows(stored: list[_Stored], model_version: str) -> None:
+    """A few statements whatever the batch: all faces, all layer images, one update to `done`."""
     from ml.percentile import score_percentile
 
-    saved: list[str] = []
-
-    def save(kind: str, content: ContentFile, extension: str) -> str:
-        name = storage.file_store(photo.public_id, kind=kind, content=content, extension=extension)
-        saved.append(name)
-        return name
-
-    storage.result_files_delete(photo)  # what an attempt killed mid-way may have left
-    try:
-        annotated_name = save("annotated", storage.jpeg_content(annotated), "jpg")
-        filters_name = save("filters", ContentFile(_filters_png(predictor)), "png")
-        face_files = []
-        for scored in result.faces:
-            cam = save("gradcam", storage.jpeg_content(scored.insight.grad_cam), "jpg")
-            layers = [(view, save("layer", storage.jpeg_content(view.image), "jpg")) for view in scored.insight.layers]
-            face_files.append((cam, layers))
-        with transaction.atomic():
-            for rank, (scored, (cam, layers)) in enumerate(zip(result.faces, face_files)):
-                x, y, w, h = scored.box
-                face = Face.objects.create(
-                    photo=photo,
-                    rank=rank,
-                    x=x,
-                    y=y,
-                    w=w,
-                    h=h,
-                    score=scored.score,
-                    percentile=score_percentile(scored.score),
-                    grad_cam=cam,
-                )
-                LayerImage.objects.bulk_create(
-                    LayerImage(face=face, order=i, name=view.name, shape="x".join(map(str, view.shape)), image=name)
-                    for i, (view, name) in enumerate(layers)
-                )
-            Photo.objects.filter(pk=photo.pk).update(
-                status=Photo.Status.DONE,
-                error="",
-                model_version=predictor.version,
-                annotated=annotated_name,
-                filters=filters_name,
-                scored=timezone.now(),
+    faces, layers, annotated, filters = [], [], [], []
+    for one in stored:
+        names = iter(one.names)
+        annotated.append(When(pk=one.photo.pk, then=Value(next(names))))
+        filters.append(When(pk=one.photo.pk, then=Value(next(names))))
+        for rank, scored in enumerate(one.result.faces):
+            cam = next(names)
+            x, y, w, h = scored.box
+            face = Face(
+                photo=one.photo,
+                rank=rank,
+                x=x,
+                y=y,
+                w=w,
+                h=h,
+                score=scored.score,
+                percentile=score_percentile(scored.score),
+                grad_cam=cam,
             )
-    except Exception:
-        storage.files_delete(saved)
-        raise
+            faces.append(face)
+            layers += [
+                LayerImage(face=face, order=i, name=view.name, shape="x".join(map(str, view.shape)), image=name)
+                for i, (view, name) in enumerate(zip(scored.insight.layers, names))
+            ]
+    Face.objects.bulk_create(faces)  # sets each face's primary key, which its layer images need
+    LayerImage.objects.bulk_create(layers)
+    Photo.objects.filter(pk__in=[one.photo.pk for one in stored]).update(
+        status=Photo.Status.DONE,
+        error="",
+        model_version=model_version,
+        annotated=Case(*annotated),
+        filters=Case(*filters),
+        scored=timezone.now(),
+    )
