@@ -78,6 +78,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     from ml.evaluate import evaluate
 
     figures = evaluate(args.data, args.weights, args.split, args.fold, args.device, mebeauty_list=args.list)
+    if args.record:
+        from ml.weights import record_metrics
+
+        record_metrics(args.weights, figures["list"], figures)
     print(json.dumps(figures, indent=1))
     return 0
 
@@ -134,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", help="PC, MAE and RMSE overall and per group on SCUT-FBP5500 or MEBeauty, as JSON"
     )
     evaluate.add_argument("--list", default="val", help="MEBeauty list to evaluate on (default val)")
+    evaluate.add_argument("--record", action="store_true", help="store the figures in the weights file")
     _add_data_arguments(evaluate)
     _add_model_arguments(evaluate)
     evaluate.set_defaults(run=_evaluate)

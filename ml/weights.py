@@ -71,3 +71,13 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[nn.Module, dict]:
     metadata.setdefault("input_mean", list(INPUT_MEAN))
     metadata.setdefault("input_std", list(INPUT_STD))
     return model, metadata
+
+
+def record_metrics(path: Path, listed: str, figures: dict) -> None:
+    """Store evaluation figures (e.g. of "scut-60-40" or "mebeauty-val") in the weights file itself.
+
+    The state dict, and so the model version, is left as it was.
+    """
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload.setdefault("metrics", {})[listed] = figures
+    torch.save(payload, path)

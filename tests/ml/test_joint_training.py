@@ -91,3 +91,14 @@ def test_balanced_heads_give_the_smaller_dataset_an_equal_say():
     by_share = joint_loss(outputs, heads, target, correlation_weight=0.0)
     balanced = joint_loss(outputs, heads, target, correlation_weight=0.0, balance=True)
     assert by_share.item() == pytest.approx(4 * 0.25) and balanced.item() == pytest.approx(4 * 0.5)
+
+
+def test_recorded_metrics_travel_in_the_weights_file_without_changing_the_version(tmp_path):
+    from ml.weights import record_metrics, save_weights
+
+    path = tmp_path / "w.pt"
+    version = save_weights(BeautyNet(RegressorConfig()), path, input_size=64)
+    record_metrics(path, "scut-60-40", {"overall": {"pc": 0.9}})
+    model, metadata = load_weights(path)
+    assert metadata["version"] == version and metadata["metrics"]["scut-60-40"]["overall"]["pc"] == 0.9
+    assert metadata["input_mean"] == [0.5, 0.5, 0.5] and metadata["arch"] == "efficientnet-lite0"
