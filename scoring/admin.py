@@ -2,13 +2,40 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html, format_html_join
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from scoring.media import private_url
 from scoring.models import Face, Photo, User
 from scoring.services import photos
 
 admin.site.register(User, UserAdmin)
+admin.site.unregister(TokenProxy)  # DRF's own admin lists every key in clear
+
+
+@admin.register(TokenProxy)
+class ApiKeyAdmin(TokenAdmin):
+    """Who has an API key and since when. No page of its own: a key's name is the key itself.
+
+    Users make, replace and revoke their own keys on their account page.
+    """
+
+    list_display = ("user", "created")
+    list_display_links = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        raise PermissionDenied
 
 
 class FaceInline(admin.TabularInline):

@@ -33,3 +33,10 @@ def photo_for_file_name(user, name: str) -> Photo:
     if match is None:
         raise Http404
     return photo_for_user(user, match["public_id"])
+
+
+def api_key_created(user):
+    """When the user's API key was made; None without one (the key itself is shown only once, when made)."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.filter(user=user).values_list("created", flat=True).first()

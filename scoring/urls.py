@@ -19,6 +19,7 @@ urlpatterns = [
     path("photos/<uuid:public_id>/", views.photo_detail, name="photo"),
     path("photos/<uuid:public_id>/status/", views.photo_status, name="photo_status"),
     path("photos/<uuid:public_id>/delete/", views.photo_delete, name="photo_delete"),
+    path("account/", views.account, name="account"),
     path("account/delete/", views.account_delete, name="account_delete"),
     path("private-media/<path:name>", views.media, name="media"),
     path("api/", include(router.urls)),

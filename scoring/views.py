@@ -21,6 +21,7 @@ from scoring.images import UploadRejected
 from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_wait
 from scoring.media import media_reader
 from scoring.serializers import photo_as_dict
+from scoring.services import api_keys
 from scoring.services import photos as photo_services
 
 
@@ -140,6 +141,30 @@ def photo_delete(request, public_id):
     photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
     messages.success(request, "The photo and everything computed from it were deleted.")
     return redirect("scoring:history")
+
+
+@login_required
+def account(request):
+    """The user's API key (made, shown once, revoked here) and the way out."""
+    new_key = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create":
+            new_key = api_keys.api_key_create(user=request.user)
+        elif action == "revoke":
+            if api_keys.api_key_revoke(user=request.user):
+                messages.success(request, "Your API key was revoked; programs using it are refused from now on.")
+            return redirect("scoring:account")
+        else:
+            return redirect("scoring:account")
+    context = {
+        "new_key": new_key,
+        "key_created": None if new_key else selectors.api_key_created(request.user),
+        "api_url": request.build_absolute_uri("/api/photos/"),
+    }
+    response = render(request, "scoring/account.html", context)
+    response["Cache-Control"] = "no-store"  # the page may carry a new key
+    return response
 
 
 @login_required

@@ -1,0 +1,59 @@
+"""A signed-in user makes an API key, sees it once, uses it, and revokes it; the admin never shows keys."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def make_key(client) -> str:
+    page = client.post(reverse("scoring:account"), {"action": "create"})
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    return re.search(r'id="new-key" class="key" value="([0-9a-f]{40})"', page.content.decode())[1]
+
+
+def api_status(key: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client.get("/api/photos/").status_code
+
+
+def test_a_user_makes_a_key_that_works_and_is_shown_only_once(client, alice):
+    client.force_login(alice)
+    assert b"Make a key" in client.get(reverse("scoring:account")).content
+    key = make_key(client)
+    assert api_status(key) == 200
+    again = client.get(reverse("scoring:account")).content.decode()
+    assert key not in again and "You have a key" in again
+
+
+def test_a_new_key_replaces_the_old_one(client, alice):
+    client.force_login(alice)
+    old = make_key(client)
+    new = make_key(client)
+    assert old != new and api_status(old) == 401 and api_status(new) == 200
+
+
+def test_a_revoked_key_stops_working(client, alice):
+    client.force_login(alice)
+    key = make_key(client)
+    response = client.post(reverse("scoring:account"), {"action": "revoke"}, follow=True)
+    assert b"was revoked" in response.content and b"Make a key" in response.content
+    assert api_status(key) == 401 and not Token.objects.exists()
+
+
+def test_the_account_page_asks_visitors_to_log_in(client):
+    assert client.get(reverse("scoring:account"))["Location"].startswith(reverse("account_login"))
+
+
+def test_the_admin_lists_who_has_a_key_but_never_the_key(client, alice, bob):
+    key = Token.objects.create(user=alice).key
+    client.force_login(bob)
+    listing = client.get(reverse("admin:authtoken_tokenproxy_changelist"))
+    assert listing.status_code == 200 and b"alice" in listing.content and key.encode() not in listing.content
+    assert client.get(reverse("admin:authtoken_tokenproxy_change", args=[alice.pk])).status_code == 403
+    assert client.get(reverse("admin:authtoken_tokenproxy_add")).status_code == 403
