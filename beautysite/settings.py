@@ -9,7 +9,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me-in-production-0123456789")
+# Refused with DEBUG off (scoring.checks): anyone can read it here.
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-change-me-in-production-0123456789"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 VAR_DIR = Path(env("BEAUTY_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -97,7 +99,13 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # allauth's per-IP limits on log-in and sign-up (it counts through the cache).
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip", "login": "30/m/ip"}
+# RATE_LIMITS=false turns them and the upload limit off (a benchmark, say); with DEBUG off they
+# must count in a cache all web processes share (scoring.checks).
+RATE_LIMITS = env.bool("RATE_LIMITS", default=True)
+RATELIMIT_ENABLE = RATE_LIMITS
+ACCOUNT_RATE_LIMITS = (
+    {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip", "login": "30/m/ip"} if RATE_LIMITS else False
+)
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env("EMAIL_URL", default=""):
