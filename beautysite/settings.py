@@ -217,6 +217,28 @@ SCORING_TORCH_THREADS = env.int("SCORING_TORCH_THREADS", default=0)
 # few seconds on a busy machine, longer than Celery's default wait for a new process.
 SCORING_PRELOAD_MODEL = env.bool("SCORING_PRELOAD_MODEL", default=True)
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
+# SIGTERM is Celery's warm shutdown (the running batch finishes); a cold shutdown (SIGQUIT, or
+# SIGTERM with REMAP_SIGTERM=SIGQUIT) first gives the batch this many seconds (soft shutdown),
+# then stops and late acks re-queue what was left. Keep the deploy's kill grace period above it.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_SOFT_SHUTDOWN_SECONDS", default=60.0)
+# Long-lived torch processes grow; a pool process is replaced after this many tasks, or once it
+# holds more than this many KiB after a task (0: never).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_MAX_TASKS_PER_CHILD", default=1000) or None
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_MAX_MEMORY_PER_CHILD_KB", default=4_000_000) or None
+
+# Error reports go to Sentry only when SENTRY_DSN is set; nothing is sent or loaded without it.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,  # no user names, e-mails or addresses leave with a report
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
