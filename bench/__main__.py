@@ -1,4 +1,4 @@
-"""`python -m bench` (make bench): model, web and pipeline figures for this machine, printed and saved.
+"""`python -m bench` (make bench): model, worker, burst, web and pipeline figures for this machine, printed and saved.
 
 Loopback only: PostgreSQL and Redis from scripts/ensure-services.sh, gunicorn and Celery started here.
 """
@@ -15,8 +15,9 @@ from pathlib import Path
 
 from bench.report import markdown
 from bench.service import ROOT, Service
+from bench.worker import cuda_refusal
 
-PARTS = ("model", "web", "pipeline")
+PARTS = ("model", "worker", "burst", "web", "pipeline")
 
 
 def machine() -> dict:
@@ -31,12 +32,10 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
 
 
-def model_figures(device: str) -> dict:
-    # Its own process: torch's threads and memory stay out of the service benchmarks.
-    out = subprocess.run(
-        [sys.executable, "-m", "ml", "bench", "--device", device], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(out)
+def figures_of(*command: str) -> dict:
+    """A part run in its own process (torch's threads and memory, its own Django settings), read as JSON."""
+    out = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,16 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photos", type=int, default=60, help="photos per pipeline run")
     parser.add_argument("--batch-size", type=int, default=8, help="photos per forward pass in the batching runs")
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
-    parser.add_argument("--device", default="cpu", help="device for the model part: cpu or cuda")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device of the model and worker parts")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "results.json")
     args = parser.parse_args(argv)
     parts = args.only or PARTS
+    if args.device == "cuda" and (refusal := cuda_refusal()):
+        parser.error(refusal)
     results: dict = {"machine": machine()}
     print(json.dumps(results["machine"]))
 
     if "model" in parts:
-        results["model"] = model_figures(args.device)
+        results["model"] = figures_of("ml", "bench", "--device", args.device)
         print("model part done", flush=True)
+    if "worker" in parts:
+        results["worker"] = figures_of("bench.worker", "--device", args.device, "--json")
+        print("worker part done", flush=True)
+    if "burst" in parts:
+        results["burst"] = figures_of("bench.burst", "--json")
+        print("burst part done", flush=True)
 
     if {"web", "pipeline"} & set(parts):
         from bench.pipeline import bench_pipeline

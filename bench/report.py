@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from bench.burst import burst_line
 from bench.service import ROOT
 
 START, END = "<!-- figures -->", "<!-- /figures -->"
@@ -71,6 +72,24 @@ def pipeline_section(runs: list[dict]) -> str:
             f"Two worker processes score **{scale:.2f}x** the photos of one. Batching ({batch} photos a "
             f"pass against one) through the whole service: **{gains[0]:.2f}x** with one worker process, "
             f"**{gains[1]:.2f}x** with two.",
+        ]
+    )
+
+
+def worker_section(worker: dict) -> str:
+    runs = worker["runs"]
+    one = runs[0]["photos_per_s"]
+    keys = ["batch_size", "photos", "jobs", "done", "photos_per_s", "cpu_ms_per_photo"]
+    rows = [[run.get(key, "") for key in keys] for run in runs]
+    gains = ", ".join(f"**{run['photos_per_s'] / one:.2f}x** at {run['batch_size']}" for run in runs[1:])
+    return "\n\n".join(
+        [
+            f"### Worker in one process (`python -m bench.worker`, {worker['device']}: {worker['device_name']}, "
+            f"{worker['torch_threads']} torch threads)",
+            "The scoring job as a worker process runs it (claim, read, detect, score and explain, encode and "
+            "store every image, write the rows), on SQLite and local media, no broker:",
+            table(["SCORING_BATCH_SIZE", "photos", "jobs", "done", "photos/s", "CPU ms a photo, all threads"], rows),
+            f"Against one photo a job: {gains}.",
         ]
     )
 
@@ -147,6 +166,10 @@ def markdown(results: dict) -> str:
         parts.append(web_section(results["web"]))
     if "pipeline" in results:
         parts.append(pipeline_section(results["pipeline"]))
+    if "worker" in results:
+        parts.append(worker_section(results["worker"]))
+    if "burst" in results:
+        parts.append("### Burst\n\n" + burst_line(results["burst"]))
     if "model" in results:
         parts.append(model_section(results["model"]))
     parts.append(targets_section(results))
