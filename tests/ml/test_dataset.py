@@ -22,12 +22,29 @@ def test_metrics_are_split_by_subset():
 
 
 @pytest.mark.skipif(not DATA.exists(), reason="SCUT-FBP5500 is not on this machine (users do not have it)")
-def test_shipped_weights_score_a_few_test_photos_near_their_ratings(predictor):
+def test_shipped_weights_score_a_few_test_photos_near_their_ratings():
     from ml import faces
+    from ml.predictor import Predictor
 
+    predictor = Predictor(device="cpu", head="scut")  # SCUT-FBP5500's own panel
     _, test = load_split(DATA)
     samples = test[::200]
     results = predictor.score_images([faces.load_image(DATA / "Images" / s.name) for s in samples])
     errors = [abs(r.faces[0].score - s.score) for r, s in zip(results, samples)]
     assert sum(errors) / len(errors) < 0.35
     assert regression_metrics([r.faces[0].score for r in results], [s.score for s in samples])["pc"] > 0.8
+
+
+ME_DATA = DATA.parent / "mebeauty"
+
+
+@pytest.mark.skipif(not ME_DATA.exists(), reason="MEBeauty is not on this machine (users do not have it)")
+def test_shipped_weights_score_in_the_wild_val_photos_with_the_product_head(predictor):
+    from ml import faces, mebeauty
+
+    samples = mebeauty.load_list(ME_DATA, "val")[::8]
+    results = predictor.score_images([faces.load_image(mebeauty.image_path(ME_DATA, s.name)) for s in samples])
+    predicted = [r.faces[0].score for r in results]
+    assert predictor.head == mebeauty.NAME
+    figures = regression_metrics(predicted, [s.score for s in samples])
+    assert figures["pc"] > 0.55 and figures["mae"] < 0.5
