@@ -38,7 +38,10 @@ def evaluate(
         head, (_, samples) = "scut", load_split(data_dir, split, fold)
         listed = f"scut-fold-{fold}" if fold is not None else f"scut-{split}"
         path_of, groups_of = (lambda name: data_dir / "Images" / name), scut_groups
-    predictor = Predictor(weights, device=device, head=head)
+    try:
+        predictor = Predictor(weights, device=device, head=head)
+    except ValueError:  # a model trained before MEBeauty has the SCUT head only: measure that
+        predictor = Predictor(weights, device=device)
     names, predicted, target, unscored = [], [], [], []
     for start in tqdm(range(0, len(samples), chunk), desc="evaluating"):
         batch: list[Sample] = samples[start : start + chunk]
