@@ -1,11 +1,14 @@
 """JSON API: the same services and selectors as the pages."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from scoring import export as exporting
 from scoring import selectors
 from scoring.errors import ApiError
 from scoring.images import UploadRejected
@@ -79,3 +82,22 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def destroy(self, request, public_id=None):
         photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExportView(APIView):
+    """Take my data: one zip of the caller's photos, their results and every score."""
+
+    @extend_schema(
+        operation_id="export_retrieve",
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="a zip: photos/<id>/ (original, annotated, filters, each face's Grad-CAM and "
+                "layers) and scores.json (every photo: id, created, status, model_version, faces with box, "
+                "score and percentile); streamed, so its length is not known in advance",
+            ),
+            401: NOT_SIGNED_IN,
+        },
+    )
+    def get(self, request):
+        return exporting.export_response(request.user)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("photos/<uuid:public_id>/delete/", views.photo_delete, name="photo_delete"),
     path("account/", views.account, name="account"),
     path("account/delete/", views.account_delete, name="account_delete"),
+    path("account/export/", views.export, name="export"),
     path("private-media/<path:name>", views.media, name="media"),
+    path("api/export/", api.ExportView.as_view(), name="api_export"),
     path("api/", include(router.urls)),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from scoring import compare as comparing
 from scoring import explain, selectors
+from scoring import export as exporting
 from scoring import history as histories
 from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, UploadForm
@@ -165,6 +166,12 @@ def account(request):
     response = render(request, "scoring/account.html", context)
     response["Cache-Control"] = "no-store"  # the page may carry a new key
     return response
+
+
+@login_required
+def export(request):
+    """Take my data: every photo, what scoring made of it, and the scores, in one zip."""
+    return exporting.export_response(request.user)
 
 
 @login_required

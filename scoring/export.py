@@ -1,0 +1,191 @@
+"""Take my data: one zip of a user's photos, what scoring made of them, and every score.
+
+The archive is written while it is sent: zipfile writes into a small buffer that the
+generator empties after every chunk, and files are copied from storage a chunk at a time,
+so memory stays flat however many photos the user has.
+"""
+
+import json
+import logging
+import posixpath
+import zipfile
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from scoring import selectors
+from scoring.models import Photo
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 64 * 1024
+PHOTOS_PER_QUERY = 50  # rows (with their faces and layers) held at once
+SCORES_NAME = "scores.json"
+README_TEXT = """Your photos from Beauty Evaluator.
+
+photos/<photo id>/          the original as you uploaded it (location data removed), the annotated
+                            copy and the first layer's filters
+photos/<photo id>/face-<n>/ for each face, largest first: the Grad-CAM map and what each layer saw
+scores.json                 every photo: when it was uploaded, its status, the model version, and
+                            each face's box (x, y, width, height in pixels), score (1-5) and
+                            percentile; the "files" entries name the files above (null: the file
+                            could not be read when the archive was made)
+"""
+
+
+class _Pipe:
+    """The file zipfile writes to: it only collects bytes until the generator takes them."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def export_file_name(user, now: datetime | None = None) -> str:
+    day = timezone.localdate(now or timezone.now())
+    return f"beauty-evaluator-{user.username}-{day:%Y-%m-%d}.zip"
+
+
+def photos_for_export(user) -> QuerySet[Photo]:
+    """What the user sees of their photos (flagged ones stay hidden), with faces and layers, oldest first."""
+    return selectors.photo_list_for_user(user).prefetch_related("faces__layers").order_by("created", "id")
+
+
+def _archive_files(photo: Photo) -> list[tuple[str, str]]:
+    """(archive path, storage name) of every stored file of the photo."""
+    folder = f"photos/{photo.public_id}"
+    files = []
+    for kind, field in (("original", photo.image), ("annotated", photo.annotated), ("filters", photo.filters)):
+        if field:
+            files.append((f"{folder}/{kind}{_extension(field.name)}", field.name))
+    for face in photo.faces.all():
+        face_folder = f"{folder}/face-{face.rank + 1}"
+        if face.grad_cam:
+            files.append((f"{face_folder}/grad-cam{_extension(face.grad_cam.name)}", face.grad_cam.name))
+        for layer in face.layers.all():
+            name = f"{face_folder}/layers/{layer.order + 1:02d}-{layer.name}{_extension(layer.image.name)}"
+            files.append((name, layer.image.name))
+    return files
+
+
+def _extension(name: str) -> str:
+    return posixpath.splitext(name)[1].lower()
+
+
+def _scores_entry(photo: Photo, missing: set[str]) -> dict:
+    folder = f"photos/{photo.public_id}"
+
+    def path(archive_name: str, field) -> str | None:
+        if not field or field.name in missing:
+            return None
+        return f"{folder}/{archive_name}{_extension(field.name)}"
+
+    return {
+        "id": str(photo.public_id),
+        "created": photo.created.isoformat(),
+        "status": photo.status,
+        "error": photo.error or None,
+        "model_version": photo.model_version or None,
+        "width": photo.width,
+        "height": photo.height,
+        "files": {
+            "original": path("original", photo.image),
+            "annotated": path("annotated", photo.annotated),
+            "filters": path("filters", photo.filters),
+        },
+        "faces": [
+            {
+                "box": face.box,
+                "score": round(face.score, 3),
+                "percentile": round(face.percentile, 1),
+                "grad_cam": path(f"face-{face.rank + 1}/grad-cam", face.grad_cam),
+                "layers": [
+                    {
+                        "name": layer.name,
+                        "shape": layer.shape,
+                        "file": path(f"face-{face.rank + 1}/layers/{layer.order + 1:02d}-{layer.name}", layer.image),
+                    }
+                    for layer in face.layers.all()
+                ],
+            }
+            for face in photo.faces.all()
+        ],
+    }
+
+
+def _entry(name: str, compress_type: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
+    info.compress_type = compress_type
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _copy_file(archive: zipfile.ZipFile, pipe: _Pipe, archive_name: str, storage_name: str) -> Iterator[bytes]:
+    """Stream one stored file into the archive.
+
+    Raises OSError before the entry is started when the file cannot be read, so a lost file
+    leaves the archive whole.
+    """
+    with default_storage.open(storage_name, "rb") as source:
+        chunk = source.read(CHUNK_BYTES)
+        # Photos and PNGs are compressed already: storing them costs nothing and saves CPU.
+        with archive.open(_entry(archive_name, zipfile.ZIP_STORED), "w") as target:
+            while chunk:
+                target.write(chunk)
+                yield from _taken(pipe)
+                chunk = source.read(CHUNK_BYTES)
+    yield from _taken(pipe)
+
+
+def _taken(pipe: _Pipe) -> Iterator[bytes]:
+    data = pipe.take()
+    if data:
+        yield data
+
+
+def export_stream(user) -> Iterator[bytes]:
+    """The user's zip, as chunks of bytes; the file list and the scores are read as it goes."""
+    pipe = _Pipe()
+    missing: set[str] = set()
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED), README_TEXT)
+        yield from _taken(pipe)
+        for photo in photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
+            for archive_name, storage_name in _archive_files(photo):
+                try:
+                    yield from _copy_file(archive, pipe, archive_name, storage_name)
+                except OSError:
+                    # A lost file should not cost the user the rest of the archive.
+                    logger.warning("export: %s could not be read", storage_name, exc_info=True)
+                    missing.add(storage_name)
+        with archive.open(_entry(SCORES_NAME, zipfile.ZIP_DEFLATED), "w") as scores:
+            scores.write(b"[")
+            for number, photo in enumerate(photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
+                separator = b",\n" if number else b"\n"
+                scores.write(separator + json.dumps(_scores_entry(photo, missing)).encode())
+                yield from _taken(pipe)
+            scores.write(b"\n]\n")
+    yield from _taken(pipe)
+
+
+def export_response(user) -> StreamingHttpResponse:
+    """The user's zip as a download, written while it is sent (the account page's and the API's)."""
+    response = StreamingHttpResponse(export_stream(user), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{export_file_name(user)}"'
+    response["Cache-Control"] = "no-store"
+    return response
