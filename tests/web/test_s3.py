@@ -1,11 +1,14 @@
 """Photos on S3 through django-storages, against moto's S3 server on loopback."""
 
+import io
+import json
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -109,3 +112,15 @@ def test_deleting_a_photo_empties_the_bucket(s3_storage, alice, face_upload):
     photos.photo_delete(Photo.objects.get(pk=photo.pk))
     assert keys(s3_storage) == []
     assert default_storage.__class__.__name__ != "FileSystemStorage"
+
+
+def test_the_export_zip_copies_every_file_from_the_bucket(s3_storage, alice, face_upload, client):
+    photo = photos.photo_create(owner=alice, upload=face_upload)
+    pipeline.run_scoring_job(photo.public_id)
+    photo = Photo.objects.get(pk=photo.pk)
+    client.force_login(alice)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get("/account/export/").streaming_content)))
+    original = s3_storage.get_object(Bucket=BUCKET, Key=photo.image.name)["Body"].read()
+    assert archive.read(f"photos/{photo.public_id}/original.jpg") == original
+    assert len(archive.namelist()) == len(photo.stored_files()) + 2  # and README.txt, scores.json
+    assert json.loads(archive.read("scores.json"))[0]["id"] == str(photo.public_id)
