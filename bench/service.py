@@ -40,6 +40,7 @@ class Service:
             "BEAUTY_VAR_DIR": str(self.var_dir),
             "MEDIA_ROOT": str(self.var_dir / "media"),
             "DJANGO_DEBUG": "false",
+            "RATE_LIMITS": "false",  # the production check refuses per-process rate limits
             "DJANGO_SECRET_KEY": "bench-" + "x" * 60,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "false",

@@ -57,6 +57,7 @@ def configure(var_dir: Path, device: str) -> None:
             "MEDIA_ROOT": str(var_dir / "media"),
             "DJANGO_SETTINGS_MODULE": "beautysite.settings",
             "DJANGO_DEBUG": "false",  # no query log kept in memory
+            "RATE_LIMITS": "false",  # the production check refuses per-process rate limits
             "DJANGO_SECRET_KEY": "bench-" + "x" * 60,
             "DJANGO_LOG_LEVEL": "WARNING",
             "SCORING_DEVICE": device,

@@ -69,3 +69,13 @@ def test_only_the_text_between_the_markers_is_replaced():
     document = f"# Title\nprose\n{START}\nold figures\n{END}\nmore prose\n"
     updated = replace_between_markers(document, "new figures")
     assert updated == f"# Title\nprose\n{START}\nnew figures\n{END}\nmore prose\n"
+
+
+def test_accuracy_comes_from_the_weights_file_not_from_typed_figures():
+    from bench.report import network_accuracy
+    from ml.weights import load_weights
+
+    recorded = load_weights()[1]["metrics"]["scut-60-40"]["overall"]
+    accuracy = network_accuracy()
+    assert accuracy["BeautyNet"] == (f"{recorded['pc']:.4f}", f"{recorded['mae']:.4f}")
+    assert float(accuracy["seed"][0]) < float(accuracy["BeautyNet"][0])
