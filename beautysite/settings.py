@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, pinned, served from our own static files
+    "csp",
     "scoring",
 ]
 
@@ -43,6 +44,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -150,6 +152,39 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+
+def _bucket_origins() -> list[str]:
+    """Where the browser fetches photos from on S3: the endpoint's origin, or AWS's names for the bucket."""
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    endpoint = env("AWS_S3_ENDPOINT_URL", default="")
+    if endpoint:
+        scheme, _, rest = endpoint.partition("://")
+        return [f"{scheme}://{rest.split('/', 1)[0]}"]
+    region = env("AWS_S3_REGION_NAME", default="")
+    origins = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
+    if region:
+        origins.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{region}.amazonaws.com")
+    return origins
+
+
+# Browsers run only our own static scripts and styles (no inline code) and show images from
+# here and, on S3, from the bucket's signed URLs. The API docs view adds data: images (beautysite.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", *_bucket_origins()],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # Uploads.

@@ -72,7 +72,7 @@ class FaceInline(admin.TabularInline):
     def layer_previews(self, face):
         return format_html_join(
             "",
-            '<img src="{}" title="{}" height="60" style="margin:1px">',
+            '<img src="{}" title="{}" height="60" class="layer-preview">',
             ((private_url(layer.image), layer.name) for layer in face.layers.all()),
         )
 
@@ -102,6 +102,9 @@ class PhotoAdmin(admin.ModelAdmin):
     inlines = [FaceInline]
     actions = ["rescore", "flag", "approve"]
 
+    class Media:
+        css = {"all": ["scoring/admin.css"]}  # a file, not style="": the CSP refuses inline styles
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("faces")
 
@@ -114,7 +117,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.display(description="annotated")
     def preview(self, photo):
-        return format_html('<img src="{}" style="max-width:480px">', private_url(photo.annotated or photo.image))
+        return format_html('<img src="{}" class="photo-preview">', private_url(photo.annotated or photo.image))
 
     @admin.display(description="score")
     def score(self, photo):
