@@ -23,7 +23,7 @@ from scoring.models import Photo
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
-PHOTOS_PER_QUERY = 50  # rows (with their faces and layers) held at once
+PHOTOS_PER_QUERY = 20  # rows (with their faces and layers) held at once
 SCORES_NAME = "scores.json"
 README_TEXT = """Your photos from Beauty Evaluator.
 
