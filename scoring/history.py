@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 
 from scoring import selectors
 from scoring.compare import photo_label
@@ -15,6 +16,7 @@ from scoring.review import under_review_q
 FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
 PENDING = (Photo.Status.QUEUED, Photo.Status.RUNNING)
 MAX_POLLED = 48  # tiles one status request may ask about (two pages' worth)
+CHART_CACHE_SECONDS = 3600
 
 
 def photos_for_filter(user, name: str) -> QuerySet[Photo]:
@@ -25,16 +27,28 @@ def photos_for_filter(user, name: str) -> QuerySet[Photo]:
 
 
 def chart_points(user) -> list[dict]:
-    """One point per scored photo of the user (its largest face), oldest first, in one query."""
-    faces = (
-        Face.objects.filter(photo__owner=user, photo__status=Photo.Status.DONE, rank=0)
-        .exclude(under_review_q("photo__"))
-        .order_by("photo__created", "photo__id")
-        .values_list("photo__public_id", "photo__created", "score", "percentile")
+    """One point per scored photo of the user (its largest face), oldest first.
+
+    Cached under the count and latest scoring time of the photos it covers: a new score, a
+    re-score, a deletion or a review changes one of them, and the cheap aggregate saves
+    building a thousand points on every visit of a long history.
+    """
+    faces = Face.objects.filter(photo__owner=user, photo__status=Photo.Status.DONE, rank=0).exclude(
+        under_review_q("photo__")
+    )
+    state = faces.aggregate(count=Count("id"), latest=Max("photo__scored"), last_id=Max("photo__id"))
+    latest = state["latest"].timestamp() if state["latest"] else 0
+    key = f"history-chart:{user.pk}:{state['count']}:{latest}:{state['last_id']}"
+    return cache.get_or_set(key, lambda: _points(faces), timeout=CHART_CACHE_SECONDS)
+
+
+def _points(faces: QuerySet[Face]) -> list[dict]:
+    rows = faces.order_by("photo__created", "photo__id").values_list(
+        "photo__public_id", "photo__created", "score", "percentile"
     )
     return [
         {"id": str(public_id), "t": created.isoformat(), "score": round(score, 2), "percentile": round(percentile)}
-        for public_id, created, score, percentile in faces
+        for public_id, created, score, percentile in rows
     ]
 
 

@@ -194,3 +194,24 @@ def test_the_owner_of_a_flagged_photo_is_told_it_is_under_review_and_charlie_is_
     client.force_login(charlie)
     response = client.get(url)
     assert response.status_code == 404 and "under review" not in response.content.decode()
+
+
+def test_the_cached_history_chart_follows_new_scores_rescores_deletions_and_reviews(client, alice):
+    from django.utils import timezone
+
+    first, second = scored_rows(alice, 2.0, 3.0)
+    client.force_login(alice)
+
+    def chart() -> list[tuple[str, float]]:
+        return [(p["id"], p["score"]) for p in client.get(reverse("scoring:history")).context["chart"]]
+
+    assert chart() == [(str(first.public_id), 2.0), (str(second.public_id), 3.0)]
+    (third,) = scored_rows(alice, 4.0)
+    assert len(chart()) == 3
+    Face.objects.filter(photo=first).update(score=1.5)
+    Photo.objects.filter(pk=first.pk).update(scored=timezone.now())  # re-scored
+    assert chart()[0] == (str(first.public_id), 1.5)
+    flag(second)
+    assert [point[0] for point in chart()] == [str(first.public_id), str(third.public_id)]
+    third.delete()
+    assert [point[0] for point in chart()] == [str(first.public_id)]
