@@ -58,8 +58,10 @@ class FaceSerializer(serializers.Serializer):
         child=serializers.IntegerField(), read_only=True, min_length=4, max_length=4,
         help_text="x, y, width, height in pixels",
     )  # fmt: skip
-    score = RoundedFloatField(3, help_text="1-5")
-    percentile = RoundedFloatField(1, help_text="share of the reference faces rated lower, 0-100")
+    score = RoundedFloatField(
+        3, help_text="1-5: the mean rating expected from MEBeauty's mixed panel (its 1-10 scale halved)"
+    )
+    percentile = RoundedFloatField(1, help_text="share of MEBeauty's 1973 rated photos rated lower, 0-100")
     grad_cam_url = PrivateFileUrlField(source="grad_cam")
     layers = LayerSerializer(many=True, read_only=True)
 

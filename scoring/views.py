@@ -125,7 +125,8 @@ def compare(request):
             return _compare_pick(request, chosen, status=400)
         return _compare_pick(request, chosen)
     chosen = comparing.selected_photos(request.user, ids)
-    return render(request, "scoring/compare.html", {"comparison": comparing.compare(chosen, request)})
+    context = {"comparison": comparing.compare(chosen, request), "margin": comparing.SCORE_MARGIN}
+    return render(request, "scoring/compare.html", context)
 
 
 def _compare_pick(request, chosen, status: int = 200):

@@ -33,14 +33,14 @@ def flag(photo: Photo) -> None:
 
 
 def test_compare_keeps_the_order_chosen_and_says_which_scores_higher(client, alice):
-    low, high = scored_rows(alice, 2.5, 3.5)
+    low, high = scored_rows(alice, 2.0, 3.5)
     client.force_login(alice)
     response = client.get(compare_url(high, low))
     assert response.status_code == 200
     page = response.content.decode()
     assert page.index(str(high.public_id)) < page.index(str(low.public_id))
     assert "A scores highest: 3.50 / 5" in page
-    assert "B scores 1.00 point lower than A (20 percentile points): a large difference." in page
+    assert "B scores 1.50 points lower than A (30 percentile points): a large difference." in page
 
 
 def test_compare_calls_a_difference_within_the_models_error_a_tie(client, alice):
