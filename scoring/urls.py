@@ -15,6 +15,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("history/", views.history, name="history"),
     path("history/status/", views.history_status, name="history_status"),
+    path("history/chart/", views.history_chart, name="history_chart"),
     path("compare/", views.compare, name="compare"),
     path("photos/<uuid:public_id>/", views.photo_detail, name="photo"),
     path("photos/<uuid:public_id>/status/", views.photo_status, name="photo_status"),

@@ -98,10 +98,16 @@ def history(request):
         "page": Paginator(photos, 24).get_page(request.GET.get("page")),
         "shown": shown,
         "filters": list(histories.FILTERS),
-        "chart": histories.chart_points(request.user),
         "under_review": histories.under_review_count(request.user),
     }
     return render(request, "scoring/history.html", context)
+
+
+@login_required
+def history_chart(request):
+    """Every scored photo's point for the history chart, fetched by the page after it renders:
+    a long history's thousand points would otherwise weigh on every visit of every page of it."""
+    return JsonResponse({"points": histories.chart_points(request.user)})
 
 
 @login_required

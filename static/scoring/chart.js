@@ -1,11 +1,11 @@
 // Score of every photo over time: one dot per photo on a real time axis, the average as a
-// dashed line. No library needed for one scatter plot. window.scoreChart.add() takes new
-// points as scores arrive (history.js).
+// dashed line. No library needed for one scatter plot. The points are fetched after the page
+// renders (a long history has thousands); window.scoreChart.add() takes new points as scores
+// arrive (history.js).
 (function () {
-  const source = document.getElementById("chart-data");
   const svg = document.getElementById("chart");
-  if (!source || !svg) return;
-  const points = JSON.parse(source.textContent);
+  if (!svg || !svg.dataset.pointsUrl) return;
+  const points = [];
   const detail = document.getElementById("chart-detail");
   const H = 220, LEFT = 30, RIGHT = 14, TOP = 12, BOTTOM = 34;
   let W = 640; // the drawing's width in CSS pixels, so text keeps its size on a phone
@@ -88,5 +88,12 @@
   };
   let resizing;
   window.addEventListener("resize", () => { clearTimeout(resizing); resizing = setTimeout(draw, 150); });
-  draw();
+  fetch(svg.dataset.pointsUrl, { headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : { points: [] }))
+    .then((data) => {
+      const known = new Set(points.map((p) => p.id)); // a live score may have arrived first
+      points.push(...data.points.filter((p) => !known.has(p.id)));
+      points.sort((a, b) => Date.parse(a.t) - Date.parse(b.t));
+      draw();
+    });
 })();

@@ -99,7 +99,8 @@ def test_the_history_chart_has_every_scored_photo_not_only_the_page(client, alic
     add_scored_rows(alice, 30)
     client.force_login(alice)
     response = client.get(reverse("scoring:history"))
-    assert len(response.context["chart"]) == 30 and len(response.context["page"].object_list) == 24
+    assert len(response.context["page"].object_list) == 24
+    assert len(client.get(reverse("scoring:history_chart")).json()["points"]) == 30
 
 
 def test_the_history_filters_show_done_or_failed_photos(client, alice):
@@ -118,7 +119,8 @@ def test_the_history_tells_the_owner_a_photo_is_under_review(client, alice):
     client.force_login(alice)
     response = client.get(reverse("scoring:history"))
     assert "1 of your photos is under review" in response.content.decode()
-    assert [p["id"] for p in response.context["chart"]] == [str(photos[1].public_id)]
+    points = client.get(reverse("scoring:history_chart")).json()["points"]
+    assert [p["id"] for p in points] == [str(photos[1].public_id)]
 
 
 def test_the_history_status_answers_only_about_the_users_own_photos(client, alice, charlie):
@@ -203,7 +205,7 @@ def test_the_cached_history_chart_follows_new_scores_rescores_deletions_and_revi
     client.force_login(alice)
 
     def chart() -> list[tuple[str, float]]:
-        return [(p["id"], p["score"]) for p in client.get(reverse("scoring:history")).context["chart"]]
+        return [(p["id"], p["score"]) for p in client.get(reverse("scoring:history_chart")).json()["points"]]
 
     assert chart() == [(str(first.public_id), 2.0), (str(second.public_id), 3.0)]
     (third,) = scored_rows(alice, 4.0)
@@ -215,3 +217,10 @@ def test_the_cached_history_chart_follows_new_scores_rescores_deletions_and_revi
     assert [point[0] for point in chart()] == [str(first.public_id), str(third.public_id)]
     third.delete()
     assert [point[0] for point in chart()] == [str(first.public_id)]
+
+
+def test_the_history_chart_answers_only_with_the_users_own_points(client, alice, charlie):
+    scored_rows(alice, 3.0, 4.0)
+    assert client.get(reverse("scoring:history_chart")).status_code == 302  # to the log-in page
+    client.force_login(charlie)
+    assert client.get(reverse("scoring:history_chart")).json() == {"points": []}
