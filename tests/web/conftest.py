@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
+from playwright.sync_api import expect, sync_playwright
 
 from scoring.models import Photo, User
 
@@ -143,3 +144,54 @@ def wait_until_finished(photo: Photo, seconds: float = 90) -> Photo:
 
     wait_until(finished, seconds=seconds, failure=lambda: f"photo still {photo.status}", every=0.2)
     return photo
+
+
+# Browser tests: Debian's Chromium driven by Playwright (no browser download).
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    """Uploads here are scored in-process; nothing is sent to a broker no worker listens to."""
+    from scoring.services import jobs
+
+    monkeypatch.setattr(jobs, "send", lambda public_id: True)
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test body are synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def upload(owner, rgb: np.ndarray, name: str = "me.jpg") -> Photo:
+    from scoring.services import photos
+
+    return photos.photo_create(owner=owner, upload=SimpleUploadedFile(name, jpeg(rgb), content_type="image/jpeg"))
+
+
+def score(photo: Photo) -> Photo:
+    from scoring.services import pipeline
+
+    pipeline.run_scoring_job(photo.public_id)
+    photo.refresh_from_db()
+    return photo
+
+
+def logged_in(browser, live_server, viewport=DESKTOP, username="alice", password="pw-alice-123", **page_options):
+    page = browser.new_page(viewport=viewport, **page_options)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    expect(page.get_by_role("heading", name="Score a photo")).to_be_visible()
+    return page

@@ -6,35 +6,18 @@ from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from beautysite.celery import app
 from tests.web.conftest import jpeg
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
-    # test body are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser.new_page()
-        browser.close()
+def browser_page(browser):
+    return browser.new_page()
 
 
 def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(

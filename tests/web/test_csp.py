@@ -8,9 +8,9 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from scoring.models import Photo
-from tests.web.test_browser_product import CHROMIUM, DESKTOP, _no_broker, browser, logged_in, score, upload  # noqa: F401
+from tests.web.conftest import DESKTOP, logged_in, score, upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_broker")]
 
 VISITOR_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/about/", "/api/docs/"]
 INLINE_CODE = [
@@ -128,7 +128,7 @@ def watch_for_refusals(page) -> list[str]:
     return refused
 
 
-def test_chromium_refuses_nothing_and_the_pages_still_work(live_server, browser, alice, bob, face_rgb):  # noqa: F811
+def test_chromium_refuses_nothing_and_the_pages_still_work(live_server, browser, alice, bob, face_rgb):
     scored = score(upload(alice, face_rgb))
     waiting = upload(alice, np.ascontiguousarray(face_rgb[20:400, 80:420]))
     base = live_server.url
