@@ -8,28 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
 
+from bench.host import machine
 from bench.report import markdown
 from bench.service import ROOT, Service
 from bench.worker import cuda_refusal
 
 PARTS = ("model", "worker", "burst", "web", "pipeline")
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
 
 
 def figures_of(*command: str) -> dict:

@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.host import machine
 from bench.photos import sample_photos
 
 BATCH_SIZES = (1, 8, 32)
@@ -42,8 +43,6 @@ def device_name(device: str) -> str:
 
     if device == "cuda":
         return torch.cuda.get_device_name(0)
-    from bench.__main__ import machine
-
     return machine()["cpu"]
 
 
