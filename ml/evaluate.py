@@ -38,10 +38,9 @@ def evaluate(
         head, (_, samples) = "scut", load_split(data_dir, split, fold)
         listed = f"scut-fold-{fold}" if fold is not None else f"scut-{split}"
         path_of, groups_of = (lambda name: data_dir / "Images" / name), scut_groups
-    try:
-        predictor = Predictor(weights, device=device, head=head)
-    except ValueError:  # a model trained before MEBeauty has the SCUT head only: measure that
-        predictor = Predictor(weights, device=device)
+    predictor = Predictor(weights, device=device)
+    if head in predictor.heads:  # a model trained before MEBeauty is measured through its one head
+        predictor.use_head(head)
     names, predicted, target, unscored = [], [], [], []
     for start in tqdm(range(0, len(samples), chunk), desc="evaluating"):
         batch: list[Sample] = samples[start : start + chunk]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ml.dataset import Sample, read_list
+from ml.dataset import CropCache, Sample, read_list
 
 NAME = "mebeauty"
 # The authors' scale is 1-10; dividing by this puts it on the 1-5 range of the app.
@@ -40,10 +40,8 @@ def groups(name: str) -> list[str]:
     return [ethnicity, gender, f"{gender}-{ethnicity}"]
 
 
-def crop_cache(data_dir: Path, cache_dir: Path, size: int = 224):
+def crop_cache(data_dir: Path, cache_dir: Path, size: int = 224) -> CropCache:
     """Aligned crops of every photo of the train and val lists (largest face), made once."""
-    from ml.dataset import CropCache
-
     names = sorted({s.name for which in ("train", "val") for s in load_list(data_dir, which)})
     paths = {name: image_path(data_dir, name) for name in names}
     return CropCache.build_from(paths, cache_dir / f"mebeauty-crops-{size}.npz", size)

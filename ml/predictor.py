@@ -96,13 +96,13 @@ class Predictor:
         self.device = resolve_device(device)
         model, self.metadata = load_weights(weights)
         # Which rating panel's output scores (the model's own score head unless told).
-        if isinstance(model, BeautyNet):
-            model.use_head(head or model.config.score_head)
-            self.head = model.config.heads[model.output_index]
-        else:
-            self.head = "scut"  # the seed baseline has one output, trained on SCUT-FBP5500
+        # The seed baseline has one output, trained on SCUT-FBP5500.
+        self.heads: tuple[str, ...] = model.config.heads if isinstance(model, BeautyNet) else ("scut",)
+        self.head = self.heads[model.output_index] if isinstance(model, BeautyNet) else "scut"
         # Batch norm folded into the convolutions: same scores, about 1.6x faster at batch 1 on a CPU.
         self.model = fuse_batch_norm(model).to(self.device, memory_format=torch.channels_last)
+        if head:
+            self.use_head(head)
         self.model.requires_grad_(False)  # Grad-CAM needs activation gradients only, never weight gradients
         self.input_size: int = self.metadata["input_size"]
         self.version: str = self.metadata["version"]
@@ -111,6 +111,14 @@ class Predictor:
         self.flip = flip
         self.max_batch = max_batch
         self.filters = activations.first_layer_filters(self.model)  # the same for every face
+
+    def use_head(self, name: str) -> None:
+        """Score with the named rating panel's output (ValueError if the model has none)."""
+        if name not in self.heads:
+            raise ValueError(f"this model has no {name!r} head; it has {', '.join(self.heads)}")
+        if isinstance(self.model, BeautyNet):
+            self.model.use_head(name)
+        self.head = name
 
     def tensor(self, crops: list[np.ndarray]) -> torch.Tensor:
         """Aligned crops -> the normalised input batch on this predictor's device."""
