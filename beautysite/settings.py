@@ -204,10 +204,14 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600)}
 else:
     BROKER_DIR = VAR_DIR / "broker"
-    for sub in ("queue", "processed", "control"):
+    for sub in ("queue", "staging", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport, but a message is renamed into the queue once written
+    # (see beautysite/broker.py: a worker could read a half-written one and stop).
+    CELERY_BROKER_TRANSPORT = "beautysite.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "staging_folder": str(BROKER_DIR / "staging"),
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),

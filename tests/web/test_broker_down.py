@@ -13,19 +13,20 @@ from tests.web.conftest import wait_until_finished
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def use_broker(url: str) -> None:
+def use_broker(url: str, transport: str | None = None) -> None:
     """Point the app's producers at another broker (drops the cached connection pools)."""
     app.conf.broker_url = url
+    app.conf.broker_transport = transport
     app.__dict__.pop("pool", None)
     app.amqp._producer_pool = None
 
 
 @pytest.fixture
 def unreachable_broker():
-    saved = app.conf.broker_url
+    saved = app.conf.broker_url, app.conf.broker_transport
     use_broker("redis://127.0.0.1:9/0")  # the discard port: nothing listens there
     yield saved  # the working broker, for tests that bring it back
-    use_broker(saved)
+    use_broker(*saved)
 
 
 def test_the_upload_is_kept_queued_when_the_broker_is_down(client, alice, face_upload, unreachable_broker, caplog):
@@ -51,7 +52,7 @@ def test_once_the_broker_is_back_the_stale_photo_is_resent_and_scored(client, al
     client.post(reverse("scoring:upload"), {"photos": [face_upload]})
     photo = Photo.objects.get()
     Photo.objects.filter(pk=photo.pk).update(created=timezone.now() - timedelta(minutes=30))
-    use_broker(unreachable_broker)
+    use_broker(*unreachable_broker)
     with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
         call_command("requeue_stale", "--minutes", "10")
         assert wait_until_finished(photo).status == Photo.Status.DONE

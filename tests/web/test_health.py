@@ -58,6 +58,7 @@ def test_readyz_is_503_when_the_database_is_down(client, monkeypatch):
 def test_readyz_is_503_when_the_broker_is_down(client, monkeypatch):
     monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(app.conf, "broker_write_url", None)
+    monkeypatch.setitem(app.conf, "broker_transport", None)
     monkeypatch.setitem(app.conf, "broker_transport_options", {})
     started = time.monotonic()
     response = client.get("/readyz")

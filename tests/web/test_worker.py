@@ -8,7 +8,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.files.storage import default_storage
+from kombu.transport import redis
 
+from beautysite import broker
 from beautysite.celery import app
 from scoring.models import Photo
 from scoring.services import photos
@@ -37,8 +39,9 @@ def test_an_upload_is_scored_by_a_real_worker(worker, alice, face_upload, blank_
 
 
 def test_the_broker_is_the_one_configured():
-    expected = "redis" if settings.REDIS_URL else "filesystem"
-    assert app.connection_for_write().transport_cls == expected
+    transport = app.connection_for_write().transport
+    expected = redis.Transport if settings.REDIS_URL else broker.Transport
+    assert type(transport) is expected
 
 
 def test_a_dedicated_scoring_queue_sends_jobs_to_the_workers_that_listen_on_it(alice, face_upload, settings):

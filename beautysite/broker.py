@@ -1,0 +1,38 @@
+"""The embedded broker: kombu's filesystem transport, with messages that appear whole.
+
+kombu's filesystem channel creates a message file in the queue folder and only then writes
+it, while a worker polling that folder moves and reads any file it sees. A poll that lands
+between the two reads an empty file, and the worker stops on the JSON error ("Unrecoverable
+error"). Here a message is written in a staging folder on the same disk and renamed into
+the queue, which a reader sees either not at all or whole.
+"""
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+from kombu.transport import filesystem
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
+
+
+class Channel(filesystem.Channel):
+    @property
+    def staging_folder(self) -> Path:
+        return Path(self.transport_options["staging_folder"])
+
+    def _put(self, queue, payload, **kwargs):
+        # The name the filesystem channel reads: "<ms>_<unique>.<queue>.msg", oldest first.
+        name = f"{time.monotonic_ns() // 1_000_000}_{uuid.uuid4()}.{queue}.msg"
+        staged = self.staging_folder / name
+        try:
+            staged.write_bytes(str_to_bytes(dumps(payload)))
+            os.replace(staged, Path(self.data_folder_out) / name)
+        except OSError as exc:
+            staged.unlink(missing_ok=True)
+            raise filesystem.ChannelError(f"Cannot add message {name!r} to the queue folder") from exc
+
+
+class Transport(filesystem.Transport):
+    Channel = Channel
