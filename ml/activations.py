@@ -47,12 +47,73 @@ def _colormap(colormap: int) -> np.ndarray:
 # The heat map's share of each overlay pixel; the face shows through with the rest.
 HEAT_WEIGHT = 0.45
 
+# Pictures are drawn as packed pixels: one int32 per pixel holding the bytes R, G, B, 0 (in
+# memory order). A colour lookup is then one `torch.take` of one element, a blend one int32
+# addition, and Pillow unpacks RGBX to RGB in C; a separate channel axis made each of those
+# a strided copy that cost more than all the arithmetic.
+
+
+def packed(rgb: torch.Tensor) -> torch.Tensor:
+    """uint8 (..., 3) -> int32 (...) packed pixels."""
+    return F.pad(rgb, (0, 1)).view(torch.int32).squeeze(-1)
+
+
+def unpacked(pixels: torch.Tensor) -> torch.Tensor:
+    """int32 packed pixels (...) -> uint8 (..., 3)."""
+    return pixels.contiguous().view(torch.uint8).view(*pixels.shape, 4)[..., :3]
+
+
+def to_image(pixels: np.ndarray) -> Image.Image:
+    """Packed pixels (h, w) on the host as an RGB picture."""
+    height, width = pixels.shape
+    return Image.frombytes("RGB", (width, height), np.ascontiguousarray(pixels), "raw", "RGBX")
+
 
 @cache
-def _palette(colormap: int, device: torch.device, scale: float | None) -> torch.Tensor:
-    """The colormap on `device`: uint8 rows, or float rows multiplied by `scale` for blending."""
+def _palette(colormap: int, device: torch.device, weight: float = 1.0) -> torch.Tensor:
+    """The colormap on `device` as uint8 rows (256, 3), multiplied by `weight` and rounded.
+
+    A blend is then a plain addition: round(0.45 x 255) + round(0.55 x 255) = 255 cannot
+    carry from one byte of a packed pixel into the next.
+    """
     table = torch.from_numpy(_colormap(colormap)).to(device)
-    return table if scale is None else table.float() * scale
+    return table if weight == 1.0 else table.float().mul_(weight).round_().to(torch.uint8)
+
+
+@cache
+def _packed_palette(colormap: int, device: torch.device, weight: float = 1.0) -> torch.Tensor:
+    return packed(_palette(colormap, device, weight))
+
+
+def _looked_up(table: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
+    """Entries of a 1-D `table` at int32 `levels` (any shape): index_select takes 32-bit
+    indices, where `take` wants 64-bit ones that cost a conversion twice the size."""
+    return table.index_select(0, levels.view(-1)).view(levels.shape)
+
+
+# Bicubic enlarging (a = -0.75) overshoots a 0..255 map by at most 0.445 x 255 = 113 either
+# way; the heat palette is padded with its end colours by more than that, so levels need no clamp.
+OVERSHOOT = 128
+
+
+@cache
+def _heat_palette(device: torch.device) -> torch.Tensor:
+    """Packed JET at the heat's weight, for levels offset by OVERSHOOT."""
+    table = _packed_palette(cv2.COLORMAP_JET, device, HEAT_WEIGHT)
+    return torch.cat([table[:1].expand(OVERSHOOT), table, table[-1:].expand(OVERSHOOT)])
+
+
+@cache
+def _bicubic_weights(source: int, target: int, device: torch.device) -> torch.Tensor:
+    """(target, source) weights of torch's bicubic resize along one axis.
+
+    The resize is separable and linear, so enlarging maps (N, h, w) is `rows @ maps @ cols.T`:
+    the same numbers as F.interpolate's bicubic, from two small matrix products that run
+    many times faster than its direct kernel on the CPU.
+    """
+    impulses = torch.eye(source, device=device)[:, None, :, None]  # one unit impulse per input row
+    resized = F.interpolate(impulses, size=(target, 1), mode="bicubic", align_corners=False)
+    return resized[:, 0, :, 0].T.contiguous()
 
 
 def _levels(maps: torch.Tensor) -> torch.Tensor:
@@ -63,64 +124,121 @@ def _levels(maps: torch.Tensor) -> torch.Tensor:
     return (maps * scale).to(torch.uint8)
 
 
-def dimmed_faces(crops: torch.Tensor, side: int) -> torch.Tensor:
-    """uint8 crops (N, H, W, 3) -> float (N, side, side, 3) at the face's share of an overlay.
+def dimmed_faces(crops: torch.Tensor, *sides: int) -> tuple[torch.Tensor, ...]:
+    """uint8 crops (N, H, W, 3) -> packed pixels (N, side, side) at the face's share of an
+    overlay, for each of `sides`.
 
-    Made once per batch and size, shared by every stage's overlay; low-pass filtered when shrinking.
+    Made once per batch and size, shared by every stage's overlay; low-pass filtered when
+    shrinking. Dimmed and packed once at the crop's size, then resized as four-byte pixels:
+    the CPU's uint8 resize takes packed pixels as they are, so no float copy of a large picture.
     """
-    resized = F.interpolate(
-        crops.permute(0, 3, 1, 2).float(), size=(side, side), mode="bilinear", antialias=True, align_corners=False
-    )
-    return resized.permute(0, 2, 3, 1) * (1 - HEAT_WEIGHT)
+    dimmed = crops.float().mul_(1 - HEAT_WEIGHT).round_().to(torch.uint8)
+    pixels = F.pad(dimmed, (0, 1)).permute(0, 3, 1, 2)  # channels-last RGBX
+    if pixels.device.type != "cpu":
+        pixels = pixels.float()  # CUDA resizes floating point only
+    faces = []
+    for side in sides:
+        shrinking = side < crops.shape[1]
+        resized = F.interpolate(pixels, size=(side, side), mode="bilinear", antialias=shrinking, align_corners=False)
+        rgbx = resized.round().to(torch.uint8) if resized.is_floating_point() else resized
+        faces.append(rgbx.permute(0, 2, 3, 1).contiguous().view(torch.int32).squeeze(-1))
+    return tuple(faces)
 
 
-def heat_overlays(maps: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    """Heat maps (N, h, w), smoothly enlarged and blended over `dimmed_faces`: uint8 (N, side, side, 3)."""
+def heat_overlays(maps: torch.Tensor, faces: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Heat maps (N, h, w), smoothly enlarged and blended over `dimmed_faces`: packed (N, side, side).
+
+    With `out` (a view into a larger picture), drawn there in place.
+    """
     side = faces.shape[1]
-    peak_scaled = _levels(maps).float() / 255  # the 0..1 map, as the colours are drawn from it
-    smooth = F.interpolate(peak_scaled[:, None], size=(side, side), mode="bicubic", align_corners=False)[:, 0]
-    index = smooth.clamp_(0, 1).mul_(255).to(torch.uint8).long()
-    heat = _palette(cv2.COLORMAP_JET, faces.device, HEAT_WEIGHT)[index]
-    return heat.add_(faces).round_().to(torch.uint8)
+    height, width = maps.shape[-2:]
+    # The 0..255 map the colours are drawn from, offset into the padded palette (each row of
+    # resize weights sums to one, so the offset survives the resize unchanged).
+    offset_levels = _levels(maps).float() + OVERSHOOT
+    rows = _bicubic_weights(height, side, maps.device)
+    cols = _bicubic_weights(width, side, maps.device)
+    levels = (rows @ offset_levels @ cols.T).int()
+    return torch.add(_looked_up(_heat_palette(faces.device), levels), faces, out=out)
 
 
+@cache
 def _nearest_rows(source: int, target: int, device: torch.device) -> torch.Tensor:
-    """Source rows a nearest-neighbour resize picks (OpenCV's INTER_NEAREST rule)."""
+    """Source rows a nearest-neighbour resize picks (OpenCV's INTER_NEAREST rule:
+    output row i shows source row floor(i x source / target))."""
     return (torch.arange(target, device=device) * (source / target)).floor().long().clamp(max=source - 1)
 
 
-def channel_grids(activations: torch.Tensor, side: int) -> torch.Tensor:
-    """The GRID_CHANNELS most active channels of each face (N, C, h, w) as a square grid, uint8 (N, side, side, 3).
-
-    Coloured at the maps' own size and then enlarged: nearest-neighbour enlarging commutes
-    with the colour lookup, and the maps are far smaller than the cells.
-    """
-    n, _, height, width = activations.shape
-    strongest = activations.float().mean(dim=(2, 3)).topk(GRID_CHANNELS).indices
-    chosen = torch.gather(activations, 1, strongest[:, :, None, None].expand(-1, -1, height, width))
-    coloured = _palette(cv2.COLORMAP_VIRIDIS, activations.device, None)[_levels(chosen).long()]
+@cache
+def _grid_sources(count: int, height: int, width: int, side: int, device: torch.device) -> torch.Tensor:
+    """For each pixel of `count` grids' squares of cells, the flat position it shows in the
+    chosen maps (count, h, w, GRID_CHANNELS): (count, cells, cells)."""
     per_row = math.isqrt(GRID_CHANNELS)
     cell = side // per_row
-    rows = _nearest_rows(height, cell, activations.device)
-    cols = _nearest_rows(width, cell, activations.device)
-    cells = coloured.index_select(2, rows).index_select(3, cols)  # (N, 9, cell, cell, 3)
-    grid = torch.zeros((n, side, side, 3), dtype=torch.uint8, device=activations.device)
-    tiled = cells.view(n, per_row, per_row, cell, cell, 3).permute(0, 1, 3, 2, 4, 5)
-    grid[:, : per_row * cell, : per_row * cell] = tiled.reshape(n, per_row * cell, per_row * cell, 3)
-    return grid
+    ys, xs = _nearest_rows(height, cell, device), _nearest_rows(width, cell, device)
+    within = (ys[:, None] * width + xs[None, :]) * GRID_CHANNELS  # (cell, cell) in one map
+    slots = torch.arange(GRID_CHANNELS, device=device).view(per_row, per_row)
+    # (row of cells, y, column of cells, x) -> rows of one grid
+    one_grid = (slots[:, None, :, None] + within[None, :, None, :]).reshape(per_row * cell, per_row * cell)
+    per_face = torch.arange(count, device=device)[:, None, None] * (height * width * GRID_CHANNELS)
+    return one_grid + per_face
 
 
-def stage_thumbnails(activations: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    """Mean activation over the face | grid of the most active channels: uint8 (N, side, 2 side, 3)."""
-    side = faces.shape[1]
-    return torch.cat([heat_overlays(activations.float().mean(dim=1), faces), channel_grids(activations, side)], dim=2)
+def channel_grids(activations: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """The GRID_CHANNELS most active channels of each face (N, C, h, w) as a square grid of cells,
+    drawn into `out`: packed (N, side, side).
+
+    Coloured at the maps' own size and then placed and enlarged with one `take`:
+    nearest-neighbour enlarging commutes with the colour lookup. The channels are picked
+    along the last axis of the activations' channels-last layout (as the network leaves
+    them), where each pixel's channels lie together.
+    """
+    n, _, height, width = activations.shape
+    per_channel = activations.float()
+    strongest = per_channel.mean(dim=(2, 3)).topk(GRID_CHANNELS).indices  # (N, 9)
+    pixels_last = per_channel.permute(0, 2, 3, 1)
+    # Each channel's peak, over rows and then columns: one amax over both axes of the
+    # channels-last maps runs some 20x slower on the CPU.
+    peaks = pixels_last.reshape(n, height, -1).amax(dim=1).view(n, width, -1).amax(dim=1).gather(1, strongest)
+    scales = torch.where(peaks > 0, 255 / peaks.clamp(min=1e-12), torch.zeros_like(peaks))
+    chosen = torch.gather(pixels_last, 3, strongest[:, None, None, :].expand(n, height, width, -1))
+    cell = out.shape[1] // math.isqrt(GRID_CHANNELS)
+    if height > cell or width > cell:
+        # Maps larger than a cell: keep only the rows and columns the cells show (the same
+        # nearest-neighbour rule, so enlarging what is left to a cell is then the identity).
+        rows = _nearest_rows(height, min(height, cell), activations.device)
+        cols = _nearest_rows(width, min(width, cell), activations.device)
+        chosen = chosen.index_select(1, rows).index_select(2, cols)
+        height, width = len(rows), len(cols)
+    levels = chosen.clamp_(min=0).mul_(scales[:, None, None, :]).int()
+    colours = _looked_up(_packed_palette(cv2.COLORMAP_VIRIDIS, activations.device), levels)
+    sources = _grid_sources(n, height, width, out.shape[1], activations.device)
+    filled = sources.shape[1]
+    out[:, filled:].zero_()  # the strip the cells do not fill
+    out[:, :filled, filled:].zero_()
+    out[:, :filled, :filled] = torch.take(colours, sources)
+    return out
 
 
-def grad_cams(activations: torch.Tensor, gradients: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
-    """Grad-CAM (Selvaraju et al. 2017) for the score over `dimmed_faces`: where features raised it."""
+def stage_thumbnails(activations: torch.Tensor, faces: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean activation over the face | grid of the most active channels: packed (N, side, 2 side).
+
+    With `out` (a view into a larger picture), drawn there in place.
+    """
+    n, side = len(faces), faces.shape[1]
+    if out is None:
+        out = torch.empty((n, side, 2 * side), dtype=torch.int32, device=faces.device)
+    heat_overlays(activations.float().mean(dim=1), faces, out=out[:, :, :side])
+    channel_grids(activations, out=out[:, :, side:])
+    return out
+
+
+def grad_cams(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+    """Grad-CAM maps (Selvaraju et al. 2017) for the score, (N, h, w): where features raised it.
+
+    Drawn over the face by `heat_overlays`.
+    """
     weights = gradients.float().mean(dim=(2, 3), keepdim=True)
-    cam = torch.relu((weights * activations.float()).sum(dim=1))
-    return heat_overlays(cam, faces)
+    return torch.relu((weights * activations.float()).sum(dim=1))
 
 
 def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> Image.Image:
@@ -147,31 +265,39 @@ def score_and_explain(
     `crops` are the aligned uint8 faces (N, H, W, 3) and `batch` the network's input made from
     them, both on the model's device. Every picture is computed there with tensor ops for the
     whole batch and copied to the host once; only the PIL wrapping happens on the CPU. With
-    `flip` the mirrored faces ride in the same batch and their outputs are averaged in. One
-    backward pass serves every face: in eval mode a face's output depends on that face only.
+    `flip` the mirrored faces are scored too and their outputs averaged in. One backward pass
+    serves every face: in eval mode a face's output depends on that face only.
     """
-    count = len(batch)
     with torch.enable_grad():
-        outputs, raw = model.forward_stages(preprocess.with_mirrors(batch) if flip else batch, leaf=GRAD_CAM_STAGE)
-        raw[:count].sum().backward()
-    with torch.no_grad():
-        small, large = dimmed_faces(crops, THUMBNAIL_SIDE), dimmed_faces(crops, 2 * THUMBNAIL_SIDE)
-        stages = torch.stack([stage_thumbnails(output[:count], small) for output in outputs.values()], dim=1)
+        outputs, raw = model.forward_stages(batch, leaf=GRAD_CAM_STAGE)
         cam_stage = outputs[GRAD_CAM_STAGE]
-        cams = grad_cams(cam_stage[:count], cam_stage.grad[:count], large)
-        pictures = torch.cat([stages.flatten(1), cams.flatten(1)], dim=1).cpu().numpy()
-    stage_pixels = stages[0].numel()
+        (gradient,) = torch.autograd.grad(raw.sum(), cam_stage)
+    raw = raw.detach()
+    if flip:
+        # The mirror twins only add to the score: scored without the autograd graph, which
+        # halves the backward pass and what the forward keeps for it.
+        raw = preprocess.averaged_with_mirror(model, batch, raw)
+    with torch.no_grad():
+        small, large = dimmed_faces(crops, THUMBNAIL_SIDE, 2 * THUMBNAIL_SIDE)
+        # Every picture of the batch is drawn into one buffer, copied to the host once.
+        stage_shape = (len(outputs), THUMBNAIL_SIDE, 2 * THUMBNAIL_SIDE)
+        stage_pixels = math.prod(stage_shape)
+        cam_side = 2 * THUMBNAIL_SIDE
+        pictures = torch.empty((len(batch), stage_pixels + cam_side**2), dtype=torch.int32, device=batch.device)
+        stages = pictures[:, :stage_pixels].view(-1, *stage_shape)
+        for index, output in enumerate(outputs.values()):
+            stage_thumbnails(output, small, out=stages[:, index])
+        cams = pictures[:, stage_pixels:].view(-1, cam_side, cam_side)
+        heat_overlays(grad_cams(cam_stage, gradient), large, out=cams)
+        pictures = pictures.cpu().numpy()
     shapes = {name: tuple(output.shape[1:]) for name, output in outputs.items()}
     insights = []
     for row in pictures:
-        thumbnails = row[:stage_pixels].reshape(stages.shape[1:])
+        thumbnails = row[:stage_pixels].reshape(stage_shape)
         insights.append(
             Insight(
-                layers=[
-                    LayerView(name, shapes[name], Image.fromarray(thumbnails[i])) for i, name in enumerate(outputs)
-                ],
-                grad_cam=Image.fromarray(row[stage_pixels:].reshape(cams.shape[1:])),
+                layers=[LayerView(name, shapes[name], to_image(thumbnails[i])) for i, name in enumerate(outputs)],
+                grad_cam=to_image(row[stage_pixels:].reshape(cam_side, cam_side)),
             )
         )
-    raw = raw.detach()
-    return (preprocess.mirrored_mean(raw) if flip else raw), insights
+    return raw, insights

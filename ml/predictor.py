@@ -139,10 +139,9 @@ class Predictor:
         scores: list[float] = []
         for chunk in self._chunks(crops):
             batch = self.tensor(chunk)
+            raw = self.model(batch)
             if self.flip:
-                raw = preprocess.mirrored_mean(self.model(preprocess.with_mirrors(batch)))
-            else:
-                raw = self.model(batch)
+                raw = preprocess.averaged_with_mirror(self.model, batch, raw)
             scores.extend(preprocess.to_score_range(raw).float().cpu().tolist())
         return scores
 

@@ -74,9 +74,19 @@ def test_the_pretrained_backbone_mapping_recognises_a_cat():
     assert 281 <= int(logits.argmax()) <= 285  # ImageNet's domestic cat classes
 
 
+def _one_colour_level() -> int:
+    """The most one step of the heat map's colour levels changes a blended pixel."""
+    import cv2
+
+    from ml.activations import HEAT_WEIGHT, _palette
+
+    weighted = _palette(cv2.COLORMAP_JET, torch.device("cpu"), HEAT_WEIGHT).int()
+    return int((weighted[1:] - weighted[:-1]).abs().max())
+
+
 def _textbook_grad_cam(predictor, crop):
     """Grad-CAM the usual way: backward from the score through the whole network to the input."""
-    from ml.activations import GRAD_CAM_STAGE, THUMBNAIL_SIDE, dimmed_faces, grad_cams
+    from ml.activations import GRAD_CAM_STAGE, THUMBNAIL_SIDE, dimmed_faces, grad_cams, heat_overlays, unpacked
 
     kept = {}
     stage = dict(predictor.model.named_stage_modules())[GRAD_CAM_STAGE]
@@ -86,8 +96,8 @@ def _textbook_grad_cam(predictor, crop):
             predictor.model(predictor.tensor([crop]).requires_grad_(True)).sum().backward()
     finally:
         handle.remove()
-    faces_large = dimmed_faces(torch.from_numpy(crop[None]), 2 * THUMBNAIL_SIDE)
-    return grad_cams(kept["out"].detach(), kept["out"].grad, faces_large)[0].numpy()
+    (faces_large,) = dimmed_faces(torch.from_numpy(crop[None]), 2 * THUMBNAIL_SIDE)
+    return unpacked(heat_overlays(grad_cams(kept["out"].detach(), kept["out"].grad), faces_large)[0]).numpy()
 
 
 def test_explaining_scores_like_plain_scoring_and_shows_every_stage(predictor, astronaut, grace_hopper):
@@ -108,9 +118,9 @@ def test_one_pass_for_many_faces_gives_each_face_its_own_grad_cam(predictor, ast
     batched = predictor.score_images([astronaut, grace_hopper], explain=True)
     for result in batched:
         face = result.faces[0]
-        assert (
-            np.abs(np.asarray(face.insight.grad_cam).astype(int) - _textbook_grad_cam(predictor, face.crop)).max() <= 2
-        )
+        difference = np.abs(np.asarray(face.insight.grad_cam).astype(int) - _textbook_grad_cam(predictor, face.crop))
+        # Float rounding in a batch may move a pixel to the next of the colour map's 256 levels.
+        assert difference.max() <= _one_colour_level() and (difference > 1).mean() < 0.01
     assert not np.array_equal(
         np.asarray(batched[0].faces[0].insight.grad_cam), np.asarray(batched[1].faces[0].insight.grad_cam)
     )
