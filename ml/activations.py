@@ -64,9 +64,10 @@ def unpacked(pixels: torch.Tensor) -> torch.Tensor:
 
 
 def to_image(pixels: np.ndarray) -> Image.Image:
-    """Packed pixels (h, w) on the host as an RGB picture."""
+    """Packed pixels (h, w) on the host as an RGBX picture that shares their memory (no copy):
+    JPEG encodes RGBX as it is; `.convert("RGB")` where three channels are needed."""
     height, width = pixels.shape
-    return Image.frombytes("RGB", (width, height), np.ascontiguousarray(pixels), "raw", "RGBX")
+    return Image.frombuffer("RGBX", (width, height), np.ascontiguousarray(pixels), "raw", "RGBX", 0, 1)
 
 
 @cache
