@@ -21,6 +21,14 @@ def close_inherited_connections(**_kwargs) -> None:
 
 
 @worker_process_init.connect
+def keep_freed_memory_for_the_next_batch(**_kwargs) -> None:
+    # Each batch reuses blocks of the sizes the last one freed (ml/allocator.py).
+    from ml.allocator import keep_freed_memory
+
+    keep_freed_memory()
+
+
+@worker_process_init.connect
 def load_the_model_before_the_first_task(**_kwargs) -> None:
     # In the pool process, after the fork (so CUDA is safe): the first photo does not wait
     # for torch and the weights, and a worker that cannot load the model fails at start.

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bench.host import machine
 from bench.photos import sample_photos
+from ml.allocator import keep_freed_memory
 
 BATCH_SIZES = (1, 8, 32)
 
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.device == "cuda" and (refusal := cuda_refusal()):
         print(refusal, file=sys.stderr)
         return 2
+    keep_freed_memory()  # as a worker process does (beautysite/celery.py)
     figures = bench_worker(args.device, args.photos)
     if args.json:
         print(json.dumps(figures))

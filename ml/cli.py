@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from ml.allocator import keep_freed_memory
 from ml.dataset import default_cache_dir
 from ml.weights import DEFAULT_WEIGHTS
 
@@ -162,4 +163,5 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
+    keep_freed_memory()  # every command here runs the network batch after batch
     return args.run(args)
