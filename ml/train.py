@@ -12,7 +12,7 @@ import logging
 import math
 import time
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,11 @@ class TrainConfig:
     # Weigh each dataset's loss equally within a batch instead of by its share of the faces:
     # the smaller in-the-wild set then gets as much say as the studio set.
     balance_heads: bool = False
+    # Distillation: weights files whose mean prediction (each through the head of the set it
+    # scores) is blended into the training targets with `teacher_weight`, so one network
+    # learns what an ensemble predicts at the cost of one.
+    teachers: tuple[str, ...] = ()
+    teacher_weight: float = 0.5
     seed: int = 0
     threads: int = 2
     # A backbone of `ml.model.BACKBONES`, or "seed-cnn": the seed article's network, trained
@@ -185,6 +190,27 @@ def predict_images(model: torch.nn.Module, images: torch.Tensor, size: int, batc
     return np.concatenate(out)
 
 
+def with_teachers(
+    sets: list[TrainingSet], teachers: tuple[str, ...], weight: float, device: torch.device
+) -> list[TrainingSet]:
+    """Each set's training targets blended with the mean prediction of `teachers` (weights files)."""
+    if not teachers:
+        return sets
+    models = [load_weights(Path(path)) for path in teachers]
+    blended = []
+    for training_set in sets:
+        predictions = []
+        for model, metadata in models:
+            model.to(device, memory_format=torch.channels_last).use_head(training_set.head)
+            predictions.append(predict_images(model, training_set.train_images, metadata["input_size"]))
+        taught = torch.from_numpy(np.clip(np.mean(predictions, axis=0), 1, 5)).float()
+        agreement = regression_metrics(taught.numpy(), training_set.train_scores.numpy())
+        log.info("%s: the teachers against the training ratings: %s", training_set.head, agreement)
+        targets = (1 - weight) * training_set.train_scores + weight * taught
+        blended.append(replace(training_set, train_scores=targets))
+    return blended
+
+
 def _lr_at(step: int, total: int, warmup: int, base: float) -> float:
     if step < warmup:
         return base * (step + 1) / warmup
@@ -225,13 +251,14 @@ def train(sets: list[TrainingSet], out_path: Path, config: TrainConfig = TrainCo
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     generator = torch.Generator().manual_seed(config.seed)
+    device = resolve_device(config.device)
+    sets = with_teachers(sets, config.teachers, config.teacher_weight, device)
     heads = tuple(s.head for s in sets)
     images = torch.cat([s.train_images for s in sets])
     scores = torch.cat([s.train_scores for s in sets])
     head_of = torch.cat([torch.full((len(s.train_scores),), i) for i, s in enumerate(sets)])
     log.info("training on %s", ", ".join(f"{len(s.train_scores)} {s.head}" for s in sets))
 
-    device = resolve_device(config.device)
     model = build_model(config, heads, float(scores.mean())).to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay

@@ -7,8 +7,8 @@ import torch
 
 from ml import augment, mebeauty
 from ml.model import BeautyNet, RegressorConfig
-from ml.train import TrainConfig, TrainingSet, is_scut_validation, joint_loss, train
-from ml.weights import load_weights
+from ml.train import TrainConfig, TrainingSet, is_scut_validation, joint_loss, predict_images, train, with_teachers
+from ml.weights import load_weights, save_weights
 
 
 def test_each_head_is_judged_only_on_its_own_dataset():
@@ -102,3 +102,18 @@ def test_recorded_metrics_travel_in_the_weights_file_without_changing_the_versio
     model, metadata = load_weights(path)
     assert metadata["version"] == version and metadata["metrics"]["scut-60-40"]["overall"]["pc"] == 0.9
     assert metadata["input_mean"] == [0.5, 0.5, 0.5] and metadata["arch"] == "efficientnet-lite0"
+
+
+def test_teachers_pull_the_training_targets_towards_their_mean_prediction(tmp_path):
+    images = torch.randint(0, 256, (4, 3, 64, 64), dtype=torch.uint8)
+    ratings = torch.tensor([1.0, 2.0, 4.0, 5.0])
+    teacher = BeautyNet(RegressorConfig(heads=("scut", "mebeauty"), score_head="mebeauty")).eval()
+    with torch.no_grad():
+        teacher.regressor.bias.copy_(torch.tensor([2.0, 3.0]))  # each head predicts about its bias
+    save_weights(teacher, tmp_path / "teacher.pt", input_size=64)
+    training_set = TrainingSet(mebeauty.NAME, images, ratings, images[:1], ratings[:1])
+    (taught,) = with_teachers([training_set], (str(tmp_path / "teacher.pt"),), 0.25, torch.device("cpu"))
+    teacher.use_head(mebeauty.NAME)
+    predicted = torch.from_numpy(predict_images(teacher, images, 64)).float()
+    assert torch.allclose(taught.train_scores, 0.75 * ratings + 0.25 * predicted.clamp(1, 5), atol=1e-4)
+    assert torch.equal(taught.val_scores, training_set.val_scores)  # validation keeps the raters' scores
