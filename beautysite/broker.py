@@ -20,13 +20,19 @@ from kombu.utils.json import dumps
 class Channel(filesystem.Channel):
     @property
     def staging_folder(self) -> Path:
-        return Path(self.transport_options["staging_folder"])
+        """`staging_folder` from the transport options, else `staging` beside the queue folder.
+
+        It must be on the queue folder's disk, or the rename fails.
+        """
+        folder = self.transport_options.get("staging_folder") or Path(self.data_folder_out).parent / "staging"
+        return Path(folder)
 
     def _put(self, queue, payload, **kwargs):
         # The name the filesystem channel reads: "<ms>_<unique>.<queue>.msg", oldest first.
         name = f"{time.monotonic_ns() // 1_000_000}_{uuid.uuid4()}.{queue}.msg"
         staged = self.staging_folder / name
         try:
+            staged.parent.mkdir(parents=True, exist_ok=True)
             staged.write_bytes(str_to_bytes(dumps(payload)))
             os.replace(staged, Path(self.data_folder_out) / name)
         except OSError as exc:

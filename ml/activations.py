@@ -170,18 +170,16 @@ def _nearest_rows(source: int, target: int, device: torch.device) -> torch.Tenso
 
 
 @cache
-def _grid_sources(count: int, height: int, width: int, side: int, device: torch.device) -> torch.Tensor:
-    """For each pixel of `count` grids' squares of cells, the flat position it shows in the
-    chosen maps (count, h, w, GRID_CHANNELS): (count, cells, cells)."""
+def _grid_sources(height: int, width: int, side: int, device: torch.device) -> torch.Tensor:
+    """For each pixel of one grid's square of cells, the flat position it shows in one face's
+    chosen maps (h, w, GRID_CHANNELS): (cells, cells)."""
     per_row = math.isqrt(GRID_CHANNELS)
     cell = side // per_row
     ys, xs = _nearest_rows(height, cell, device), _nearest_rows(width, cell, device)
     within = (ys[:, None] * width + xs[None, :]) * GRID_CHANNELS  # (cell, cell) in one map
     slots = torch.arange(GRID_CHANNELS, device=device).view(per_row, per_row)
     # (row of cells, y, column of cells, x) -> rows of one grid
-    one_grid = (slots[:, None, :, None] + within[None, :, None, :]).reshape(per_row * cell, per_row * cell)
-    per_face = torch.arange(count, device=device)[:, None, None] * (height * width * GRID_CHANNELS)
-    return one_grid + per_face
+    return (slots[:, None, :, None] + within[None, :, None, :]).reshape(per_row * cell, per_row * cell)
 
 
 def channel_grids(activations: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
@@ -210,9 +208,11 @@ def channel_grids(activations: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         cols = _nearest_rows(width, min(width, cell), activations.device)
         chosen = chosen.index_select(1, rows).index_select(2, cols)
         height, width = len(rows), len(cols)
-    levels = chosen.clamp_(min=0).mul_(scales[:, None, None, :]).int()
+    # Bounded before the lookup: a non-finite activation must not index outside the palette.
+    levels = chosen.clamp_(min=0).mul_(scales[:, None, None, :]).nan_to_num_(0.0).clamp_(max=255).int()
     colours = _looked_up(_packed_palette(cv2.COLORMAP_VIRIDIS, activations.device), levels)
-    sources = _grid_sources(n, height, width, out.shape[1], activations.device)
+    per_face = torch.arange(n, device=activations.device)[:, None, None] * (height * width * GRID_CHANNELS)
+    sources = _grid_sources(height, width, out.shape[1], activations.device) + per_face
     filled = sources.shape[1]
     out[:, filled:].zero_()  # the strip the cells do not fill
     out[:, :filled, filled:].zero_()

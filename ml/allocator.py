@@ -36,7 +36,9 @@ def keep_freed_memory() -> bool:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return False
-    took = libc.mallopt(M_MMAP_THRESHOLD, KEEP_BYTES) == 1 and libc.mallopt(M_TRIM_THRESHOLD, KEEP_BYTES) == 1
+    # Each asked for on its own: an older glibc may refuse a mmap threshold above 32 MB.
+    took = [libc.mallopt(parameter, KEEP_BYTES) == 1 for parameter in (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD)]
+    took = all(took)
     if not took:
         log.warning("glibc refused the malloc thresholds; large blocks are mapped and unmapped per batch")
     return took

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ml import faces
-from ml.activations import GRAD_CAM_STAGE, GRID_CHANNELS, THUMBNAIL_SIDE, _colormap
+from ml.activations import GRAD_CAM_STAGE, GRID_CHANNELS, THUMBNAIL_SIDE, _colormap, channel_grids
 from ml.predictor import CROP_SIZE
 
 
@@ -76,3 +76,12 @@ def test_a_batch_draws_each_face_as_it_would_alone(predictor, astronaut, grace_h
         assert abs(score - alone_score) < 1e-4
         for a, b in zip(insight.layers, alone.layers):
             assert np.abs(np.asarray(a.image).astype(int) - np.asarray(b.image)).max() <= 2
+
+
+def test_a_channel_grid_of_activations_with_infinities_and_nans_is_still_drawn():
+    activations = torch.rand(2, 12, 6, 6).contiguous(memory_format=torch.channels_last)
+    activations[0, 3, 2, 2] = float("inf")
+    activations[1, 5, 1, 4] = float("nan")
+    out = torch.full((2, THUMBNAIL_SIDE, THUMBNAIL_SIDE), -1, dtype=torch.int32)
+    channel_grids(activations, out)
+    assert (out != -1).all()  # every pixel drawn, none of them from outside the palette
