@@ -16,7 +16,6 @@ from bench.host import machine
 from bench.report import markdown
 from bench.service import ROOT, Service
 from bench.worker import cuda_refusal
-from ml.allocator import keep_freed_memory
 
 PARTS = ("model", "worker", "burst", "web", "pipeline")
 
@@ -39,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     parts = args.only or PARTS
     if args.device == "cuda" and (refusal := cuda_refusal()):
         parser.error(refusal)
-    keep_freed_memory()  # the model and worker parts run in this process, as a worker process would
     results: dict = {"machine": machine()}
     print(json.dumps(results["machine"]))
 

@@ -53,9 +53,9 @@ HEAT_WEIGHT = 0.45
 # a strided copy that cost more than all the arithmetic.
 
 
-def packed(rgb: torch.Tensor) -> torch.Tensor:
-    """uint8 (..., 3) -> int32 (...) packed pixels."""
-    return F.pad(rgb, (0, 1)).view(torch.int32).squeeze(-1)
+def packed(rgbx: torch.Tensor) -> torch.Tensor:
+    """uint8 (..., 4) RGBX, contiguous -> int32 (...) packed pixels."""
+    return rgbx.view(torch.int32).squeeze(-1)
 
 
 def unpacked(pixels: torch.Tensor) -> torch.Tensor:
@@ -83,7 +83,7 @@ def _palette(colormap: int, device: torch.device, weight: float = 1.0) -> torch.
 
 @cache
 def _packed_palette(colormap: int, device: torch.device, weight: float = 1.0) -> torch.Tensor:
-    return packed(_palette(colormap, device, weight))
+    return packed(F.pad(_palette(colormap, device, weight), (0, 1)))
 
 
 def _looked_up(table: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
@@ -142,7 +142,7 @@ def dimmed_faces(crops: torch.Tensor, *sides: int) -> tuple[torch.Tensor, ...]:
         shrinking = side < crops.shape[1]
         resized = F.interpolate(pixels, size=(side, side), mode="bilinear", antialias=shrinking, align_corners=False)
         rgbx = resized.round().to(torch.uint8) if resized.is_floating_point() else resized
-        faces.append(rgbx.permute(0, 2, 3, 1).contiguous().view(torch.int32).squeeze(-1))
+        faces.append(packed(rgbx.permute(0, 2, 3, 1).contiguous()))
     return tuple(faces)
 
 
@@ -220,14 +220,10 @@ def channel_grids(activations: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def stage_thumbnails(activations: torch.Tensor, faces: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-    """Mean activation over the face | grid of the most active channels: packed (N, side, 2 side).
-
-    With `out` (a view into a larger picture), drawn there in place.
-    """
-    n, side = len(faces), faces.shape[1]
-    if out is None:
-        out = torch.empty((n, side, 2 * side), dtype=torch.int32, device=faces.device)
+def stage_thumbnails(activations: torch.Tensor, faces: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """Mean activation over the face | grid of the most active channels, drawn into `out` (a view
+    into the batch's picture buffer): packed (N, side, 2 side)."""
+    side = faces.shape[1]
     heat_overlays(activations.float().mean(dim=1), faces, out=out[:, :, :side])
     channel_grids(activations, out=out[:, :, side:])
     return out
