@@ -1,5 +1,6 @@
 """Joint training on two rating panels: heads, loss, augmentation and one tiny real training step."""
 
+import itertools
 import json
 
 import pytest
@@ -7,7 +8,16 @@ import torch
 
 from ml import augment, mebeauty
 from ml.model import BeautyNet, RegressorConfig
-from ml.train import TrainConfig, TrainingSet, is_scut_validation, joint_loss, predict_images, train, with_teachers
+from ml.train import (
+    TrainConfig,
+    TrainingSet,
+    is_scut_validation,
+    joint_loss,
+    predict_images,
+    train,
+    validate,
+    with_teachers,
+)
 from ml.weights import load_weights, save_weights
 
 
@@ -64,13 +74,17 @@ def test_mebeauty_names_carry_gender_and_ethnicity():
         mebeauty.load_list(mebeauty.Path("."), "test")
 
 
+def _fake_set(head: str, n: int, generator: torch.Generator) -> TrainingSet:
+    images = torch.randint(0, 256, (n, 3, 64, 64), dtype=torch.uint8, generator=generator)
+    scores = torch.rand(n, generator=generator) * 4 + 1
+    return TrainingSet(head, images, scores, images[:4], scores[:4])
+
+
 def test_tiny_joint_training_writes_weights_with_both_heads_and_history(tmp_path):
     generator = torch.Generator().manual_seed(0)
 
     def fake_set(head: str, n: int) -> TrainingSet:
-        images = torch.randint(0, 256, (n, 3, 64, 64), dtype=torch.uint8, generator=generator)
-        scores = torch.rand(n, generator=generator) * 4 + 1
-        return TrainingSet(head, images, scores, images[:4], scores[:4])
+        return _fake_set(head, n, generator)
 
     out = tmp_path / "tiny.pt"
     config = TrainConfig(epochs=1, batch_size=4, input_size=64, threads=1)
@@ -117,3 +131,25 @@ def test_teachers_pull_the_training_targets_towards_their_mean_prediction(tmp_pa
     predicted = torch.from_numpy(predict_images(teacher, images, 64)).float()
     assert torch.allclose(taught.train_scores, 0.75 * ratings + 0.25 * predicted.clamp(1, 5), atol=1e-4)
     assert torch.equal(taught.val_scores, training_set.val_scores)  # validation keeps the raters' scores
+
+
+def test_weight_averaging_saves_the_average_it_validated(tmp_path):
+    def trained(ema_decay: float) -> tuple:
+        generator = torch.Generator().manual_seed(0)
+        sets = [_fake_set("scut", 8, generator), _fake_set("mebeauty", 8, generator)]
+        config = TrainConfig(epochs=1, batch_size=4, input_size=64, threads=1, lr=0.05, ema_decay=ema_decay)
+        out = tmp_path / f"ema-{ema_decay}.pt"
+        train(sets, out, config)
+        model, metadata = load_weights(out)
+        return sets, model, metadata
+
+    _, plain, _ = trained(0.0)
+    _, first_copy, _ = trained(1.0)  # decay 1: the average never leaves the weights after step one
+    sets, averaged, metadata = trained(0.5)
+    name = "regressor.weight"
+    weights = [m.state_dict()[name] for m in (plain, first_copy, averaged)]
+    assert not any(torch.allclose(a, b) for a, b in itertools.combinations(weights, 2))
+    # The figures recorded are the saved (averaged) model's own.
+    recorded = metadata["val_metrics"]["mebeauty"]["mae"]
+    assert validate(averaged, sets, 64)["mebeauty"]["mae"] == pytest.approx(recorded, abs=1e-5)
+    assert TrainConfig().ema_decay == 0.0  # off unless asked for
