@@ -147,7 +147,8 @@ def dimmed_faces(crops: torch.Tensor, *sides: int) -> tuple[torch.Tensor, ...]:
 
 
 def heat_overlays(maps: torch.Tensor, faces: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-    """Heat maps (N, h, w), smoothly enlarged and blended over `dimmed_faces`: packed (N, side, side).
+    """Heat maps (N, ..., h, w), smoothly enlarged and blended over `dimmed_faces` (N, side, side):
+    packed (N, ..., side, side), each map over its own face.
 
     With `out` (a view into a larger picture), drawn there in place.
     """
@@ -159,7 +160,8 @@ def heat_overlays(maps: torch.Tensor, faces: torch.Tensor, out: torch.Tensor | N
     rows = _bicubic_weights(height, side, maps.device)
     cols = _bicubic_weights(width, side, maps.device)
     levels = (rows @ offset_levels @ cols.T).int()
-    return torch.add(_looked_up(_heat_palette(faces.device), levels), faces, out=out)
+    under_each_map = faces.view(len(faces), *[1] * (maps.dim() - 3), side, side)
+    return torch.add(_looked_up(_heat_palette(faces.device), levels), under_each_map, out=out)
 
 
 @cache
@@ -220,13 +222,32 @@ def channel_grids(activations: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def stage_thumbnails(activations: torch.Tensor, faces: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """Mean activation over the face | grid of the most active channels, drawn into `out` (a view
-    into the batch's picture buffer): packed (N, side, 2 side)."""
+def stage_thumbnails(activations: list[torch.Tensor], faces: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """Mean activation over the face | grid of the most active channels, for stages whose maps
+    have one size (N, C_i, h, w), drawn into `out` (a view into the batch's picture buffer):
+    packed (N, stages, side, 2 side).
+
+    The heat maps of those stages are drawn together: a few operations for the run of stages,
+    where each costs the same small fixed price whether it draws one map or several.
+    """
     side = faces.shape[1]
-    heat_overlays(activations.float().mean(dim=1), faces, out=out[:, :, :side])
-    channel_grids(activations, out=out[:, :, side:])
+    means = torch.stack([stage.float().mean(dim=1) for stage in activations], dim=1)
+    heat_overlays(means, faces, out=out[..., :side])
+    for index, stage in enumerate(activations):
+        channel_grids(stage, out=out[:, index, :, side:])
     return out
+
+
+def runs_of_one_size(maps: list[torch.Tensor]) -> list[range]:
+    """Positions of `maps` grouped into runs of neighbours with the same height and width
+    (a network's stages: the resolution steps down and stays for a few stages)."""
+    runs: list[range] = []
+    for index, current in enumerate(maps):
+        if runs and current.shape[-2:] == maps[runs[-1].start].shape[-2:]:
+            runs[-1] = range(runs[-1].start, index + 1)
+        else:
+            runs.append(range(index, index + 1))
+    return runs
 
 
 def grad_cams(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
@@ -282,8 +303,9 @@ def score_and_explain(
         cam_side = 2 * THUMBNAIL_SIDE
         pictures = torch.empty((len(batch), stage_pixels + cam_side**2), dtype=torch.int32, device=batch.device)
         stages = pictures[:, :stage_pixels].view(-1, *stage_shape)
-        for index, output in enumerate(outputs.values()):
-            stage_thumbnails(output, small, out=stages[:, index])
+        maps = list(outputs.values())
+        for run in runs_of_one_size(maps):
+            stage_thumbnails(maps[run.start : run.stop], small, out=stages[:, run.start : run.stop])
         cams = pictures[:, stage_pixels:].view(-1, cam_side, cam_side)
         heat_overlays(grad_cams(cam_stage, gradient), large, out=cams)
         pictures = pictures.cpu().numpy()
