@@ -139,9 +139,7 @@ class Predictor:
         scores: list[float] = []
         for chunk in self._chunks(crops):
             batch = self.tensor(chunk)
-            raw = self.model(batch)
-            if self.flip:
-                raw = preprocess.averaged_with_mirror(self.model, batch, raw)
+            raw = preprocess.mirror_averaged(self.model, batch) if self.flip else self.model(batch)
             scores.extend(preprocess.to_score_range(raw).float().cpu().tolist())
         return scores
 

@@ -191,7 +191,7 @@ def predict_images(model: torch.nn.Module, images: torch.Tensor, size: int, batc
     for start in range(0, len(images), batch_size):
         batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size].to(device)), size)
         batch = batch.contiguous(memory_format=torch.channels_last)
-        out.append(preprocess.averaged_with_mirror(model, batch, model(batch)).cpu().numpy())
+        out.append(preprocess.mirror_averaged(model, batch).cpu().numpy())
     return np.concatenate(out)
 
 

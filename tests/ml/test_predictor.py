@@ -127,6 +127,30 @@ def test_one_pass_for_many_faces_gives_each_face_its_own_grad_cam(predictor, ast
     )
 
 
+def test_mirrors_in_the_same_pass_or_their_own_give_the_same_scores_and_pictures(
+    predictor, astronaut, grace_hopper, monkeypatch
+):
+    from ml import activations, preprocess
+
+    crops = [faces.faces_and_crops(image, CROP_SIZE)[1][0] for image in (astronaut, grace_hopper)]
+    results = {}
+    for joint in (True, False):
+        limit = 1000 if joint else 0
+        monkeypatch.setattr(preprocess, "JOINT_MIRROR_PASS_FACES", limit)
+        monkeypatch.setattr(activations, "JOINT_EXPLAINED_PASS_FACES", limit)
+        results[joint] = (predictor.score_crops(crops), predictor.score_and_explain_crops(crops))
+    (plain_joint, explained_joint), (plain_apart, explained_apart) = results[True], results[False]
+    assert plain_joint == pytest.approx(plain_apart, abs=1e-4)
+    assert [score for score, _ in explained_joint] == pytest.approx(plain_apart, abs=1e-4)
+    assert [score for score, _ in explained_apart] == pytest.approx(plain_apart, abs=1e-4)
+    for (_, joint), (_, apart) in zip(explained_joint, explained_apart):
+        # The mirrors' rows must not leak into the faces' pictures or gradients.
+        difference = np.abs(np.asarray(joint.grad_cam).astype(int) - np.asarray(apart.grad_cam))
+        assert difference.max() <= _one_colour_level()
+        for a, b in zip(joint.layers, apart.layers):
+            assert np.abs(np.asarray(a.image).astype(int) - np.asarray(b.image)).mean() < 0.5, a.name
+
+
 def test_folding_batch_norm_keeps_the_scores():
     import copy
 
