@@ -20,10 +20,10 @@ GRID_CHANNELS = 9  # 3x3 most active channels
 # Grad-CAM is taken at stage5 (1/16 of the input: 12x12 cells at 192 pixels), fine
 # enough to tell eyes from mouth yet late enough to carry what the score is built from.
 GRAD_CAM_STAGE = "stage5"
-# Face and mirror image share the explained pass while together they are at most this many
-# (`python -m ml bench`-style timing on a 2-core CPU: 1.27x faster at one face, 1.06x at two,
-# slower from four, where the backward pass over the mirrors costs more than a pass saves).
-JOINT_EXPLAINED_PASS_FACES = 4
+# Faces and their mirror images share the explained pass while together they are at most this
+# many images (timed on a 2-core CPU: 1.27x faster at one face, 1.06x at two, slower from four
+# faces on, where the backward pass over the mirrors costs more than a pass saves).
+JOINT_EXPLAINED_PASS_IMAGES = 4
 
 
 @dataclass
@@ -294,7 +294,7 @@ def score_and_explain(
     # The mirror images only add to the score. With a face or two they ride in the explained
     # pass (its fixed costs dominate); with more they get a pass of their own, outside the
     # autograd graph, which halves the backward pass and what the forward keeps for it.
-    joint = flip and 2 * faces <= JOINT_EXPLAINED_PASS_FACES
+    joint = flip and 2 * faces <= JOINT_EXPLAINED_PASS_IMAGES
     with torch.enable_grad():
         outputs, raw = model.forward_stages(preprocess.with_mirrors(batch) if joint else batch, leaf=GRAD_CAM_STAGE)
         (gradient,) = torch.autograd.grad(raw[:faces].sum(), outputs[GRAD_CAM_STAGE])

@@ -92,7 +92,7 @@ def run_benchmarks(
     rates = faces_per_second(networks, run_on, repeats)
     model_rates, seed_rates = rates["model"], rates["seed"]
     figures["model_faces_per_s"] = {str(b): round(r, 1) for b, r in model_rates.items()}
-    # What the worker runs per face (the mirrored twin, stage views and Grad-CAM in one pass),
+    # What the worker runs per face (the mirrored twin, stage views and Grad-CAM from its pass),
     # and the whole pipeline (decode, detect, align, all of that) with one photo per pass
     # against eight photos sharing each pass.
     runs = {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from ml import augment, mebeauty, preprocess
@@ -58,9 +58,10 @@ class TrainConfig:
     # learns what an ensemble predicts at the cost of one.
     teachers: tuple[str, ...] = ()
     teacher_weight: float = 0.5
-    # Validate and keep an exponential moving average of the weights (this decay per step;
-    # 0 keeps the weights as they are): on ~1,750 noisy in-the-wild ratings the last steps'
-    # weights jump from batch to batch, and their average generalises more steadily.
+    # Validate and keep an exponential moving average of the weights (at most this decay per
+    # step, less over the first steps; 0 keeps the weights as they are): on ~1,750 noisy
+    # in-the-wild ratings the last steps' weights jump from batch to batch, and their average
+    # generalises more steadily. The average spans about 1 / (1 - decay) steps.
     ema_decay: float = 0.0
     seed: int = 0
     threads: int = 2
@@ -216,6 +217,24 @@ def with_teachers(
     return blended
 
 
+def ramped_ema(decay: float):
+    """An AveragedModel update (`multi_avg_fn`) whose decay grows with the steps averaged,
+    (1 + n) / (10 + n), up to `decay`: a plain moving average would keep decay^n of the first
+    steps' weights (a quarter after 1,400 steps at 0.999), taken while the new head still
+    predicted about the mean."""
+
+    def update(averages: list[torch.Tensor], currents: list[torch.Tensor], averaged_steps: torch.Tensor) -> None:
+        steps = float(averaged_steps)  # once per device and dtype group, not per tensor
+        weight = min(decay, (1 + steps) / (10 + steps))
+        for average, current in zip(averages, currents):
+            if average.is_floating_point():
+                average.lerp_(current, 1 - weight)
+            else:
+                average.copy_(current)  # counters (batch norm's batches seen) are not averaged
+
+    return update
+
+
 def _lr_at(step: int, total: int, warmup: int, base: float) -> float:
     if step < warmup:
         return base * (step + 1) / warmup
@@ -237,13 +256,17 @@ def augmented_batch(images: torch.Tensor, config: TrainConfig, generator: torch.
     return batch.contiguous(memory_format=torch.channels_last)
 
 
-def validate(model: BeautyNet, sets: list[TrainingSet], size: int) -> dict[str, dict]:
+def validate(model: torch.nn.Module, sets: list[TrainingSet], size: int) -> dict[str, dict]:
+    # The seed network has one output (SCUT-FBP5500's) and no heads to switch.
+    heads = isinstance(model, BeautyNet)
     result = {}
     for training_set in sets:
-        model.use_head(training_set.head)
+        if heads:
+            model.use_head(training_set.head)
         predicted = np.clip(predict_images(model, training_set.val_images, size), 1, 5)
         result[training_set.head] = regression_metrics(predicted, training_set.val_scores.numpy())
-    model.use_head(model.config.score_head)
+    if heads:
+        model.use_head(model.config.score_head)
     return result
 
 
@@ -270,9 +293,7 @@ def train(sets: list[TrainingSet], out_path: Path, config: TrainConfig = TrainCo
     )
     # With `ema_decay` the averaged copy is what is validated and saved; the model trains on.
     averaged = (
-        AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
-        if config.ema_decay
-        else None
+        AveragedModel(model, multi_avg_fn=ramped_ema(config.ema_decay), use_buffers=True) if config.ema_decay else None
     )
     kept = averaged.module if averaged is not None else model
     steps_per_epoch = math.ceil(len(images) / config.batch_size)

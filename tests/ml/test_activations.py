@@ -7,8 +7,9 @@ import numpy as np
 import torch
 
 from ml import faces
-from ml.activations import GRAD_CAM_STAGE, GRID_CHANNELS, HEAT_WEIGHT, THUMBNAIL_SIDE, _colormap, channel_grids
+from ml.activations import GRAD_CAM_STAGE, GRID_CHANNELS, THUMBNAIL_SIDE, _colormap, channel_grids, runs_of_one_size
 from ml.predictor import CROP_SIZE
+from tests.ml.conftest import one_level_of_either_palette
 
 
 def _reference_heat_overlay(values: np.ndarray, crop: np.ndarray, side: int) -> np.ndarray:
@@ -34,11 +35,6 @@ def _reference_thumbnail(maps: np.ndarray, crop: np.ndarray) -> np.ndarray:
         cells = cv2.resize(scaled, (cell, cell), interpolation=cv2.INTER_NEAREST)
         grid[row * cell : (row + 1) * cell, col * cell : (col + 1) * cell] = _colormap(cv2.COLORMAP_VIRIDIS)[cells]
     return np.hstack([overlay, grid])
-
-
-def _palette_step(colormap: int) -> int:
-    """The largest change of any colour channel between two neighbouring levels of a palette."""
-    return int(np.abs(np.diff(_colormap(colormap).astype(int), axis=0)).max())
 
 
 def _stage_outputs(predictor, crop):
@@ -77,9 +73,8 @@ def test_a_batch_draws_each_face_as_it_would_alone(predictor, astronaut, grace_h
     crops = [faces.faces_and_crops(image, CROP_SIZE)[1][0] for image in (astronaut, grace_hopper)]
     together = predictor.score_and_explain_crops(crops)
     # A batch runs other convolution kernels than one face alone: activations differ in the
-    # last bits, and a level on the edge of a step of the palette may move by one. That moves
-    # a grid pixel by one step of viridis, an overlay pixel by the heat's share of a step of JET.
-    step = max(_palette_step(cv2.COLORMAP_VIRIDIS), math.ceil(HEAT_WEIGHT * _palette_step(cv2.COLORMAP_JET)) + 1)
+    # last bits, and a level on the edge of a step of the palette may move by one.
+    step = one_level_of_either_palette()
     for crop, (score, insight) in zip(crops, together):
         alone_score, alone = predictor.score_and_explain_crops([crop])[0]
         assert abs(score - alone_score) < 1e-4
@@ -94,3 +89,9 @@ def test_a_channel_grid_of_activations_with_infinities_and_nans_is_still_drawn()
     out = torch.full((2, THUMBNAIL_SIDE, THUMBNAIL_SIDE), -1, dtype=torch.int32)
     channel_grids(activations, out)
     assert (out != -1).all()  # every pixel drawn, none of them from outside the palette
+
+
+def test_stages_are_drawn_in_runs_of_one_map_size():
+    sizes = [(3, 8), (4, 8), (2, 4), (5, 2), (6, 2), (1, 2)]
+    maps = [torch.zeros(1, channels, side, side) for channels, side in sizes]
+    assert runs_of_one_size(maps) == [range(0, 2), range(2, 3), range(3, 6)]
