@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ml import preprocess
-from ml.model import BeautyNet
+from ml.model import HeadedRegressor
 
 THUMBNAIL_SIDE = 160  # each half of a stage thumbnail: heat map | channel grid
 GRID_CHANNELS = 9  # 3x3 most active channels
@@ -263,9 +263,10 @@ def grad_cams(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tenso
     return torch.relu((weights * activations.float()).sum(dim=1))
 
 
-def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> Image.Image:
-    """The stem's 3x3 RGB filters, each scaled to its own range and enlarged."""
-    weights = model.stem[0].weight.detach().float().cpu().numpy()  # (32, 3, 3, 3)
+def first_layer_filters(model: HeadedRegressor, cell: int = 24, per_row: int = 8) -> Image.Image:
+    """The stem's RGB filters (the explained network's first convolution), each scaled to its own range and enlarged."""
+    _, stem = model.named_stage_modules()[0]
+    weights = stem[0].weight.detach().float().cpu().numpy()  # (32, 3, 3, 3)
     rows = math.ceil(len(weights) / per_row)
     gap = 2
     canvas = np.full((rows * (cell + gap) + gap, per_row * (cell + gap) + gap, 3), 255, np.uint8)
@@ -280,7 +281,7 @@ def first_layer_filters(model: BeautyNet, cell: int = 24, per_row: int = 8) -> I
 
 
 def score_and_explain(
-    model: BeautyNet, crops: torch.Tensor, batch: torch.Tensor, flip: bool
+    model: HeadedRegressor, crops: torch.Tensor, batch: torch.Tensor, flip: bool
 ) -> tuple[torch.Tensor, list[Insight]]:
     """Raw scores for a batch of faces and, from the same forward pass, what each layer saw.
 

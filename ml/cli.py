@@ -52,13 +52,33 @@ def _config_from_arguments(args: argparse.Namespace, config_class: type, base: d
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ml.train import SEED_BASELINE, TrainConfig, mebeauty_set, scut_set, train
+    from ml.train import SEED_BASELINE, TrainConfig, train
 
     config = _config_from_arguments(args, TrainConfig, SEED_BASELINE if args.arch == SEED_BASELINE["arch"] else {})
+    print(json.dumps(train(_training_sets(args), args.out, config), indent=1))
+    return 0
+
+
+def _training_sets(args: argparse.Namespace) -> list:
+    from ml.train import mebeauty_set, scut_set
+
     sets = [scut_set(args.data, args.cache, args.split, args.fold)]
     if args.mebeauty:
         sets.append(mebeauty_set(args.mebeauty, args.cache))
-    print(json.dumps(train(sets, args.out, config), indent=1))
+    return sets
+
+
+def _fit_face_kernel(args: argparse.Namespace) -> int:
+    from ml.face_kernel import fit_face_kernels
+
+    print(json.dumps(fit_face_kernels(_training_sets(args), args.out, args.threads), indent=1))
+    return 0
+
+
+def _ensemble(args: argparse.Namespace) -> int:
+    from ml.combine import combine
+
+    print(json.dumps(combine(args.members, _training_sets(args), args.out), indent=1))
     return 0
 
 
@@ -126,6 +146,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_config_arguments(train, TrainConfig)
     train.set_defaults(run=_train)
+
+    face_kernel = commands.add_parser(
+        "fit-face-kernel", help="fit kernel ridges over dlib's face embeddings, one per dataset (no gradient steps)"
+    )
+    _add_data_arguments(face_kernel)
+    face_kernel.add_argument("--mebeauty", type=Path, help="folder of MEBeauty: a head for it too")
+    face_kernel.add_argument("--out", type=Path, required=True, help="weights file to write")
+    face_kernel.add_argument("--threads", type=int, default=2)
+    face_kernel.set_defaults(run=_fit_face_kernel)
+
+    ensemble = commands.add_parser(
+        "ensemble", help="combine two weights files, each head's mix chosen on validation data"
+    )
+    ensemble.add_argument("members", nargs=2, type=Path, help="weights files; the first is the one explained")
+    _add_data_arguments(ensemble)
+    ensemble.add_argument("--mebeauty", type=Path, help="folder of MEBeauty")
+    ensemble.add_argument("--out", type=Path, required=True, help="weights file to write")
+    ensemble.set_defaults(run=_ensemble)
 
     score = commands.add_parser("score", help="score the faces in photos")
     score.add_argument("images", nargs="+", help="photo files (JPEG, PNG, WebP, ...)")

@@ -64,9 +64,13 @@ BACKBONES = {
 }
 
 
+# dlib's face-verification ResNet (`ml.face_model`): a face-specific backbone, no stages table.
+FACE_RESNET = "dlib-face-resnet"
+
+
 def backbone_named(name: str) -> Backbone:
     if name not in BACKBONES:
-        raise ValueError(f"unknown architecture {name!r}; known: {', '.join(BACKBONES)}")
+        raise ValueError(f"unknown architecture {name!r}; known: {', '.join([*BACKBONES, FACE_RESNET])}")
     return BACKBONES[name]
 
 
@@ -125,20 +129,89 @@ class RegressorConfig:
     heads: tuple[str, ...] = ("scut",)
     # The head whose output is the product's score.
     score_head: str = "scut"
+    # Face-ResNet only: the heads are kernel ridges over this many stored embeddings
+    # (`ml.kernel_ridge`) instead of linear layers; 0 keeps the linear heads.
+    kernel_support: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "heads", tuple(self.heads))
-        backbone_named(self.backbone)
+        if self.backbone != FACE_RESNET:
+            backbone_named(self.backbone)
         if self.score_head not in self.heads:
             raise ValueError(f"score head {self.score_head!r} is not one of {self.heads}")
 
 
-class BeautyNet(nn.Module):
-    """EfficientNet-Lite0 features, global average pool, dropout, one linear output (score)."""
+class HeadedRegressor(nn.Module):
+    """What every scoring network shares: pooled features, one linear output per rating panel,
+    one of them selected as `forward`'s score, and named stages to look inside.
 
-    def __init__(self, config: RegressorConfig = RegressorConfig()):
+    A subclass defines `named_stage_modules` (input side first), `prepare` (from the
+    normalised [-1, 1] crop to what its first stage takes) and `pool` (last stage -> (N, F)).
+    """
+
+    def __init__(self, config: RegressorConfig, features: int):
         super().__init__()
         self.config = config
+        self.dropout = nn.Dropout(config.dropout)
+        self.regressor = nn.Linear(features, len(config.heads))
+        nn.init.zeros_(self.regressor.weight)
+        nn.init.constant_(self.regressor.bias, config.score_mean)
+        self.output_index = config.heads.index(config.score_head)
+
+    def named_stage_modules(self) -> list[tuple[str, nn.Module]]:
+        raise NotImplementedError
+
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def use_head(self, name: str) -> None:
+        """Make `forward` return the named head (e.g. "scut" to evaluate on SCUT-FBP5500)."""
+        if name not in self.config.heads:
+            raise ValueError(f"this model has no {name!r} head; it has {', '.join(self.config.heads)}")
+        self.output_index = self.config.heads.index(name)
+
+    def stage_names(self) -> list[str]:
+        """Names of the layers whose activations can be looked at, input side first."""
+        return [name for name, _ in self.named_stage_modules()]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.prepare(x)
+        for _, module in self.named_stage_modules():
+            x = module(x)
+        return x
+
+    def forward_stages(self, x: torch.Tensor, leaf: str | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """Every stage's output (input side first) and the selected head's scores, from one pass.
+
+        The output of stage `leaf` is cut from the graph and made a leaf that wants a gradient:
+        with frozen weights a backward pass then runs through the layers after it only.
+        """
+        outputs: dict[str, torch.Tensor] = {}
+        x = self.prepare(x)
+        for name, module in self.named_stage_modules():
+            x = module(x)
+            if name == leaf:
+                x = x.detach().requires_grad_(True)
+            outputs[name] = x
+        return outputs, self.regressor(self.dropout(self.pool(x)))[:, self.output_index]
+
+    def forward_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """Every head's scores (N, heads) for normalised images (N, 3, H, W)."""
+        return self.regressor(self.dropout(self.pool(self.features(x))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores (N,) of the selected head for normalised images (N, 3, H, W)."""
+        return self.forward_heads(x)[:, self.output_index]
+
+
+class BeautyNet(HeadedRegressor):
+    """EfficientNet-Lite features, global average pool, dropout, one linear output per panel."""
+
+    def __init__(self, config: RegressorConfig = RegressorConfig()):
+        super().__init__(config, HEAD_CHANNELS)
         self.stem = conv_bn(3, STEM_CHANNELS, 3, stride=2)
         stages: OrderedDict[str, nn.Module] = OrderedDict()
         in_ch = STEM_CHANNELS
@@ -155,52 +228,13 @@ class BeautyNet(nn.Module):
             stages[f"stage{number}"] = nn.Sequential(*blocks)
         self.stages = nn.Sequential(stages)
         self.head = conv_bn(in_ch, HEAD_CHANNELS, 1)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.dropout = nn.Dropout(config.dropout)
-        self.regressor = nn.Linear(HEAD_CHANNELS, len(config.heads))
-        nn.init.zeros_(self.regressor.weight)
-        nn.init.constant_(self.regressor.bias, config.score_mean)
-        self.output_index = config.heads.index(config.score_head)
-
-    def use_head(self, name: str) -> None:
-        """Make `forward` return the named head (e.g. "scut" to evaluate on SCUT-FBP5500)."""
-        if name not in self.config.heads:
-            raise ValueError(f"this model has no {name!r} head; it has {', '.join(self.config.heads)}")
-        self.output_index = self.config.heads.index(name)
-
-    def stage_names(self) -> list[str]:
-        """Names of the layers whose activations can be looked at, input side first."""
-        return ["stem", *self.stages._modules.keys(), "head"]
+        self.global_pool = nn.AdaptiveAvgPool2d(1)
 
     def named_stage_modules(self) -> list[tuple[str, nn.Module]]:
         return [("stem", self.stem), *self.stages.named_children(), ("head", self.head)]
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.stages(self.stem(x)))
-
-    def forward_stages(self, x: torch.Tensor, leaf: str | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-        """Every stage's output (input side first) and the selected head's scores, from one pass.
-
-        The output of stage `leaf` is cut from the graph and made a leaf that wants a gradient:
-        with frozen weights a backward pass then runs through the layers after it only.
-        """
-        outputs: dict[str, torch.Tensor] = {}
-        for name, module in self.named_stage_modules():
-            x = module(x)
-            if name == leaf:
-                x = x.detach().requires_grad_(True)
-            outputs[name] = x
-        pooled = self.pool(x).flatten(1)
-        return outputs, self.regressor(self.dropout(pooled))[:, self.output_index]
-
-    def forward_heads(self, x: torch.Tensor) -> torch.Tensor:
-        """Every head's scores (N, heads) for normalised images (N, 3, H, W)."""
-        pooled = self.pool(self.features(x)).flatten(1)
-        return self.regressor(self.dropout(pooled))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Scores (N,) of the selected head for normalised images (N, 3, H, W)."""
-        return self.forward_heads(x)[:, self.output_index]
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
+        return self.global_pool(x).flatten(1)
 
 
 def _package_key_map(model: BeautyNet) -> dict[str, str]:

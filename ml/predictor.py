@@ -14,7 +14,7 @@ import torch
 
 from ml import activations, faces, preprocess
 from ml.faces import Face
-from ml.model import BeautyNet, fuse_batch_norm
+from ml.model import HeadedRegressor, fuse_batch_norm
 from ml.weights import DEFAULT_WEIGHTS, load_weights
 
 # Aligned crops are made at this size (the dataset cache uses it too) and then
@@ -97,8 +97,8 @@ class Predictor:
         model, self.metadata = load_weights(weights)
         # Which rating panel's output scores (the model's own score head unless told).
         # The seed baseline has one output, trained on SCUT-FBP5500.
-        self.heads: tuple[str, ...] = model.config.heads if isinstance(model, BeautyNet) else ("scut",)
-        self.head = self.heads[model.output_index] if isinstance(model, BeautyNet) else "scut"
+        self.heads: tuple[str, ...] = model.config.heads if isinstance(model, HeadedRegressor) else ("scut",)
+        self.head = self.heads[model.output_index] if isinstance(model, HeadedRegressor) else "scut"
         # Batch norm folded into the convolutions: same scores, about 1.6x faster at batch 1 on a CPU.
         self.model = fuse_batch_norm(model).to(self.device, memory_format=torch.channels_last)
         if head:
@@ -116,7 +116,7 @@ class Predictor:
         """Score with the named rating panel's output (ValueError if the model has none)."""
         if name not in self.heads:
             raise ValueError(f"this model has no {name!r} head; it has {', '.join(self.heads)}")
-        if isinstance(self.model, BeautyNet):
+        if isinstance(self.model, HeadedRegressor):
             self.model.use_head(name)
         self.head = name
 

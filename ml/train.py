@@ -23,10 +23,10 @@ from tqdm import tqdm
 from ml import augment, mebeauty, preprocess
 from ml.dataset import CropCache, Sample, load_split
 from ml.metrics import regression_metrics
-from ml.model import BeautyNet, RegressorConfig, load_imagenet_backbone
+from ml.model import FACE_RESNET, HeadedRegressor, RegressorConfig, load_imagenet_backbone
 from ml.predictor import resolve_device
 from ml.seed_net import SEED_INPUT_SIZE, SeedNet
-from ml.weights import SEED_ARCH, load_weights, save_weights
+from ml.weights import SEED_ARCH, build_network, load_weights, save_weights
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +113,34 @@ def build_model(config: TrainConfig, heads: tuple[str, ...], score_mean: float) 
         return SeedNet()
     # The product's score follows the in-the-wild, multi-ethnic panel when it is trained.
     score_head = mebeauty.NAME if mebeauty.NAME in heads else heads[0]
-    model = BeautyNet(RegressorConfig(backbone=config.arch, score_mean=score_mean, heads=heads, score_head=score_head))
+    regressor = RegressorConfig(backbone=config.arch, score_mean=score_mean, heads=heads, score_head=score_head)
+    model = build_network(config.arch, asdict(regressor))
     if config.init:
         _load_backbone_and_heads(model, Path(config.init))
+    elif config.arch == FACE_RESNET:
+        load_dlib_backbone(model)
     else:
         load_imagenet_backbone(model)
     _freeze(model, config.frozen_stages)
     return model
 
 
-def _load_backbone_and_heads(model: BeautyNet, path: Path) -> None:
+def load_dlib_backbone(model: HeadedRegressor) -> None:
+    """dlib's face-verification weights (CC0), read from the PyPI package face_recognition_models
+    (requirements-train.txt): needed to train from them, never to score."""
+    import importlib.util
+
+    from ml.face_resnet import read_dlib_weights
+
+    # Located, not imported: the package's __init__ needs pkg_resources, gone from new setuptools.
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None:
+        raise RuntimeError("training from dlib's weights needs: pip install -r requirements-train.txt")
+    package = Path(spec.submodule_search_locations[0])
+    model.network.load_state_dict(read_dlib_weights(package / "models" / "dlib_face_recognition_resnet_model_v1.dat"))
+
+
+def _load_backbone_and_heads(model: HeadedRegressor, path: Path) -> None:
     """Start from trained weights; a head the file lacks starts as a copy of its score head."""
     source, _ = load_weights(path)
     state = source.state_dict()
@@ -166,7 +184,7 @@ def _stack(cache: CropCache, samples: list[Sample]) -> tuple[torch.Tensor, torch
     return images, torch.tensor([s.score for s in kept], dtype=torch.float32)
 
 
-def _freeze(model: BeautyNet, stage_names: tuple[str, ...]) -> None:
+def _freeze(model: HeadedRegressor, stage_names: tuple[str, ...]) -> None:
     if not stage_names:
         return
     for name, module in model.named_stage_modules():
@@ -258,7 +276,7 @@ def augmented_batch(images: torch.Tensor, config: TrainConfig, generator: torch.
 
 def validate(model: torch.nn.Module, sets: list[TrainingSet], size: int) -> dict[str, dict]:
     # The seed network has one output (SCUT-FBP5500's) and no heads to switch.
-    heads = isinstance(model, BeautyNet)
+    heads = isinstance(model, HeadedRegressor)
     result = {}
     for training_set in sets:
         if heads:
@@ -313,7 +331,7 @@ def train(sets: list[TrainingSet], out_path: Path, config: TrainConfig = TrainCo
             if len(index) < 2:
                 continue
             batch = augmented_batch(images[index], config, generator, device)
-            outputs = model.forward_heads(batch) if isinstance(model, BeautyNet) else model(batch)[:, None]
+            outputs = model.forward_heads(batch) if isinstance(model, HeadedRegressor) else model(batch)[:, None]
             loss = joint_loss(
                 outputs,
                 head_of[index].to(device),

@@ -10,7 +10,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ml.model import INPUT_MEAN, INPUT_STD, BeautyNet, RegressorConfig
+from ml.ensemble import EnsembleNet
+from ml.face_model import FaceBeautyNet
+from ml.model import FACE_RESNET, INPUT_MEAN, INPUT_STD, BeautyNet, HeadedRegressor, RegressorConfig
 from ml.seed_net import SeedNet
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "beautynet-lite0.pt"
@@ -18,37 +20,71 @@ FORMAT = 1
 SEED_ARCH = "seed-cnn"
 
 
+ENSEMBLE_ARCH = "ensemble"
+
+
 def architecture_of(model: nn.Module) -> str:
-    return model.config.backbone if isinstance(model, BeautyNet) else SEED_ARCH
+    if isinstance(model, EnsembleNet):
+        return ENSEMBLE_ARCH
+    return model.config.backbone if isinstance(model, HeadedRegressor) else SEED_ARCH
 
 
 def build_network(arch: str, regressor: dict) -> nn.Module:
-    """The registry: the seed baseline or a BeautyNet on a known backbone; anything else is refused."""
+    """The registry: the seed baseline, the face-ResNet regressor or a BeautyNet on a known
+    backbone; anything else is refused."""
     if arch == SEED_ARCH:
         return SeedNet()
-    return BeautyNet(RegressorConfig(**{"backbone": arch, **regressor}))
+    config = RegressorConfig(**{"backbone": arch, **regressor})
+    if arch == FACE_RESNET:
+        return FaceBeautyNet(config)
+    return BeautyNet(config)
+
+
+def _half_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
+
+
+def _network_record(model: nn.Module, input_size: int) -> dict:
+    """What rebuilds one network: architecture, its regressor settings, input size, weights."""
+    return {
+        "arch": architecture_of(model),
+        "input_size": input_size,
+        "regressor": asdict(model.config) if isinstance(model, HeadedRegressor) else {},
+        "state_dict": _half_state(model),
+    }
+
+
+def _build_from_record(record: dict) -> nn.Module:
+    model = build_network(record["arch"], record["regressor"])
+    model.load_state_dict(
+        {key: value.float() if value.is_floating_point() else value for key, value in record["state_dict"].items()}
+    )
+    return model
 
 
 def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | None = None) -> str:
     """Write half-precision weights (small enough for the repo) with everything needed to use them.
 
     The file carries the architecture, input size and normalisation, so a reader needs no
-    other source; returns the model version.
+    other source; an ensemble carries each member's. Returns the model version.
     """
-    arch = architecture_of(model)
-    state = {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
+    if isinstance(model, EnsembleNet):
+        members = [_network_record(m, size) for m, size in zip(model.members, model.input_sizes)]
+        record = {"arch": ENSEMBLE_ARCH, "input_size": input_size, "regressor": asdict(model.config)}
+        record |= {"members": members, "head_weights": model.head_weights}
+        hashed = [member["state_dict"] for member in members]
+    else:
+        record = _network_record(model, input_size)
+        hashed = record["state_dict"]
     buffer = io.BytesIO()
-    torch.save(state, buffer)
-    version = f"{arch}-" + hashlib.sha256(buffer.getvalue()).hexdigest()[:10]
+    torch.save(hashed, buffer)
+    version = f"{record['arch']}-" + hashlib.sha256(buffer.getvalue()).hexdigest()[:10]
     payload = {
         "format": FORMAT,
-        "arch": arch,
         "version": version,
-        "input_size": input_size,
         "input_mean": list(INPUT_MEAN),
         "input_std": list(INPUT_STD),
-        "regressor": asdict(model.config) if isinstance(model, BeautyNet) else {},
-        "state_dict": state,
+        **record,
         **(extra or {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,12 +97,15 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[nn.Module, dict]:
     payload = torch.load(path, map_location="cpu", weights_only=True)
     if payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a BeautyNet weights file of format {FORMAT}")
-    model = build_network(payload["arch"], payload["regressor"])
-    model.load_state_dict(
-        {key: value.float() if value.is_floating_point() else value for key, value in payload["state_dict"].items()}
-    )
+    if payload["arch"] == ENSEMBLE_ARCH:
+        members = [_build_from_record(member) for member in payload["members"]]
+        sizes = [member["input_size"] for member in payload["members"]]
+        model = EnsembleNet(members, sizes, payload["head_weights"])
+        model.use_head(model.config.score_head)
+    else:
+        model = _build_from_record(payload)
     model.eval()
-    metadata = {key: value for key, value in payload.items() if key != "state_dict"}
+    metadata = {key: value for key, value in payload.items() if key not in ("state_dict", "members")}
     # Files written before normalisation was stored used the backbone's [-1, 1] scaling.
     metadata.setdefault("input_mean", list(INPUT_MEAN))
     metadata.setdefault("input_std", list(INPUT_STD))
