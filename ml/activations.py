@@ -306,7 +306,9 @@ def score_and_explain(
         gradient = gradient[:faces]
     elif flip:
         with torch.inference_mode():
-            raw = (raw + model(preprocess.mirrored(batch))) / 2
+            raw = (raw + model.explained_share(preprocess.mirrored(batch))) / 2
+    with torch.inference_mode():
+        raw = raw + model.rest_of_score(batch, flip)  # an ensemble's other members
     cam_stage = outputs[GRAD_CAM_STAGE]
     with torch.no_grad():
         small, large = dimmed_faces(crops, THUMBNAIL_SIDE, 2 * THUMBNAIL_SIDE)

@@ -78,7 +78,7 @@ def _fit_face_kernel(args: argparse.Namespace) -> int:
 def _ensemble(args: argparse.Namespace) -> int:
     from ml.combine import combine
 
-    print(json.dumps(combine(args.members, _training_sets(args), args.out), indent=1))
+    print(json.dumps(combine(args.members, _training_sets(args), args.out, args.mirror_second), indent=1))
     return 0
 
 
@@ -163,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_arguments(ensemble)
     ensemble.add_argument("--mebeauty", type=Path, help="folder of MEBeauty")
     ensemble.add_argument("--out", type=Path, required=True, help="weights file to write")
+    ensemble.add_argument(
+        "--mirror-second",
+        action="store_true",
+        help="average the second member with the mirror image too (default: the face alone, half its cost)",
+    )
     ensemble.set_defaults(run=_ensemble)
 
     score = commands.add_parser("score", help="score the faces in photos")

@@ -17,7 +17,13 @@ from ml.model import HeadedRegressor
 
 
 class EnsembleNet(HeadedRegressor):
-    def __init__(self, members: list[HeadedRegressor], input_sizes: list[int], head_weights: dict[str, list[float]]):
+    def __init__(
+        self,
+        members: list[HeadedRegressor],
+        input_sizes: list[int],
+        head_weights: dict[str, list[float]],
+        mirrored: list[bool] | None = None,
+    ):
         first = members[0]
         super().__init__(first.config, 1)
         del self.regressor, self.dropout  # the members have their own
@@ -28,6 +34,10 @@ class EnsembleNet(HeadedRegressor):
             raise ValueError(f"need {len(members)} member weights for each of the heads {heads}")
         self.members = nn.ModuleList(members)
         self.input_sizes = list(input_sizes)
+        # Whether each member's score is averaged with the mirror image's when the ensemble's
+        # is (the explained member always is): a member that is nearly mirror-invariant
+        # already (the face-ResNet member, fitted on both) saves a pass at almost no accuracy.
+        self.mirrored = [True, *(mirrored or [True] * len(members))[1:]]
         self.head_weights = {head: list(map(float, weights)) for head, weights in head_weights.items()}
         # (members, heads): column h holds each member's weight in head h's score.
         table = torch.tensor([head_weights[head] for head in heads]).T
@@ -42,25 +52,37 @@ class EnsembleNet(HeadedRegressor):
     def named_stage_modules(self) -> list[tuple[str, nn.Module]]:
         return self.members[0].named_stage_modules()
 
-    def _inputs(self, x: torch.Tensor) -> list[torch.Tensor]:
-        return [preprocess.resize(x, size) for size in self.input_sizes]
-
     def forward_heads(self, x: torch.Tensor) -> torch.Tensor:
-        outputs = torch.stack([member.forward_heads(xi) for member, xi in zip(self.members, self._inputs(x))])
+        outputs = torch.stack(
+            [m.forward_heads(preprocess.resize(x, size)) for m, size in zip(self.members, self.input_sizes)]
+        )
         return (outputs * self.weight_table[:, None, :]).sum(dim=0)
 
+    def _weights(self) -> list[float]:
+        return self.weight_table[:, self.output_index].tolist()
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weights = self.weight_table[:, self.output_index].tolist()
-        inputs = self._inputs(x)
-        return sum(w * member(xi) for w, member, xi in zip(weights, self.members, inputs) if w)
+        return self.explained_share(x) + self.rest_of_score(x, flip=False)
 
     def forward_stages(self, x: torch.Tensor, leaf: str | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-        """The first member's stages; the score is the whole ensemble's."""
-        weights = self.weight_table[:, self.output_index].tolist()
-        inputs = self._inputs(x)
-        outputs, first = self.members[0].forward_stages(inputs[0], leaf)
-        others = [w * member(xi) for w, member, xi in zip(weights[1:], self.members[1:], inputs[1:]) if w]
-        return outputs, weights[0] * first + sum(others)
+        """The first member's stages and its weighted share of the score (`rest_of_score` adds the others')."""
+        outputs, first = self.members[0].forward_stages(preprocess.resize(x, self.input_sizes[0]), leaf)
+        return outputs, self._weights()[0] * first
+
+    def explained_share(self, x: torch.Tensor) -> torch.Tensor:
+        return self._weights()[0] * self.members[0](preprocess.resize(x, self.input_sizes[0]))
+
+    def rest_of_score(self, x: torch.Tensor, flip: bool) -> torch.Tensor | float:
+        """The other members' weighted scores; with `flip`, averaged with the mirror image where
+        that member asks for it (`mirrored`)."""
+        rest: torch.Tensor | float = 0.0
+        for weight, member, size, mirrored in list(zip(self._weights(), self.members, self.input_sizes, self.mirrored))[
+            1:
+        ]:
+            if weight:
+                xi = preprocess.resize(x, size)
+                rest = rest + weight * (preprocess.mirror_averaged(member, xi) if flip and mirrored else member(xi))
+        return rest
 
 
 # Candidate weights of the second member in a head's score (the first gets the rest).

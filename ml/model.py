@@ -202,6 +202,14 @@ class HeadedRegressor(nn.Module):
         """Every head's scores (N, heads) for normalised images (N, 3, H, W)."""
         return self.regressor(self.dropout(self.pool(self.features(x))))
 
+    # A score is the explained network's share (what `forward_stages` returns, averaged with
+    # the mirror image when asked) plus the rest, which an ensemble's other members add.
+    def explained_share(self, x: torch.Tensor) -> torch.Tensor:
+        return self(x)
+
+    def rest_of_score(self, x: torch.Tensor, flip: bool) -> torch.Tensor | float:
+        return 0.0
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores (N,) of the selected head for normalised images (N, 3, H, W)."""
         return self.forward_heads(x)[:, self.output_index]
@@ -288,10 +296,16 @@ def imagenet_classifier(model: BeautyNet) -> nn.Linear:
 
 
 def fuse_batch_norm(model: nn.Module) -> nn.Module:
-    """Fold every eval-mode batch norm into the convolution before it (same outputs, half the ops)."""
+    """Fold every eval-mode batch norm into the convolution before it (same outputs, half the ops).
+
+    A module with its own per-channel scaling after a convolution (dlib's `affine_` layers of
+    the face-ResNet) folds it in its `fuse` method, called here too.
+    """
     from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-    for module in model.modules():
+    for module in list(model.modules()):
+        if callable(getattr(module, "fuse", None)):
+            module.fuse()
         if isinstance(module, nn.Sequential) and len(module) >= 2:
             conv, bn = module[0], module[1]
             if isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d):

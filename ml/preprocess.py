@@ -68,12 +68,18 @@ JOINT_MIRROR_PASS_IMAGES = 32
 def mirror_averaged(model: Callable[[torch.Tensor], torch.Tensor], batch: torch.Tensor) -> torch.Tensor:
     """The model's outputs for `batch` averaged with its outputs for the mirror images.
 
-    The score of a face should not depend on which side faced the light or the camera.
+    The score of a face should not depend on which side faced the light or the camera. An
+    ensemble mirrors its explained network's share; its other members say themselves
+    (`rest_of_score`) whether they average with the mirror image too.
     """
+    share = getattr(model, "explained_share", model)
     with torch.inference_mode():
         if 2 * len(batch) <= JOINT_MIRROR_PASS_IMAGES:
-            return mean_with_mirrors(model(with_mirrors(batch)))
-        return (model(batch) + model(mirrored(batch))) / 2
+            averaged = mean_with_mirrors(share(with_mirrors(batch)))
+        else:
+            averaged = (share(batch) + share(mirrored(batch))) / 2
+        rest = getattr(model, "rest_of_score", None)
+        return averaged + rest(batch, flip=True) if rest else averaged
 
 
 def with_mirrors(batch: torch.Tensor) -> torch.Tensor:

@@ -202,15 +202,19 @@ def _set_train_mode(model: torch.nn.Module, frozen: tuple[str, ...]) -> None:
 
 
 @torch.no_grad()
-def predict_images(model: torch.nn.Module, images: torch.Tensor, size: int, batch_size: int = 64) -> np.ndarray:
-    """Scores for uint8 (N, 3, H, W) crops, with the flip average used in production."""
+def predict_images(
+    model: torch.nn.Module, images: torch.Tensor, size: int, batch_size: int = 64, flip: bool = True
+) -> np.ndarray:
+    """Scores for uint8 (N, 3, H, W) crops, with the flip average used in production (unless not `flip`)."""
     model.eval()
     device = next(model.parameters()).device
     out = []
     for start in range(0, len(images), batch_size):
         batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size].to(device)), size)
         batch = batch.contiguous(memory_format=torch.channels_last)
-        out.append(preprocess.mirror_averaged(model, batch).cpu().numpy())
+        with torch.inference_mode():
+            scores = preprocess.mirror_averaged(model, batch) if flip else model(batch)
+        out.append(scores.cpu().numpy())
     return np.concatenate(out)
 
 

@@ -15,7 +15,7 @@ from ml.face_model import FaceBeautyNet
 from ml.model import FACE_RESNET, INPUT_MEAN, INPUT_STD, BeautyNet, HeadedRegressor, RegressorConfig
 from ml.seed_net import SeedNet
 
-DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "beautynet-lite0.pt"
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "beautynet.pt"
 FORMAT = 1
 SEED_ARCH = "seed-cnn"
 
@@ -71,8 +71,9 @@ def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | No
     if isinstance(model, EnsembleNet):
         members = [_network_record(m, size) for m, size in zip(model.members, model.input_sizes)]
         record = {"arch": ENSEMBLE_ARCH, "input_size": input_size, "regressor": asdict(model.config)}
-        record |= {"members": members, "head_weights": model.head_weights}
-        hashed = [member["state_dict"] for member in members]
+        record |= {"members": members, "head_weights": model.head_weights, "mirrored": model.mirrored}
+        # How the members are mixed is part of what the model is, as much as their weights.
+        hashed = [[member["state_dict"] for member in members], model.head_weights, model.mirrored]
     else:
         record = _network_record(model, input_size)
         hashed = record["state_dict"]
@@ -100,7 +101,7 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[nn.Module, dict]:
     if payload["arch"] == ENSEMBLE_ARCH:
         members = [_build_from_record(member) for member in payload["members"]]
         sizes = [member["input_size"] for member in payload["members"]]
-        model = EnsembleNet(members, sizes, payload["head_weights"])
+        model = EnsembleNet(members, sizes, payload["head_weights"], payload.get("mirrored"))
         model.use_head(model.config.score_head)
     else:
         model = _build_from_record(payload)

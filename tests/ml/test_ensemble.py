@@ -42,7 +42,7 @@ def test_the_first_member_is_looked_inside_and_the_score_is_the_ensembles(pair):
     outputs, raw = pair.forward_stages(x, leaf="stage6")
     assert list(outputs) == pair.members[0].stage_names() == pair.stage_names()
     with torch.no_grad():
-        assert torch.allclose(raw.detach(), pair(x), atol=1e-5)
+        assert torch.allclose(raw.detach() + pair.rest_of_score(x, flip=False), pair(x), atol=1e-5)
     # The gradient at the leaf is the first member's, scaled by its weight in the score.
     (gradient,) = torch.autograd.grad(raw.sum(), outputs["stage6"])
     alone, own = pair.members[0].forward_stages(x, leaf="stage6")
@@ -80,3 +80,19 @@ def test_head_weights_follow_what_predicts_the_validation_ratings():
     other = truth + rng.normal(size=200)
     weights, pc = choose_head_weights([noisy, other], truth)
     assert 0.3 <= weights[1] <= 0.7 and pc > np.corrcoef(noisy, truth)[0, 1]
+
+
+def test_a_member_left_unmirrored_scores_the_face_alone(pair):
+    from ml import preprocess
+
+    pair.mirrored = [True, False]
+    x = torch.rand(3, 3, 64, 64) * 2 - 1
+    first, second = pair.members
+    small = preprocess.resize(x, 48)
+    with torch.no_grad():
+        both = 0.6 * (first(x) + first(preprocess.mirrored(x))) / 2 + 0.4 * second(small)
+        assert torch.allclose(preprocess.mirror_averaged(pair, x), both, atol=1e-5)
+        pair.mirrored = [True, True]
+        mirrored_too = 0.6 * (first(x) + first(preprocess.mirrored(x))) / 2
+        mirrored_too = mirrored_too + 0.4 * (second(small) + second(preprocess.mirrored(small))) / 2
+        assert torch.allclose(preprocess.mirror_averaged(pair, x), mirrored_too, atol=1e-5)

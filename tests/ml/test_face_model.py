@@ -51,3 +51,22 @@ def test_kernel_heads_travel_in_the_weights_file(tmp_path):
     with torch.no_grad():
         assert torch.allclose(loaded.forward_heads(x), model.forward_heads(x), atol=0.01)
         assert loaded(x) == pytest.approx(model.forward_heads(x)[:, 1], abs=0.01)
+
+
+def test_folding_the_affine_layers_keeps_the_outputs():
+    import copy
+
+    from ml.model import fuse_batch_norm
+
+    torch.manual_seed(0)
+    model = FaceBeautyNet(RegressorConfig(backbone=FACE_RESNET, heads=HEADS, score_head="mebeauty")).eval()
+    with torch.no_grad():
+        for name, parameter in model.network.named_parameters():
+            if "affine" in name:
+                parameter.uniform_(0.5, 1.5) if name.endswith("weight") else parameter.uniform_(-0.2, 0.2)
+        model.regressor.weight.normal_(0, 1)
+    fused = fuse_batch_norm(copy.deepcopy(model))
+    assert not any("affine" in name and "weight" in name for name, _ in fused.named_parameters())
+    x = torch.rand(2, 3, 224, 224) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(fused.forward_heads(x), model.forward_heads(x), atol=1e-4)
