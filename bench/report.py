@@ -109,14 +109,15 @@ def model_section(model: dict) -> str:
     one, many = model["pipeline_ms_per_photo_1_per_pass"], model["pipeline_ms_per_photo_8_per_pass"]
     accuracy = network_accuracy()
     seed_rows = [
-        ["BeautyNet (EfficientNet-Lite0, 192 px RGB)", *accuracy["BeautyNet"], rates["1"], rates["16"]],
+        ["BeautyNet ensemble (Lite0 192 px + dlib ResNet 150 px)", *accuracy["BeautyNet"], rates["1"], rates["16"]],
         ["seed network (6 conv, 160 px grey, from scratch)", *accuracy["seed"], seed["1"], seed["16"]],
     ]
     return "\n\n".join(
         [
             f"### Model (`python -m ml bench`, device {model['device']}, {model['torch_threads']} torch threads)",
-            table(["batch", *batches], [["BeautyNet, faces/s", *[rates[b] for b in batches]]]),
-            "What the worker runs per face (face and mirror image, 9 stage thumbnails and Grad-CAM from one "
+            table(["batch", *batches], [["BeautyNet ensemble, faces/s", *[rates[b] for b in batches]]]),
+            "What the worker runs per face (both networks, Lite0 with the mirror image, 9 stage thumbnails and "
+            "Grad-CAM from one "
             f"pass): {model['score_and_explain_ms_per_face_batch1']} ms at batch 1, "
             f"{model['score_and_explain_ms_per_face_batch16']} ms at batch 16, of which the look inside adds "
             f"{model['look_inside_adds_ms_per_face_batch1']} ms and {model['look_inside_adds_ms_per_face_batch16']} ms "

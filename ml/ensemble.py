@@ -39,9 +39,8 @@ class EnsembleNet(HeadedRegressor):
         # already (the face-ResNet member, fitted on both) saves a pass at almost no accuracy.
         self.mirrored = [True, *(mirrored or [True] * len(members))[1:]]
         self.head_weights = {head: list(map(float, weights)) for head, weights in head_weights.items()}
-        # (members, heads): column h holds each member's weight in head h's score.
-        table = torch.tensor([head_weights[head] for head in heads]).T
-        self.register_buffer("weight_table", table / table.sum(dim=0, keepdim=True), persistent=False)
+        # Each head's member weights summing to 1, as plain numbers: reading them never waits on a GPU.
+        self.normalised_weights = [[w / sum(head_weights[head]) for w in head_weights[head]] for head in heads]
         self.use_head(first.config.score_head)
 
     def use_head(self, name: str) -> None:
@@ -55,11 +54,12 @@ class EnsembleNet(HeadedRegressor):
     def forward_heads(self, x: torch.Tensor) -> torch.Tensor:
         outputs = torch.stack(
             [m.forward_heads(preprocess.resize(x, size)) for m, size in zip(self.members, self.input_sizes)]
-        )
-        return (outputs * self.weight_table[:, None, :]).sum(dim=0)
+        )  # (members, N, heads)
+        table = torch.tensor(self.normalised_weights, dtype=outputs.dtype, device=outputs.device).T
+        return (outputs * table[:, None, :]).sum(dim=0)
 
     def _weights(self) -> list[float]:
-        return self.weight_table[:, self.output_index].tolist()
+        return self.normalised_weights[self.output_index]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.explained_share(x) + self.rest_of_score(x, flip=False)

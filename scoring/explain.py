@@ -43,7 +43,8 @@ STAGES: dict[str, dict[str, str]] = {
     },
     "head": {
         "title": "Summary for the score",
-        "text": "1280 summary features are averaged over the face and weighed into the one number you see.",
+        "text": "1280 summary features are averaged over the face and weighed into this network's estimate, "
+        "most of the score you see; a second network, trained to recognise faces, gives the rest and is not drawn.",
     },
 }
 
@@ -53,7 +54,7 @@ LAYER_LEGEND = (
     "each on its own scale (dark: little, yellow: most)."
 )
 GRAD_CAM_LEGEND = (
-    "Grad-CAM shows where the features that raised the score were found. "
+    "Grad-CAM shows where the features that raised this network's part of the score were found. "
     "Red and yellow areas pushed the score up the most; blue areas mattered little."
 )
 FILTERS_LEGEND = (

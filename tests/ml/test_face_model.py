@@ -70,3 +70,28 @@ def test_folding_the_affine_layers_keeps_the_outputs():
     x = torch.rand(2, 3, 224, 224) * 2 - 1
     with torch.no_grad():
         assert torch.allclose(fused.forward_heads(x), model.forward_heads(x), atol=1e-4)
+
+
+def test_the_face_network_fine_tunes_from_a_weights_file_and_joins_an_ensemble(tmp_path):
+    from ml.combine import combine
+    from ml.ensemble import EnsembleNet
+    from ml.model import BeautyNet
+    from ml.train import TrainConfig, train
+    from tests.ml.test_joint_training import _fake_set
+
+    generator = torch.Generator().manual_seed(0)
+    sets = [_fake_set("scut", 8, generator), _fake_set("mebeauty", 8, generator)]
+    start, tuned, lite, mixed_path = (tmp_path / name for name in ("start.pt", "face.pt", "lite.pt", "mix.pt"))
+    save_weights(FaceBeautyNet(RegressorConfig(backbone=FACE_RESNET, heads=HEADS, score_head="mebeauty")), start, 64)
+    config = TrainConfig(epochs=1, batch_size=4, input_size=64, threads=1, arch=FACE_RESNET, init=str(start))
+    train(sets, tuned, config)
+    assert load_weights(tuned)[1]["arch"] == FACE_RESNET
+    explained = BeautyNet(RegressorConfig(heads=HEADS, score_head="mebeauty"))
+    with torch.no_grad():
+        explained.regressor.weight.normal_(0, 0.05)
+    save_weights(explained, lite, 64)
+    result = combine([lite, tuned], sets, mixed_path)
+    mixed, metadata = load_weights(mixed_path)
+    assert isinstance(mixed, EnsembleNet) and metadata["arch"] == "ensemble"
+    assert mixed.head_weights == result["head_weights"] and set(result["head_weights"]) == set(HEADS)
+    assert mixed.mirrored == [True, False] and mixed.stage_names() == explained.stage_names()
