@@ -32,6 +32,8 @@ class EnsembleNet(HeadedRegressor):
             raise ValueError("every member of an ensemble needs the same heads")
         if set(head_weights) != set(heads) or any(len(w) != len(members) for w in head_weights.values()):
             raise ValueError(f"need {len(members)} member weights for each of the heads {heads}")
+        if any(w[0] <= 0 or min(w) < 0 for w in head_weights.values()):
+            raise ValueError("the explained (first) member needs a share of every head's score; no weight below 0")
         self.members = nn.ModuleList(members)
         self.input_sizes = list(input_sizes)
         # Whether each member's score is averaged with the mirror image's when the ensemble's
@@ -50,6 +52,12 @@ class EnsembleNet(HeadedRegressor):
 
     def named_stage_modules(self) -> list[tuple[str, nn.Module]]:
         return self.members[0].named_stage_modules()
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("an ensemble has no single feature map; use its members'")
+
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("an ensemble has no single feature map; use its members'")
 
     def forward_heads(self, x: torch.Tensor) -> torch.Tensor:
         outputs = torch.stack(
@@ -85,8 +93,9 @@ class EnsembleNet(HeadedRegressor):
         return rest
 
 
-# Candidate weights of the second member in a head's score (the first gets the rest).
-WEIGHT_GRID = tuple(round(0.05 * step, 2) for step in range(21))
+# Candidate weights of the second member in a head's score (the first gets the rest). Below 1:
+# the explained member always has a share, or the look inside would explain nothing.
+WEIGHT_GRID = tuple(round(0.05 * step, 2) for step in range(20))
 
 
 def choose_head_weights(predictions: list[np.ndarray], targets: np.ndarray) -> tuple[list[float], float]:
@@ -94,7 +103,8 @@ def choose_head_weights(predictions: list[np.ndarray], targets: np.ndarray) -> t
     first, second = predictions
 
     def pc(weight: float) -> float:
-        return float(np.corrcoef((1 - weight) * first + weight * second, targets)[0, 1])
+        value = float(np.corrcoef((1 - weight) * first + weight * second, targets)[0, 1])
+        return value if np.isfinite(value) else -np.inf  # a constant mix orders nothing
 
     best = max(WEIGHT_GRID, key=pc)
     return [1 - best, best], pc(best)

@@ -17,7 +17,7 @@ import torch
 from ml import kernel_ridge, preprocess
 from ml.model import FACE_RESNET, RegressorConfig
 from ml.train import TrainingSet, load_dlib_backbone, validate
-from ml.weights import build_network, save_weights
+from ml.weights import build_network, round_to_stored_precision, save_weights
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,14 @@ def fit_face_kernels(sets: list[TrainingSet], out_path: Path, threads: int = 2) 
     config = RegressorConfig(backbone=FACE_RESNET, heads=heads, score_head=score_head)
     encoder = build_network(FACE_RESNET, asdict(config)).eval()
     load_dlib_backbone(encoder)
+    # Fitted on the network and embeddings exactly as the weights file stores them (halves).
+    round_to_stored_precision(encoder)
     fits, chosen = [], {}
     for training_set in sets:
         images, scores = training_set.train_images, training_set.train_scores.numpy()
         # Each face and its mirror image: the scores are averaged over both in use.
         features = np.concatenate([embeddings(encoder, images, False), embeddings(encoder, images, True)])
+        features = features.astype(np.float16).astype(np.float32)
         photo = np.arange(len(scores))
         fitted, chosen[training_set.head] = kernel_ridge.cross_validated_fit(
             features, np.concatenate([scores, scores]), np.concatenate([photo, photo])

@@ -22,11 +22,12 @@ from tqdm import tqdm
 
 from ml import augment, mebeauty, preprocess
 from ml.dataset import CropCache, Sample, load_split
+from ml.ensemble import EnsembleNet
 from ml.metrics import regression_metrics
 from ml.model import FACE_RESNET, HeadedRegressor, RegressorConfig, load_imagenet_backbone
 from ml.predictor import resolve_device
 from ml.seed_net import SEED_INPUT_SIZE, SeedNet
-from ml.weights import SEED_ARCH, build_network, load_weights, save_weights
+from ml.weights import SEED_ARCH, architecture_of, build_network, load_weights, save_weights
 
 log = logging.getLogger(__name__)
 
@@ -125,24 +126,35 @@ def build_model(config: TrainConfig, heads: tuple[str, ...], score_mean: float) 
     return model
 
 
-def load_dlib_backbone(model: HeadedRegressor) -> None:
-    """dlib's face-verification weights (CC0), read from the PyPI package face_recognition_models
-    (requirements-train.txt): needed to train from them, never to score."""
+def dlib_weights_path() -> Path:
+    """dlib's face-verification weights (CC0) in the PyPI package face_recognition_models
+    (requirements-train.txt): needed to fit or train from them, never to score."""
     import importlib.util
-
-    from ml.face_resnet import read_dlib_weights
 
     # Located, not imported: the package's __init__ needs pkg_resources, gone from new setuptools.
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None:
         raise RuntimeError("training from dlib's weights needs: pip install -r requirements-train.txt")
-    package = Path(spec.submodule_search_locations[0])
-    model.network.load_state_dict(read_dlib_weights(package / "models" / "dlib_face_recognition_resnet_model_v1.dat"))
+    return Path(spec.submodule_search_locations[0]) / "models" / "dlib_face_recognition_resnet_model_v1.dat"
+
+
+def load_dlib_backbone(model: HeadedRegressor) -> None:
+    from ml.face_resnet import read_dlib_weights
+
+    model.network.load_state_dict(read_dlib_weights(dlib_weights_path()))
 
 
 def _load_backbone_and_heads(model: HeadedRegressor, path: Path) -> None:
     """Start from trained weights; a head the file lacks starts as a copy of its score head."""
     source, _ = load_weights(path)
+    if isinstance(source, EnsembleNet):
+        log.info("%s is an ensemble: starting from its explained member", path)
+        source = source.members[0]
+    if type(source) is not type(model) or source.config.kernel_support:
+        raise ValueError(
+            f"{path} holds a {architecture_of(source)} model with fitted heads or another network; "
+            f"it cannot start training a {architecture_of(model)} model"
+        )
     state = source.state_dict()
     old_heads = source.config.heads
     rows = [old_heads.index(h) if h in old_heads else source.output_index for h in model.config.heads]

@@ -40,8 +40,32 @@ def build_network(arch: str, regressor: dict) -> nn.Module:
     return BeautyNet(config)
 
 
+def _full_precision_keys(model: nn.Module) -> set[str]:
+    """State entries a module asks to keep in float32 (`full_precision`: names of its tensors),
+    e.g. kernel ridge coefficients, whose large terms cancel in the sum."""
+    return {
+        f"{name}.{tensor}" if name else tensor
+        for name, module in model.named_modules()
+        for tensor in getattr(module, "full_precision", ())
+    }
+
+
 def _half_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
+    kept = _full_precision_keys(model)
+    return {
+        key: value.half() if value.is_floating_point() and key not in kept else value
+        for key, value in model.state_dict().items()
+    }
+
+
+@torch.no_grad()
+def round_to_stored_precision(model: nn.Module) -> nn.Module:
+    """Round the model's tensors as `save_weights` stores them, in place: what is fitted or
+    validated on it afterwards is then exactly what the saved file reproduces."""
+    tensors = {**dict(model.named_parameters()), **dict(model.named_buffers())}
+    for key, value in _half_state(model).items():
+        tensors[key].copy_(value.to(tensors[key].dtype))
+    return model
 
 
 def _network_record(model: nn.Module, input_size: int) -> dict:
@@ -78,7 +102,7 @@ def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | No
         record = _network_record(model, input_size)
         hashed = record["state_dict"]
     buffer = io.BytesIO()
-    torch.save(hashed, buffer)
+    torch.save(_sorted(hashed), buffer)  # by name: the order modules were built in is not the model
     version = f"{record['arch']}-" + hashlib.sha256(buffer.getvalue()).hexdigest()[:10]
     payload = {
         "format": FORMAT,
@@ -91,6 +115,14 @@ def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | No
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(payload, path)
     return version
+
+
+def _sorted(value):
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
 
 
 def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[nn.Module, dict]:

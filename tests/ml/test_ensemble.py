@@ -68,13 +68,24 @@ def test_members_must_share_heads_and_have_a_weight_in_each():
         EnsembleNet([member(0), other], [64, 64], {"scut": [1, 0], "mebeauty": [1, 0]})
     with pytest.raises(ValueError, match="member weights"):
         EnsembleNet([member(0), member(1)], [64, 64], {"scut": [1, 0]})
+    with pytest.raises(ValueError, match="explained"):
+        EnsembleNet([member(0), member(1)], [64, 64], {"scut": [0, 1], "mebeauty": [1, 1]})
+
+
+def test_a_mix_that_orders_nothing_is_never_chosen():
+    rng = np.random.default_rng(1)
+    truth = rng.normal(size=50)
+    # The first member alone is constant (its correlation undefined): any share of the second wins.
+    weights, pc = choose_head_weights([np.full(50, 3.0), truth + rng.normal(size=50)], truth)
+    assert weights[1] > 0 and pc > 0.5
 
 
 def test_head_weights_follow_what_predicts_the_validation_ratings():
     rng = np.random.default_rng(0)
     truth = rng.normal(size=200)
     noisy = truth + rng.normal(size=200)
-    assert choose_head_weights([noisy, truth], truth)[0] == [0.0, 1.0]
+    # Never all on the second member: the explained one keeps a share of the score.
+    assert choose_head_weights([noisy, truth], truth)[0] == pytest.approx([0.05, 0.95])
     assert choose_head_weights([truth, rng.normal(size=200)], truth)[0] == [1.0, 0.0]
     # Two members with independent errors of the same size: an even mix beats either.
     other = truth + rng.normal(size=200)
@@ -96,3 +107,27 @@ def test_a_member_left_unmirrored_scores_the_face_alone(pair):
         mirrored_too = 0.6 * (first(x) + first(preprocess.mirrored(x))) / 2
         mirrored_too = mirrored_too + 0.4 * (second(small) + second(preprocess.mirrored(small))) / 2
         assert torch.allclose(preprocess.mirror_averaged(pair, x), mirrored_too, atol=1e-5)
+
+
+@pytest.mark.parametrize("faces", [1, 3, 20])  # joint passes, separate passes, beyond both limits
+def test_the_shipped_scores_are_the_mix_the_file_states(predictor, astronaut, faces):
+    """Every scoring path gives w1 x Lite0 averaged with the mirror + w2 x the face member on the face alone."""
+    from ml import faces as face_finding
+    from ml import preprocess
+    from ml.predictor import CROP_SIZE
+
+    model = predictor.model
+    assert isinstance(model, EnsembleNet) and model.mirrored == [True, False]
+    crop = face_finding.faces_and_crops(astronaut, CROP_SIZE)[1][0]
+    crops = [np.ascontiguousarray(np.roll(crop, shift, axis=1)) for shift in range(faces)]
+    lite, face = model.members
+    weights = model.head_weights[predictor.head]
+    batch = predictor.tensor(crops)
+    with torch.inference_mode():
+        small = preprocess.resize(batch, model.input_sizes[0])
+        lite_score = (lite(small) + lite(preprocess.mirrored(small))) / 2
+        expected = weights[0] * lite_score + weights[1] * face(preprocess.resize(batch, model.input_sizes[1]))
+    expected = preprocess.to_score_range(expected / sum(weights)).tolist()
+    assert predictor.score_crops(crops) == pytest.approx(expected, abs=1e-4)
+    explained = [score for score, _ in predictor.score_and_explain_crops(crops)]
+    assert explained == pytest.approx(expected, abs=1e-4)

@@ -32,9 +32,28 @@ def test_the_chip_is_scaled_as_dlib_scales_pixels():
     assert chip.shape == (1, 3, DLIB_INPUT_SIZE, DLIB_INPUT_SIZE)
     expected = (grey - torch.tensor(DLIB_MEAN_RGB)) / 256
     assert torch.allclose(chip[0, :, 75, 75], expected, atol=1e-5)
-    # Any input size frames the same part of the face.
-    sizes = [model.prepare(torch.nn.functional.interpolate(crop, size=s)).shape for s in (192, 256)]
-    assert sizes == [chip.shape, chip.shape]
+
+
+def bright_spots(chip: torch.Tensor) -> np.ndarray:
+    """(x, y) centres of the bright blobs of a chip's first channel, in chip pixels."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label((chip[0, 0] > chip[0, 0].mean() + 0.5).numpy())
+    centres = ndimage.center_of_mass(np.ones_like(labels), labels, range(1, count + 1))
+    return np.array([centre[::-1] for centre in centres])
+
+
+@pytest.mark.parametrize("size", [192, 224, 256])
+def test_the_chip_shows_our_landmarks_where_dlibs_network_expects_them(size):
+    model = FaceBeautyNet(RegressorConfig(backbone=FACE_RESNET, heads=HEADS, score_head="mebeauty"))
+    crop = torch.full((1, 3, size, size), -1.0)
+    for x, y in TEMPLATE * size:  # a white dot on each of the five landmarks of our template
+        crop[..., round(y) - 2 : round(y) + 3, round(x) - 2 : round(x) + 3] = 1.0
+    found = bright_spots(model.prepare(crop))
+    expected = (DLIB_CHIP_PADDING + DLIB_MEAN_FACE) / (1 + 2 * DLIB_CHIP_PADDING) * DLIB_INPUT_SIZE
+    assert len(found) == 5
+    distances = np.linalg.norm(found[:, None, :] - expected[None, :, :], axis=2)
+    assert distances.min(axis=0).max() < 4.0  # every dlib landmark has one of our dots within 4 px
 
 
 def test_kernel_heads_travel_in_the_weights_file(tmp_path):
@@ -95,3 +114,40 @@ def test_the_face_network_fine_tunes_from_a_weights_file_and_joins_an_ensemble(t
     assert isinstance(mixed, EnsembleNet) and metadata["arch"] == "ensemble"
     assert mixed.head_weights == result["head_weights"] and set(result["head_weights"]) == set(HEADS)
     assert mixed.mirrored == [True, False] and mixed.stage_names() == explained.stage_names()
+    # The figures the file records are those of the model as saved (half precision included).
+    from ml.train import validate
+
+    again = validate(mixed, sets, metadata["input_size"])
+    for head in HEADS:
+        assert again[head]["pc"] == pytest.approx(metadata["val_metrics"][head]["pc"], abs=1e-3)
+
+
+def test_dlibs_file_read_again_gives_the_shipped_face_network():
+    from ml.ensemble import EnsembleNet
+    from ml.face_resnet import read_dlib_weights
+    from ml.train import dlib_weights_path
+
+    shipped, _ = load_weights()
+    assert isinstance(shipped, EnsembleNet)
+    stored = shipped.members[1].network.state_dict()
+    read = read_dlib_weights(dlib_weights_path())
+    assert set(read) == set(stored)
+    for name, value in read.items():  # the file keeps halves of what dlib's file holds
+        assert torch.allclose(value.half().float(), stored[name], rtol=0, atol=0), name
+
+
+def test_the_embeddings_tell_people_apart_and_not_a_face_from_its_mirror(astronaut, grace_hopper):
+    from ml import faces, preprocess
+
+    shipped, _ = load_weights()
+    face_member = shipped.members[1]
+    crops = [faces.faces_and_crops(image, 224)[1][0] for image in (astronaut, grace_hopper)]
+    batch = preprocess.crops_to_tensor(crops, 224)
+    with torch.no_grad():
+        embedded = face_member.network(face_member.prepare(torch.cat([batch, preprocess.mirrored(batch[:1])])))
+    norms = embedded.norm(dim=1)
+    assert ((norms > 1.0) & (norms < 2.0)).all()  # dlib's embeddings have norms of about 1.4
+    apart = (embedded[0] - embedded[1]).norm().item()
+    mirror = (embedded[0] - embedded[2]).norm().item()
+    # dlib's own threshold for "the same person" is a distance of 0.6.
+    assert apart > 0.6 and mirror < 0.4
