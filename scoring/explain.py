@@ -61,10 +61,15 @@ FILTERS_LEGEND = (
     "The 32 filters of the first layer, each a 3x3 patch of colour weights shown enlarged: "
     "the patterns the network looks for before anything else. They are the same for every photo."
 )
+# The shipped model mixes two networks (ml/MODEL_CARD.md); the pictures show one of them.
+TWO_NETWORKS = (
+    "The score comes from two networks: an EfficientNet-Lite0 trained on rated faces, which gives most of it "
+    "and is the one drawn on this page, and dlib's face-recognition network, which adds the rest and is not drawn."
+)
 SCORE_SCALE = (
     "1 means raters found the face much less attractive than most, 3 about average, 5 much more. "
     "The score is the mean rating the model expects from MEBeauty's panel (about 300 volunteers of "
-    "various ethnicity, age and gender, rating everyday photos of six ethnic groups on 1-10, halved here)."
+    "various ethnicity, age and gender, rating everyday photos of six ethnic groups on 1-10, divided by two here)."
 )
 # About the model's typical error on held-out in-the-wild faces (MAE 0.35 on MEBeauty's val
 # list, ml/MODEL_CARD.md): smaller differences between two faces are within what it cannot tell apart.
@@ -91,5 +96,6 @@ def page_texts() -> dict:
         "grad_cam_legend": GRAD_CAM_LEGEND,
         "filters_legend": FILTERS_LEGEND,
         "score_scale": SCORE_SCALE,
+        "two_networks": TWO_NETWORKS,
         "percentile_meaning": percentile_meaning(),
     }

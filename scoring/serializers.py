@@ -59,7 +59,7 @@ class FaceSerializer(serializers.Serializer):
         help_text="x, y, width, height in pixels",
     )  # fmt: skip
     score = RoundedFloatField(
-        3, help_text="1-5: the mean rating expected from MEBeauty's mixed panel (its 1-10 scale halved)"
+        3, help_text="1-5: the mean rating expected from MEBeauty's mixed panel (its 1-10 scale divided by two)"
     )
     percentile = RoundedFloatField(1, help_text="share of MEBeauty's 1973 rated photos rated lower, 0-100")
     grad_cam_url = PrivateFileUrlField(source="grad_cam")

@@ -30,11 +30,13 @@ def home(request):
     """What the site does, for visitors; signed-in users go straight to the upload page."""
     if request.user.is_authenticated:
         return redirect("scoring:upload")
-    return render(request, "scoring/home.html", {"example": example_result(), "stages": explain.STAGES})
+    context = {"example": example_result(), "stages": explain.STAGES, "two_networks": explain.TWO_NETWORKS}
+    return render(request, "scoring/home.html", context)
 
 
 def about(request):
-    return render(request, "scoring/about.html", {"percentile_meaning": explain.percentile_meaning()})
+    context = {"percentile_meaning": explain.percentile_meaning(), "two_networks": explain.TWO_NETWORKS}
+    return render(request, "scoring/about.html", context)
 
 
 @login_required

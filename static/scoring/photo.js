@@ -41,6 +41,7 @@
       el("h2", {}, ["Face " + number + ": ", el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
       el("p", { class: "percentile" }, ["Higher than " + face.percentile.toFixed(0) + "% of the faces in the model's reference dataset."]),
       el("p", { class: "small scale" }, [texts.score_scale + " " + texts.percentile_meaning]),
+      el("p", { class: "small" }, [texts.two_networks]),
     ]);
     section.append(fold("What drove the score (Grad-CAM)", [
       el("div", { class: "gradcam-row" }, [

@@ -172,6 +172,20 @@ def test_every_stage_of_the_model_has_a_sentence():
     assert all(words["title"] and words["text"] for words in STAGES.values())
 
 
+def test_the_pages_say_the_pictures_show_one_of_the_models_two_networks(client):
+    """The shipped model mixes two networks and draws the first: the pages must not say there is one."""
+    from django.utils.html import escape
+
+    from ml.predictor import Predictor
+    from scoring.explain import TWO_NETWORKS, page_texts
+
+    model = Predictor().model
+    assert len(model.members) == 2 and model.stage_names() == list(STAGES)
+    for name in ("scoring:home", "scoring:about"):
+        assert escape(TWO_NETWORKS) in client.get(reverse(name)).content.decode(), name
+    assert page_texts()["two_networks"] == TWO_NETWORKS  # the photo page's script shows it under each score
+
+
 def test_a_photo_is_named_by_when_it_was_uploaded(alice):
     (photo,) = scored_rows(alice, 3)
     assert re.fullmatch(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", compare.photo_label(photo))
