@@ -25,8 +25,7 @@ class EnsembleNet(HeadedRegressor):
         mirrored: list[bool] | None = None,
     ):
         first = members[0]
-        super().__init__(first.config, 1)
-        del self.regressor, self.dropout  # the members have their own
+        super().__init__(first.config, features=None)  # the members have the heads
         heads = first.config.heads
         if any(member.config.heads != heads for member in members):
             raise ValueError("every member of an ensemble needs the same heads")

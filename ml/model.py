@@ -149,14 +149,18 @@ class HeadedRegressor(nn.Module):
     normalised [-1, 1] crop to what its first stage takes) and `pool` (last stage -> (N, F)).
     """
 
-    def __init__(self, config: RegressorConfig, features: int):
+    def __init__(self, config: RegressorConfig, features: int | None):
+        """`features`: the pooled width the linear heads take; None for a model whose heads are
+        its members' (an ensemble)."""
         super().__init__()
         self.config = config
+        self.output_index = config.heads.index(config.score_head)
+        if features is None:
+            return
         self.dropout = nn.Dropout(config.dropout)
         self.regressor = nn.Linear(features, len(config.heads))
         nn.init.zeros_(self.regressor.weight)
         nn.init.constant_(self.regressor.bias, config.score_mean)
-        self.output_index = config.heads.index(config.score_head)
 
     def named_stage_modules(self) -> list[tuple[str, nn.Module]]:
         raise NotImplementedError
