@@ -83,9 +83,8 @@ class EnsembleNet(HeadedRegressor):
         """The other members' weighted scores; with `flip`, averaged with the mirror image where
         that member asks for it (`mirrored`)."""
         rest: torch.Tensor | float = 0.0
-        for weight, member, size, mirrored in list(zip(self._weights(), self.members, self.input_sizes, self.mirrored))[
-            1:
-        ]:
+        others = list(zip(self._weights(), self.members, self.input_sizes, self.mirrored))[1:]
+        for weight, member, size, mirrored in others:
             if weight:
                 xi = preprocess.resize(x, size)
                 rest = rest + weight * (preprocess.mirror_averaged(member, xi) if flip and mirrored else member(xi))

@@ -16,24 +16,20 @@ import torch
 
 from ml import kernel_ridge, preprocess
 from ml.model import FACE_RESNET, RegressorConfig
-from ml.train import TrainingSet, load_dlib_backbone, validate
+from ml.predictor import CROP_SIZE
+from ml.train import TrainingSet, input_batches, load_dlib_backbone, score_head_of, validate
 from ml.weights import build_network, round_to_stored_precision, save_weights
 
 log = logging.getLogger(__name__)
 
-# The chip is cut from the aligned 224-pixel crop: no resizing before the cut.
-FACE_INPUT_SIZE = 224
-
 
 @torch.inference_mode()
-def embeddings(model: torch.nn.Module, images: torch.Tensor, mirrored: bool, batch_size: int = 64) -> np.ndarray:
-    """The pooled features the heads see, for uint8 (N, 3, H, W) crops."""
+def embeddings(model: torch.nn.Module, images: torch.Tensor, mirrored: bool) -> np.ndarray:
+    """The pooled features the heads see, for uint8 (N, 3, H, W) crops (the chip is cut from the
+    aligned crop at its own size, no resizing first)."""
     out = []
-    for start in range(0, len(images), batch_size):
-        batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size]), FACE_INPUT_SIZE)
-        if mirrored:
-            batch = preprocess.mirrored(batch)
-        out.append(model.pool(model.features(batch)).numpy())
+    for batch in input_batches(model, images, CROP_SIZE):
+        out.append(model.pool(model.features(preprocess.mirrored(batch) if mirrored else batch)).cpu().numpy())
     return np.concatenate(out)
 
 
@@ -41,8 +37,7 @@ def fit_face_kernels(sets: list[TrainingSet], out_path: Path, threads: int = 2) 
     """Fit one kernel ridge per set (head), save the model, return its validation figures."""
     torch.set_num_threads(threads)
     heads = tuple(s.head for s in sets)
-    score_head = "mebeauty" if "mebeauty" in heads else heads[0]
-    config = RegressorConfig(backbone=FACE_RESNET, heads=heads, score_head=score_head)
+    config = RegressorConfig(backbone=FACE_RESNET, heads=heads, score_head=score_head_of(heads))
     encoder = build_network(FACE_RESNET, asdict(config)).eval()
     load_dlib_backbone(encoder)
     # Fitted on the network and embeddings exactly as the weights file stores them (halves).
@@ -64,7 +59,7 @@ def fit_face_kernels(sets: list[TrainingSet], out_path: Path, threads: int = 2) 
     model.network.load_state_dict(encoder.network.state_dict())
     model.regressor = kernel_ridge.KernelRidgeHeads.from_fits(fits)
     model.eval()
-    val = validate(model, sets, FACE_INPUT_SIZE)
+    val = validate(model, sets, CROP_SIZE)
     log.info("validation %s", val)
-    save_weights(model, out_path, FACE_INPUT_SIZE, extra={"kernel_fit": chosen, "val_metrics": val})
+    save_weights(model, out_path, CROP_SIZE, extra={"kernel_fit": chosen, "val_metrics": val})
     return {"kernel_fit": chosen, "val_metrics": val}

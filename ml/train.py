@@ -112,9 +112,9 @@ def mebeauty_set(data_dir: Path, cache_dir: Path) -> TrainingSet:
 def build_model(config: TrainConfig, heads: tuple[str, ...], score_mean: float) -> torch.nn.Module:
     if config.arch == SEED_ARCH:
         return SeedNet()
-    # The product's score follows the in-the-wild, multi-ethnic panel when it is trained.
-    score_head = mebeauty.NAME if mebeauty.NAME in heads else heads[0]
-    regressor = RegressorConfig(backbone=config.arch, score_mean=score_mean, heads=heads, score_head=score_head)
+    regressor = RegressorConfig(
+        backbone=config.arch, score_mean=score_mean, heads=heads, score_head=score_head_of(heads)
+    )
     model = build_network(config.arch, asdict(regressor))
     if config.init:
         _load_backbone_and_heads(model, Path(config.init))
@@ -124,6 +124,11 @@ def build_model(config: TrainConfig, heads: tuple[str, ...], score_mean: float) 
         load_imagenet_backbone(model)
     _freeze(model, config.frozen_stages)
     return model
+
+
+def score_head_of(heads: tuple[str, ...]) -> str:
+    """The product's score follows the in-the-wild, multi-ethnic panel when it is trained."""
+    return mebeauty.NAME if mebeauty.NAME in heads else heads[0]
 
 
 def dlib_weights_path() -> Path:
@@ -219,15 +224,20 @@ def predict_images(
 ) -> np.ndarray:
     """Scores for uint8 (N, 3, H, W) crops, with the flip average used in production (unless not `flip`)."""
     model.eval()
-    device = next(model.parameters()).device
     out = []
-    for start in range(0, len(images), batch_size):
-        batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size].to(device)), size)
-        batch = batch.contiguous(memory_format=torch.channels_last)
+    for batch in input_batches(model, images, size, batch_size):
         with torch.inference_mode():
             scores = preprocess.mirror_averaged(model, batch) if flip else model(batch)
         out.append(scores.cpu().numpy())
     return np.concatenate(out)
+
+
+def input_batches(model: torch.nn.Module, images: torch.Tensor, size: int, batch_size: int = 64):
+    """uint8 (N, 3, H, W) crops as the network's normalised input at `size`, batch by batch, on its device."""
+    device = next(model.parameters()).device
+    for start in range(0, len(images), batch_size):
+        batch = preprocess.resize(preprocess.normalise(images[start : start + batch_size].to(device)), size)
+        yield batch.contiguous(memory_format=torch.channels_last)
 
 
 def with_teachers(
