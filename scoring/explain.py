@@ -64,7 +64,7 @@ FILTERS_LEGEND = (
 # The shipped model mixes two networks (ml/MODEL_CARD.md); the pictures show one of them.
 TWO_NETWORKS = (
     "The score comes from two networks: an EfficientNet-Lite0 trained on rated faces, which gives most of it "
-    "and is the one drawn on this page, and dlib's face-recognition network, which adds the rest and is not drawn."
+    "and is the one whose layers are drawn, and dlib's face-recognition network, which adds the rest and is not drawn."
 )
 SCORE_SCALE = (
     "1 means raters found the face much less attractive than most, 3 about average, 5 much more. "
