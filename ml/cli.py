@@ -71,7 +71,7 @@ def _training_sets(args: argparse.Namespace) -> list:
 def _fit_face_kernel(args: argparse.Namespace) -> int:
     from ml.face_kernel import fit_face_kernels
 
-    print(json.dumps(fit_face_kernels(_training_sets(args), args.out, args.threads), indent=1))
+    print(json.dumps(fit_face_kernels(_training_sets(args), args.out, args.threads, args.map_components), indent=1))
     return 0
 
 
@@ -154,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     face_kernel.add_argument("--mebeauty", type=Path, help="folder of MEBeauty: a head for it too")
     face_kernel.add_argument("--out", type=Path, required=True, help="weights file to write")
     face_kernel.add_argument("--threads", type=int, default=2)
+    face_kernel.add_argument(
+        "--map-components",
+        type=int,
+        default=256,
+        help="principal components of dlib's last map the kernels read (default 256, as shipped); "
+        "0 reads its 128-d embedding",
+    )
     face_kernel.set_defaults(run=_fit_face_kernel)
 
     ensemble = commands.add_parser(

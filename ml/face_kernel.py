@@ -24,24 +24,54 @@ log = logging.getLogger(__name__)
 
 
 @torch.inference_mode()
-def embeddings(model: torch.nn.Module, images: torch.Tensor, mirrored: bool) -> np.ndarray:
-    """The pooled features the heads see, for uint8 (N, 3, H, W) crops (the chip is cut from the
+def _each_batch(model: torch.nn.Module, images: torch.Tensor, mirrored: bool, read) -> np.ndarray:
+    """`read` of the last stage's map, for uint8 (N, 3, H, W) crops (the chip is cut from the
     aligned crop at its own size, no resizing first)."""
     out = []
     for batch in input_batches(model, images, CROP_SIZE):
-        out.append(model.pool(model.features(preprocess.mirrored(batch) if mirrored else batch)).cpu().numpy())
+        out.append(read(model.features(preprocess.mirrored(batch) if mirrored else batch)).cpu().numpy())
     return np.concatenate(out)
 
 
-def fit_face_kernels(sets: list[TrainingSet], out_path: Path, threads: int = 2) -> dict:
-    """Fit one kernel ridge per set (head), save the model, return its validation figures."""
+def embeddings(model: torch.nn.Module, images: torch.Tensor, mirrored: bool) -> np.ndarray:
+    """The pooled features the heads see."""
+    return _each_batch(model, images, mirrored, model.pool)
+
+
+def fit_map_projection(encoder: torch.nn.Module, image_sets: list[torch.Tensor]) -> None:
+    """Set the encoder's projection to the principal components of its last maps over these
+    faces and their mirror images, then round it as the weights file will store it."""
+    maps = np.concatenate(
+        [
+            _each_batch(encoder, images, mirrored, lambda x: x.flatten(1))
+            for images in image_sets
+            for mirrored in (False, True)
+        ]
+    )
+    components, mean = kernel_ridge.principal_components(maps, encoder.config.map_components)
+    with torch.no_grad():
+        encoder.map_projection.weight.copy_(torch.from_numpy(components))
+        encoder.map_projection.bias.copy_(torch.from_numpy(-components @ mean))
+    round_to_stored_precision(encoder)
+
+
+def fit_face_kernels(sets: list[TrainingSet], out_path: Path, threads: int = 2, map_components: int = 0) -> dict:
+    """Fit one kernel ridge per set (head), save the model, return its validation figures.
+
+    `map_components`: the kernels read that many principal components of dlib's last map
+    (fitted on every set's training faces) instead of its 128-d embedding.
+    """
     torch.set_num_threads(threads)
     heads = tuple(s.head for s in sets)
-    config = RegressorConfig(backbone=FACE_RESNET, heads=heads, score_head=score_head_of(heads))
+    config = RegressorConfig(
+        backbone=FACE_RESNET, heads=heads, score_head=score_head_of(heads), map_components=map_components
+    )
     encoder = build_network(FACE_RESNET, asdict(config)).eval()
     load_dlib_backbone(encoder)
     # Fitted on the network and embeddings exactly as the weights file stores them (halves).
     round_to_stored_precision(encoder)
+    if map_components:
+        fit_map_projection(encoder, [s.train_images for s in sets])
     fits, chosen = [], {}
     for training_set in sets:
         images, scores = training_set.train_images, training_set.train_scores.numpy()
@@ -57,6 +87,8 @@ def fit_face_kernels(sets: list[TrainingSet], out_path: Path, threads: int = 2) 
     kernel_config = RegressorConfig(**{**asdict(config), "kernel_support": sum(len(f.support) for f in fits)})
     model = build_network(FACE_RESNET, asdict(kernel_config))
     model.network.load_state_dict(encoder.network.state_dict())
+    if map_components:
+        model.map_projection.load_state_dict(encoder.map_projection.state_dict())
     model.regressor = kernel_ridge.KernelRidgeHeads.from_fits(fits)
     model.eval()
     val = validate(model, sets, CROP_SIZE)

@@ -58,14 +58,19 @@ def chip_window() -> tuple[float, float, float]:
 
 
 class FaceBeautyNet(HeadedRegressor):
-    """dlib's ResNet (stem, stage1..stage5, 128-d embedding) with one linear output per panel."""
+    """dlib's ResNet (stem, stage1..stage5) with one output per panel over its 128-d embedding or
+    over principal components of its last map (`RegressorConfig.map_components`)."""
 
     def __init__(self, config: RegressorConfig):
         network = FaceResNet()
-        super().__init__(config, network.embedding_size)
+        width = config.map_components or network.embedding_size
+        super().__init__(config, width)
         self.network = network
+        if config.map_components:
+            # Fitted, not trained: principal components of the training faces' last maps.
+            self.map_projection = nn.Linear(network.map_size, config.map_components)
         if config.kernel_support:
-            self.regressor = KernelRidgeHeads(len(config.heads), config.kernel_support, network.embedding_size)
+            self.regressor = KernelRidgeHeads(len(config.heads), config.kernel_support, width)
         # From the crop's [-1, 1] scaling to dlib's (pixel - mean) / 256.
         pixel_scale = torch.tensor(INPUT_STD) * 255 / 256
         pixel_shift = (torch.tensor(INPUT_MEAN) * 255 - torch.tensor(DLIB_MEAN_RGB)) / 256
@@ -86,4 +91,6 @@ class FaceBeautyNet(HeadedRegressor):
         return chip * self.pixel_scale + self.pixel_shift
 
     def pool(self, x: torch.Tensor) -> torch.Tensor:
+        if self.config.map_components:
+            return self.map_projection(x.flatten(1))
         return self.network.forward_head(x) * EMBEDDING_SCALE

@@ -142,6 +142,8 @@ class FaceResNet(nn.Module):
     """
 
     embedding_size = EMBEDDING_SIZE
+    # The last stage's map at 150 input, flattened (its 2 x 2 cells still tell regions apart).
+    map_size = STAGE_LAYOUT[-1][1] * 2 * 2
 
     def __init__(self):
         super().__init__()

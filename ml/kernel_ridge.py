@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 # Kernel widths in units of the features' mean squared norm, so the grid fits any scaling.
-GAMMAS = (0.5, 1.0, 2.0, 4.0, 8.0)
+GAMMAS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0)
 FOLDS = 5
 
@@ -69,6 +69,14 @@ def cross_validated_fit(
     gamma, alpha = max(trials, key=trials.get)
     chosen = {"gamma": gamma, "alpha": alpha, "cv_pc": trials[gamma, alpha], "folds": FOLDS}
     return fit(features, targets, gamma, alpha), chosen
+
+
+def principal_components(features: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(components (count, D), mean (D,)): the rows' `count` directions of largest variance, largest first."""
+    features = features.astype(np.float64)
+    mean = features.mean(0)
+    variances, directions = np.linalg.eigh(np.cov(features, rowvar=False))
+    return directions[:, ::-1][:, :count].T.copy(), mean
 
 
 class KernelRidgeHeads(nn.Module):

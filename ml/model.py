@@ -132,6 +132,10 @@ class RegressorConfig:
     # Face-ResNet only: the heads are kernel ridges over this many stored embeddings
     # (`ml.kernel_ridge`) instead of linear layers; 0 keeps the linear heads.
     kernel_support: int = 0
+    # Face-ResNet only: the heads read this many principal components of the network's last
+    # map (256 x 2 x 2, before dlib's pooling and embedding; fitted on the training faces by
+    # `ml.face_kernel`) instead of the 128-d embedding; 0 reads the embedding.
+    map_components: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "heads", tuple(self.heads))

@@ -56,10 +56,14 @@ def test_the_chip_shows_our_landmarks_where_dlibs_network_expects_them(size):
     assert distances.min(axis=0).max() < 4.0  # every dlib landmark has one of our dots within 4 px
 
 
-def test_kernel_heads_travel_in_the_weights_file(tmp_path):
+@pytest.mark.parametrize("map_components", [0, 16])
+def test_kernel_heads_travel_in_the_weights_file(tmp_path, map_components):
     rng = np.random.default_rng(0)
-    fits = [fit(rng.normal(size=(n, 128)), rng.normal(size=n) + 3, gamma=0.01, alpha=1.0) for n in (20, 30)]
-    config = RegressorConfig(backbone=FACE_RESNET, heads=HEADS, score_head="mebeauty", kernel_support=50)
+    width = map_components or 128
+    fits = [fit(rng.normal(size=(n, width)), rng.normal(size=n) + 3, gamma=0.01, alpha=1.0) for n in (20, 30)]
+    config = RegressorConfig(
+        backbone=FACE_RESNET, heads=HEADS, score_head="mebeauty", kernel_support=50, map_components=map_components
+    )
     model = FaceBeautyNet(config).eval()
     model.regressor = KernelRidgeHeads.from_fits(fits)
     path = tmp_path / "face.pt"
@@ -151,3 +155,43 @@ def test_the_embeddings_tell_people_apart_and_not_a_face_from_its_mirror(astrona
     mirror = (embedded[0] - embedded[2]).norm().item()
     # dlib's own threshold for "the same person" is a distance of 0.6.
     assert apart > 0.6 and mirror < 0.4
+
+
+def test_with_map_components_the_heads_read_the_projected_last_map():
+    model = FaceBeautyNet(
+        RegressorConfig(backbone=FACE_RESNET, heads=HEADS, score_head="mebeauty", map_components=16)
+    ).eval()
+    x = torch.rand(3, 3, 224, 224) * 2 - 1
+    with torch.no_grad():
+        last_map = model.features(x)
+        pooled = model.pool(last_map)
+    assert last_map.shape == (3, 256, 2, 2) and pooled.shape == (3, 16)
+    expected = last_map.flatten(1) @ model.map_projection.weight.T + model.map_projection.bias
+    assert torch.allclose(pooled, expected, atol=1e-5)
+
+
+def test_fitting_the_face_kernels_centres_the_components_and_records_what_the_file_scores(tmp_path):
+    from ml.face_kernel import embeddings, fit_face_kernels
+    from ml.train import validate
+    from tests.ml.test_joint_training import _fake_set
+
+    generator = torch.Generator().manual_seed(1)
+    sets = [_fake_set("scut", 12, generator), _fake_set("mebeauty", 12, generator)]
+    out = tmp_path / "face.pt"
+    result = fit_face_kernels(sets, out, threads=1, map_components=8)
+    model, metadata = load_weights(out)
+    assert metadata["regressor"]["map_components"] == 8
+    assert metadata["regressor"]["kernel_support"] == 2 * (12 + 12)  # each face and its mirror
+    # The projection is principal components of the training faces' maps (and their mirrors):
+    # the projected features are centred, their spread largest on the first component.
+    projected = np.concatenate(
+        [embeddings(model, s.train_images, mirrored) for s in sets for mirrored in (False, True)]
+    )
+    assert np.abs(projected.mean(0)).max() < 0.02 * projected.std(0).max()
+    assert projected.std(0)[0] >= projected.std(0)[-1]
+    # The support rows are the stored network's own features of the training faces.
+    support = model.regressor.support.numpy()
+    np.testing.assert_allclose(support[:12], embeddings(model, sets[0].train_images, False), atol=2e-3)
+    again = validate(model, sets, metadata["input_size"])
+    for head in HEADS:
+        assert again[head]["pc"] == pytest.approx(result["val_metrics"][head]["pc"], abs=1e-4)

@@ -55,3 +55,17 @@ def test_the_layer_gives_each_head_its_own_fit():
     rebuilt = KernelRidgeHeads(2, 200, 6)
     rebuilt.load_state_dict(layer.state_dict())
     assert torch.allclose(rebuilt(torch.from_numpy(queries).float()), torch.from_numpy(out))
+
+
+def test_principal_components_are_the_directions_of_largest_variance_first():
+    rng = np.random.default_rng(6)
+    rotation = np.linalg.qr(rng.normal(size=(5, 5)))[0]
+    spreads = np.array([5.0, 3.0, 1.0, 0.1, 0.01])
+    rows = (rng.normal(size=(4000, 5)) * spreads) @ rotation.T + 7.0
+    components, mean = kernel_ridge.principal_components(rows, 2)
+    assert components.shape == (2, 5)
+    np.testing.assert_allclose(mean, rows.mean(0))
+    # Each found direction is one of the two widest axes, up to its sign, in order.
+    np.testing.assert_allclose(np.abs(components @ rotation[:, :2]), np.eye(2), atol=0.02)
+    projected = (rows - mean) @ components.T
+    assert projected.std(0) == pytest.approx(spreads[:2], rel=0.05)
