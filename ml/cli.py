@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ml.allocator import keep_freed_memory
 from ml.dataset import default_cache_dir
+from ml.model import DEFAULT_MAP_COMPONENTS
 from ml.weights import DEFAULT_WEIGHTS
 
 
@@ -148,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
 
     face_kernel = commands.add_parser(
-        "fit-face-kernel", help="fit kernel ridges over dlib's face embeddings, one per dataset (no gradient steps)"
+        "fit-face-kernel", help="fit kernel ridges over dlib's face features, one per dataset (no gradient steps)"
     )
     _add_data_arguments(face_kernel)
     face_kernel.add_argument("--mebeauty", type=Path, help="folder of MEBeauty: a head for it too")
@@ -157,9 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     face_kernel.add_argument(
         "--map-components",
         type=int,
-        default=256,
-        help="principal components of dlib's last map the kernels read (default 256, as shipped); "
-        "0 reads its 128-d embedding",
+        default=DEFAULT_MAP_COMPONENTS,
+        help=f"principal components of dlib's last map the kernels read (default {DEFAULT_MAP_COMPONENTS}, "
+        "as shipped); 0 reads its 128-d embedding",
     )
     face_kernel.set_defaults(run=_fit_face_kernel)
 

@@ -1,8 +1,9 @@
 """`python -m ml fit-face-kernel`: the face-ResNet member of the ensemble, fitted in closed form.
 
 dlib's network stays as dlib trained it; each rating panel gets a kernel ridge over the
-embeddings of its training faces and their mirror images (`ml.kernel_ridge`), its settings
-chosen by cross-validation on the training list. Validation data is only reported.
+features the heads read (principal components of dlib's last map, or its embedding) of its
+training faces and their mirror images (`ml.kernel_ridge`), its settings chosen by
+cross-validation on the training list. Validation data is only reported.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 
 from ml import kernel_ridge, preprocess
-from ml.model import FACE_RESNET, RegressorConfig
+from ml.model import DEFAULT_MAP_COMPONENTS, FACE_RESNET, RegressorConfig
 from ml.predictor import CROP_SIZE
 from ml.train import TrainingSet, input_batches, load_dlib_backbone, score_head_of, validate
 from ml.weights import build_network, round_to_stored_precision, save_weights
@@ -24,42 +25,36 @@ log = logging.getLogger(__name__)
 
 
 @torch.inference_mode()
-def _each_batch(model: torch.nn.Module, images: torch.Tensor, mirrored: bool, read) -> np.ndarray:
-    """`read` of the last stage's map, for uint8 (N, 3, H, W) crops (the chip is cut from the
-    aligned crop at its own size, no resizing first)."""
-    out = []
-    for batch in input_batches(model, images, CROP_SIZE):
-        out.append(read(model.features(preprocess.mirrored(batch) if mirrored else batch)).cpu().numpy())
-    return np.concatenate(out)
+def last_maps(model: torch.nn.Module, images: torch.Tensor, mirrored: bool) -> torch.Tensor:
+    """The last stage's maps for uint8 (N, 3, H, W) crops (the chip is cut from the aligned crop
+    at its own size, no resizing first)."""
+    batches = input_batches(model, images, CROP_SIZE)
+    return torch.cat([model.features(preprocess.mirrored(b) if mirrored else b) for b in batches])
 
 
-def embeddings(model: torch.nn.Module, images: torch.Tensor, mirrored: bool) -> np.ndarray:
-    """The pooled features the heads see."""
-    return _each_batch(model, images, mirrored, model.pool)
+@torch.inference_mode()
+def head_features(model: torch.nn.Module, maps: torch.Tensor) -> np.ndarray:
+    """What the heads read of these maps, rounded to half precision as the stored rows are."""
+    return model.pool(maps).cpu().numpy().astype(np.float16).astype(np.float32)
 
 
-def fit_map_projection(encoder: torch.nn.Module, image_sets: list[torch.Tensor]) -> None:
-    """Set the encoder's projection to the principal components of its last maps over these
-    faces and their mirror images, then round it as the weights file will store it."""
-    maps = np.concatenate(
-        [
-            _each_batch(encoder, images, mirrored, lambda x: x.flatten(1))
-            for images in image_sets
-            for mirrored in (False, True)
-        ]
-    )
-    components, mean = kernel_ridge.principal_components(maps, encoder.config.map_components)
+def fit_map_projection(encoder: torch.nn.Module, maps: torch.Tensor) -> None:
+    """Set the encoder's projection to the principal components of these maps, then round it as
+    the weights file will store it."""
+    components, mean = kernel_ridge.principal_components(maps.flatten(1).numpy(), encoder.config.map_components)
     with torch.no_grad():
         encoder.map_projection.weight.copy_(torch.from_numpy(components))
         encoder.map_projection.bias.copy_(torch.from_numpy(-components @ mean))
     round_to_stored_precision(encoder)
 
 
-def fit_face_kernels(sets: list[TrainingSet], out_path: Path, threads: int = 2, map_components: int = 0) -> dict:
+def fit_face_kernels(
+    sets: list[TrainingSet], out_path: Path, threads: int = 2, map_components: int = DEFAULT_MAP_COMPONENTS
+) -> dict:
     """Fit one kernel ridge per set (head), save the model, return its validation figures.
 
     `map_components`: the kernels read that many principal components of dlib's last map
-    (fitted on every set's training faces) instead of its 128-d embedding.
+    (fitted on every set's training faces and their mirrors); 0 reads its 128-d embedding.
     """
     torch.set_num_threads(threads)
     heads = tuple(s.head for s in sets)
@@ -68,16 +63,18 @@ def fit_face_kernels(sets: list[TrainingSet], out_path: Path, threads: int = 2, 
     )
     encoder = build_network(FACE_RESNET, asdict(config)).eval()
     load_dlib_backbone(encoder)
-    # Fitted on the network and embeddings exactly as the weights file stores them (halves).
+    # Fitted on the network and features exactly as the weights file stores them (halves).
     round_to_stored_precision(encoder)
+    # Each face and its mirror image: the scores are averaged over both in use.
+    maps = {
+        s.head: torch.cat([last_maps(encoder, s.train_images, mirrored) for mirrored in (False, True)]) for s in sets
+    }
     if map_components:
-        fit_map_projection(encoder, [s.train_images for s in sets])
+        fit_map_projection(encoder, torch.cat(list(maps.values())))
     fits, chosen = [], {}
     for training_set in sets:
-        images, scores = training_set.train_images, training_set.train_scores.numpy()
-        # Each face and its mirror image: the scores are averaged over both in use.
-        features = np.concatenate([embeddings(encoder, images, False), embeddings(encoder, images, True)])
-        features = features.astype(np.float16).astype(np.float32)
+        scores = training_set.train_scores.numpy()
+        features = head_features(encoder, maps[training_set.head])
         photo = np.arange(len(scores))
         fitted, chosen[training_set.head] = kernel_ridge.cross_validated_fit(
             features, np.concatenate([scores, scores]), np.concatenate([photo, photo])

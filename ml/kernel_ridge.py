@@ -1,4 +1,4 @@
-"""Kernel ridge regression on frozen face embeddings: fitted in closed form, run as a layer.
+"""Kernel ridge regression on frozen face features: fitted in closed form, run as a layer.
 
 With a few thousand ratings, a Gaussian-kernel ridge over fixed features keeps what the
 features know (dlib's network was trained on millions of faces to tell people apart) where
@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 # Kernel widths in units of the features' mean squared norm, so the grid fits any scaling.
-GAMMAS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+GAMMAS = (0.5, 1.0, 2.0, 4.0, 8.0)
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0)
 FOLDS = 5
 
@@ -75,7 +75,7 @@ def principal_components(features: np.ndarray, count: int) -> tuple[np.ndarray, 
     """(components (count, D), mean (D,)): the rows' `count` directions of largest variance, largest first."""
     features = features.astype(np.float64)
     mean = features.mean(0)
-    variances, directions = np.linalg.eigh(np.cov(features, rowvar=False))
+    _, directions = np.linalg.eigh(np.cov(features, rowvar=False))
     return directions[:, ::-1][:, :count].T.copy(), mean
 
 

@@ -66,6 +66,10 @@ BACKBONES = {
 
 # dlib's face-verification ResNet (`ml.face_model`): a face-specific backbone, no stages table.
 FACE_RESNET = "dlib-face-resnet"
+# Its last map has 256 x 2 x 2 numbers (`FaceResNet.map_size`): at most that many components.
+MAP_COMPONENTS_MAX = 1024
+# The shipped face member reads this many (`python -m ml fit-face-kernel`'s default; MODEL_CARD.md).
+DEFAULT_MAP_COMPONENTS = 256
 
 
 def backbone_named(name: str) -> Backbone:
@@ -129,7 +133,7 @@ class RegressorConfig:
     heads: tuple[str, ...] = ("scut",)
     # The head whose output is the product's score.
     score_head: str = "scut"
-    # Face-ResNet only: the heads are kernel ridges over this many stored embeddings
+    # Face-ResNet only: the heads are kernel ridges over this many stored feature rows
     # (`ml.kernel_ridge`) instead of linear layers; 0 keeps the linear heads.
     kernel_support: int = 0
     # Face-ResNet only: the heads read this many principal components of the network's last
@@ -141,6 +145,10 @@ class RegressorConfig:
         object.__setattr__(self, "heads", tuple(self.heads))
         if self.backbone != FACE_RESNET:
             backbone_named(self.backbone)
+        if self.map_components and self.backbone != FACE_RESNET:
+            raise ValueError(f"map_components is for the {FACE_RESNET} backbone, not {self.backbone}")
+        if not 0 <= self.map_components <= MAP_COMPONENTS_MAX:
+            raise ValueError(f"map_components must be 0-{MAP_COMPONENTS_MAX}, not {self.map_components}")
         if self.score_head not in self.heads:
             raise ValueError(f"score head {self.score_head!r} is not one of {self.heads}")
 

@@ -155,7 +155,7 @@ def _load_backbone_and_heads(model: HeadedRegressor, path: Path) -> None:
     if isinstance(source, EnsembleNet):
         log.info("%s is an ensemble: starting from its explained member", path)
         source = source.members[0]
-    if type(source) is not type(model) or source.config.kernel_support:
+    if type(source) is not type(model) or source.config.kernel_support or source.config.map_components:
         raise ValueError(
             f"{path} holds a {architecture_of(source)} model with fitted heads or another network; "
             f"it cannot start training a {architecture_of(model)} model"
