@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ml.face_resnet import FaceResNet
+
 
 @dataclass(frozen=True)
 class Backbone:
@@ -66,8 +68,6 @@ BACKBONES = {
 
 # dlib's face-verification ResNet (`ml.face_model`): a face-specific backbone, no stages table.
 FACE_RESNET = "dlib-face-resnet"
-# Its last map has 256 x 2 x 2 numbers (`FaceResNet.map_size`): at most that many components.
-MAP_COMPONENTS_MAX = 1024
 # The shipped face member reads this many (`python -m ml fit-face-kernel`'s default; MODEL_CARD.md).
 DEFAULT_MAP_COMPONENTS = 256
 
@@ -147,8 +147,8 @@ class RegressorConfig:
             backbone_named(self.backbone)
         if self.map_components and self.backbone != FACE_RESNET:
             raise ValueError(f"map_components is for the {FACE_RESNET} backbone, not {self.backbone}")
-        if not 0 <= self.map_components <= MAP_COMPONENTS_MAX:
-            raise ValueError(f"map_components must be 0-{MAP_COMPONENTS_MAX}, not {self.map_components}")
+        if not 0 <= self.map_components <= FaceResNet.map_size:
+            raise ValueError(f"map_components must be 0-{FaceResNet.map_size}, not {self.map_components}")
         if self.score_head not in self.heads:
             raise ValueError(f"score head {self.score_head!r} is not one of {self.heads}")
 
