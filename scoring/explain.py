@@ -69,7 +69,7 @@ TWO_NETWORKS = (
 SCORE_SCALE = (
     "1 means raters found the face much less attractive than most, 3 about average, 5 much more. "
     "The score is the mean rating the model expects from MEBeauty's panel (about 300 volunteers of "
-    "various ethnicity, age and gender, rating everyday photos of six ethnic groups on 1-10, divided by two here)."
+    "various ethnicity, age and gender, rating everyday photos of six ethnic groups)."
 )
 # About the model's typical error on held-out in-the-wild faces (MAE 0.35 on MEBeauty's val
 # list, ml/MODEL_CARD.md): smaller differences between two faces are within what it cannot tell apart.
