@@ -26,8 +26,13 @@
     return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
   }
 
-  function tickLabel(t, span) {
-    const options = span < 2 * DAY ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" };
+  // Labels as fine as the ticks' spacing needs: ticks under a minute apart show seconds, or
+  // a few photos scored in one minute would read "10:42 10:42 10:42".
+  function tickLabel(t, span, step) {
+    const options =
+      span >= 2 * DAY ? { day: "numeric", month: "short" }
+      : step < 60000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" }
+      : { hour: "2-digit", minute: "2-digit" };
     return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
   }
 
@@ -60,7 +65,7 @@
       const t = t0 + ((t1 - t0) * i) / ticks;
       const anchor = i === 0 ? "start" : i === ticks ? "end" : "middle";
       svg.append(node("line", { x1: x(t), x2: x(t), y1: H - BOTTOM, y2: H - BOTTOM + 5, class: "tick" }));
-      svg.append(node("text", { x: x(t), y: H - BOTTOM + 18, "text-anchor": anchor, class: "axis" }, tickLabel(t, t1 - t0)));
+      svg.append(node("text", { x: x(t), y: H - BOTTOM + 18, "text-anchor": anchor, class: "axis" }, tickLabel(t, t1 - t0, (t1 - t0) / ticks)));
     }
     const mean = points.reduce((sum, p) => sum + p.score, 0) / points.length;
     svg.append(node("line", { x1: LEFT, x2: W - RIGHT, y1: y(mean), y2: y(mean), class: "mean-line" }));

@@ -5,6 +5,7 @@ here is what the pages do with the results.
 """
 
 import re
+from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 
@@ -87,6 +88,20 @@ def test_history_tiles_and_chart_update_as_a_score_arrives_without_a_reload(live
     page.locator("#chart circle").first.click()
     expect(page.locator("#chart-detail")).to_contain_text("/ 5")
     shoot(page, "history-desktop")
+
+
+def test_history_chart_time_axis_never_repeats_a_label_when_photos_are_seconds_apart(
+    live_server, browser, two_scored
+):
+    first, second = two_scored
+    Photo.objects.filter(pk=first.pk).update(created=second.created - timedelta(seconds=90))
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/history/")
+    expect(page.locator("#chart circle")).to_have_count(2)
+    axis = page.locator("#chart text.axis").all_text_contents()
+    times = [label for label in axis if re.search(r"\d:\d\d", label)]
+    assert len(times) >= 3  # the time ticks, not the score axis or the average
+    assert len(set(times)) == len(times), times
 
 
 def app_pages(live_server, photo: Photo, other: Photo) -> dict[str, str]:
