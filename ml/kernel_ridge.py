@@ -115,6 +115,7 @@ class KernelRidgeHeads(nn.Module):
         features, support = features.float(), self.support.float()
         # |x|^2 + |s|^2 - 2 x.s: one matrix product; cdist took 1.5-2 ms a face at batch 1 on
         # the 2-core CPU for the same numbers (its mm path costs 0.2 ms there).
-        squared = (features.square().sum(1, keepdim=True) + support.square().sum(1) - 2 * features @ support.T).clamp_min(0)
+        squared = features.square().sum(1, keepdim=True) + support.square().sum(1) - 2 * features @ support.T
+        squared = squared.clamp_min(0)  # (N, S); rounding can make a near-zero distance negative
         kernels = torch.exp(-self.gammas[:, None, None] * squared)  # (heads, N, S)
         return (kernels * self.coefficients[:, None, :]).sum(-1).T + self.offsets
