@@ -18,7 +18,7 @@ from pathlib import Path
 from celery import current_app
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 
 from scoring.heartbeat import last_heartbeat_age
 from scoring.models import Photo
@@ -101,7 +101,10 @@ class HealthMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        view = ROUTES.get(request.path_info)
-        if view is not None and request.method in ("GET", "HEAD"):
-            return view(request)
-        return self.get_response(request)
+        # "/readyz/" too: a probe configured with a final slash should not read as a dead app.
+        view = ROUTES.get(request.path_info.rstrip("/") or "/")
+        if view is None:
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return view(request)

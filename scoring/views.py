@@ -60,7 +60,8 @@ def upload(request):
             return redirect("scoring:photo", public_id=created[0].public_id)
         if created:
             # Some or all were stored: say so, and show the rest's errors on the history page.
-            messages.success(request, f"{len(created)} photo(s) uploaded; they are being scored.")
+            uploaded = "1 photo uploaded; it is" if len(created) == 1 else f"{len(created)} photos uploaded; they are"
+            messages.success(request, f"{uploaded} being scored.")
             return redirect("scoring:history")
     else:
         status, wait = (400 if request.method == "POST" else 200), None

@@ -59,6 +59,7 @@
     return section;
   }
 
+  const NOT_SCORED = "Not scored: no model's result is kept for this photo, only the reason above.";
   const messages = {
     queued: () => "Queued: it will be scored in a moment.",
     running: () => "Scoring…",
@@ -70,7 +71,8 @@
     root.dataset.status = data.status;
     statusLine.className = "status " + data.status;
     statusLine.textContent = messages[data.status](data);
-    if (data.model_version) document.getElementById("model-version").textContent = data.model_version;
+    if (data.status === "failed") document.getElementById("model-line").textContent = NOT_SCORED;
+    else if (data.model_version) document.getElementById("model-version").textContent = data.model_version;
     result.replaceChildren();
     result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? "Your photo with each face boxed and numbered" : "Your photo", class: "photo zoomable" }));
     data.faces.forEach((face, i) => result.append(faceSection(face, i + 1)));

@@ -21,6 +21,13 @@ def test_healthz_answers_whatever_the_host_and_without_https(client, settings):
     assert response.status_code == 200 and response.json() == {"status": "up"}
 
 
+def test_health_routes_take_a_final_slash_and_refuse_other_methods_with_405(client):
+    assert client.get("/healthz/").json() == {"status": "up"}
+    assert client.get("/readyz/").status_code == 200
+    refused = client.post("/readyz")
+    assert refused.status_code == 405 and refused["Allow"] == "GET, HEAD"
+
+
 def test_readyz_is_200_with_each_check_the_heartbeat_and_the_waiting_photos(client, alice, face_upload, settings):
     photos.photo_create(owner=alice, upload=face_upload)
     response = client.get("/readyz", HTTP_HOST="10.0.0.7")

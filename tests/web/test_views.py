@@ -204,9 +204,20 @@ def test_sign_up_then_log_in(client, db):
 
 def test_several_photos_in_one_upload_go_to_history(client, alice, face_upload, blank_upload):
     client.force_login(alice)
-    response = client.post(reverse("scoring:upload"), {"photos": [face_upload, blank_upload]})
-    assert response.status_code == 302 and response["Location"] == reverse("scoring:history")
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload, blank_upload]}, follow=True)
+    assert response.redirect_chain == [(reverse("scoring:history"), 302)]
     assert Photo.objects.filter(owner=alice, status="queued").count() == 2
+    assert "2 photos uploaded; they are being scored." in response.content.decode()
+
+
+def test_a_failed_photo_page_does_not_say_it_was_scored(client, alice):
+    photo = Photo.objects.create(
+        owner=alice, image="photos/y.jpg", width=1, height=1, status=Photo.Status.FAILED, error="No face found in this photo."
+    )
+    client.force_login(alice)
+    page = client.get(reverse("scoring:photo", args=[photo.public_id])).content.decode()
+    assert "No face found in this photo." in page
+    assert "Not scored" in page and "Scored by model version" not in page
 
 
 def test_compare_with_ids_that_are_not_uuids_is_a_404(client, alice):
@@ -275,5 +286,5 @@ def test_a_mixed_upload_keeps_the_good_photo_and_names_the_bad_file(client, alic
     response = client.post(reverse("scoring:upload"), {"photos": [face_upload, bad]}, follow=True)
     assert response.status_code == 200
     assert b"notes.jpg: This file is not a photo we can read" in response.content
-    assert b"1 photo(s) uploaded" in response.content
+    assert b"1 photo uploaded; it is being scored." in response.content  # in the singular
     assert Photo.objects.filter(owner=alice).count() == 1
