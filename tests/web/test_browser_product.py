@@ -90,9 +90,7 @@ def test_history_tiles_and_chart_update_as_a_score_arrives_without_a_reload(live
     shoot(page, "history-desktop")
 
 
-def test_history_chart_time_axis_never_repeats_a_label_when_photos_are_seconds_apart(
-    live_server, browser, two_scored
-):
+def test_history_chart_time_axis_never_repeats_a_label_when_photos_are_seconds_apart(live_server, browser, two_scored):
     first, second = two_scored
     Photo.objects.filter(pk=first.pk).update(created=second.created - timedelta(seconds=90))
     page = logged_in(browser, live_server)

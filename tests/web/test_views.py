@@ -212,7 +212,12 @@ def test_several_photos_in_one_upload_go_to_history(client, alice, face_upload, 
 
 def test_a_failed_photo_page_does_not_say_it_was_scored(client, alice):
     photo = Photo.objects.create(
-        owner=alice, image="photos/y.jpg", width=1, height=1, status=Photo.Status.FAILED, error="No face found in this photo."
+        owner=alice,
+        image="photos/y.jpg",
+        width=1,
+        height=1,
+        status=Photo.Status.FAILED,
+        error="No face found in this photo.",
     )
     client.force_login(alice)
     page = client.get(reverse("scoring:photo", args=[photo.public_id])).content.decode()
