@@ -17,3 +17,6 @@ urlpatterns = [
     ),
     path("", include("scoring.urls")),
 ]
+
+handler404 = "scoring.error_pages.page_not_found"
+handler500 = "scoring.error_pages.server_error"

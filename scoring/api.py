@@ -3,7 +3,8 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,11 +24,26 @@ from scoring.serializers import (
 from scoring.services import photos as photo_services
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="not this caller's photo, or no such photo (code not_found)")
-NOT_SIGNED_IN = OpenApiResponse(ErrorSerializer, description="no or bad token (code not_authenticated)")
+NOT_SIGNED_IN = OpenApiResponse(
+    ErrorSerializer, description="no token (code not_authenticated) or a wrong one (code authentication_failed)"
+)
+
+
+class PhotoPagination(PageNumberPagination):
+    """A page that is not a number, or past the last, is a 400 `invalid_page` naming the pages
+    there are: DRF's 404 `not_found` would read as "no such photo"."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            pages = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
+            raise ApiError(f"Invalid page: ask for a page from 1 to {pages}.", code="invalid_page") from None
 
 
 class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = PhotoSerializer
+    pagination_class = PhotoPagination
     parser_classes = [MultiPartParser, FormParser]
     lookup_field = "public_id"
     lookup_value_regex = "[0-9a-f-]{36}"
@@ -42,7 +58,15 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.photo_list_for_user(self.request.user).prefetch_related("faces__layers")
 
-    @extend_schema(responses={200: PhotoSerializer(many=True), 401: NOT_SIGNED_IN})
+    @extend_schema(
+        responses={
+            200: PhotoSerializer(many=True),
+            400: OpenApiResponse(
+                ErrorSerializer, description="a page that is not a number or past the last (code invalid_page)"
+            ),
+            401: NOT_SIGNED_IN,
+        }
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -60,8 +60,33 @@ def test_the_openapi_schema_is_served(client):
     assert response.status_code == 200 and b"/api/photos/" in response.content
 
 
-def test_an_id_that_is_not_a_uuid_is_a_404(api):
-    assert api.get("/api/photos/not-a-uuid/").status_code == 404
+def test_an_id_that_is_not_a_uuid_or_a_route_that_does_not_exist_is_a_json_404(api):
+    for path in ("/api/photos/not-a-uuid/", "/api/nope/", "/api/photos/not-a-uuid"):
+        response = api.get(path, HTTP_ACCEPT="application/json")
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": "Not found.", "code": "not_found"}, path
+
+
+def test_a_page_that_is_not_a_number_or_past_the_last_is_a_400_naming_the_range(api, alice):
+    add_scored_rows(alice, 3)
+    for page in ("abc", "-1", "99999999999999999999", "2"):
+        response = api.get("/api/photos/", {"page": page})
+        assert response.status_code == 400, page
+        assert response.json() == {"detail": "Invalid page: ask for a page from 1 to 1.", "code": "invalid_page"}
+    assert len(api.get("/api/photos/", {"page": "1"}).json()["results"]) == 3
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_api_routes_answer_without_their_final_slash_and_keep_a_posts_upload(api, alice, face_upload, settings, debug):
+    # Django's slash redirect would turn a followed POST into a GET (and raise with DEBUG on).
+    settings.DEBUG = debug
+    created = api.post("/api/photos", {"image": face_upload}, format="multipart")
+    assert created.status_code == 201
+    photo_id = created.json()["id"]
+    assert api.get("/api/photos").json()["results"][0]["id"] == photo_id
+    assert api.get(f"/api/photos/{photo_id}").json()["id"] == photo_id
+    assert api.delete(f"/api/photos/{photo_id}").status_code == 204
+    assert not Photo.objects.exists()
 
 
 def test_the_list_runs_the_same_number_of_queries_for_1_or_20_photos(api, alice):

@@ -1,0 +1,38 @@
+"""404 and 500: JSON in the API's {"detail", "code"} shape for API clients, the site's page for people."""
+
+import pytest
+from django.test import RequestFactory
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from scoring.error_pages import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_missing_page_is_the_sites_own_404_with_its_navigation(client, alice):
+    client.force_login(alice)
+    response = client.get("/photos/00000000-0000-0000-0000-000000000000/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "<h1>Not found</h1>" in page and 'href="/history/"' in page and "Log out (alice)" in page
+
+
+def test_a_photo_file_that_is_gone_is_a_json_404_for_a_client_that_asks_for_json(alice):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    response = api.get("/private-media/photos/gone/annotated.png", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    # A browser (which accepts HTML) gets the page.
+    browser = api.get("/private-media/photos/gone/annotated.png", HTTP_ACCEPT="text/html,*/*;q=0.8")
+    assert browser.status_code == 404 and b"<h1>Not found</h1>" in browser.content
+
+
+def test_a_server_error_answers_json_on_the_api_and_a_plain_page_elsewhere():
+    factory = RequestFactory()
+    api = server_error(factory.get("/api/photos/"))
+    assert api.status_code == 500 and api["Content-Type"] == "application/json"
+    assert b'"code": "internal_error"' in api.content
+    page = server_error(factory.get("/history/", HTTP_ACCEPT="text/html"))
+    assert page.status_code == 500 and b"Something went wrong on our side" in page.content
