@@ -154,20 +154,22 @@ def photo_delete(request, public_id):
     return redirect("scoring:history")
 
 
+NEW_KEY_SESSION = "new_api_key"
+
+
 @login_required
 def account(request):
     """The user's API key (made, shown once, revoked here) and the way out."""
-    new_key = None
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
-            new_key = api_keys.api_key_create(user=request.user)
-        elif action == "revoke":
-            if api_keys.api_key_revoke(user=request.user):
-                messages.success(request, "Your API key was revoked; programs using it are refused from now on.")
-            return redirect("scoring:account")
-        else:
-            return redirect("scoring:account")
+            # Shown by the GET that follows, once: reloading the page never makes another key
+            # (which would silently break the one just copied).
+            request.session[NEW_KEY_SESSION] = api_keys.api_key_create(user=request.user)
+        elif action == "revoke" and api_keys.api_key_revoke(user=request.user):
+            messages.success(request, "Your API key was revoked; programs using it are refused from now on.")
+        return redirect("scoring:account")
+    new_key = request.session.pop(NEW_KEY_SESSION, None)
     context = {
         "new_key": new_key,
         "key_created": None if new_key else selectors.api_key_created(request.user),

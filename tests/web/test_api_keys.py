@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def make_key(client) -> str:
-    page = client.post(reverse("scoring:account"), {"action": "create"})
+    page = client.post(reverse("scoring:account"), {"action": "create"}, follow=True)
+    assert page.redirect_chain == [(reverse("scoring:account"), 302)]
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     return re.search(r'id="new-key" class="key" value="([0-9a-f]{40})"', page.content.decode())[1]
 
@@ -29,6 +30,14 @@ def test_a_user_makes_a_key_that_works_and_is_shown_only_once(client, alice):
     assert api_status(key) == 200
     again = client.get(reverse("scoring:account")).content.decode()
     assert key not in again and "You have a key" in again
+
+
+def test_reloading_the_page_after_making_a_key_neither_makes_another_nor_shows_it_again(client, alice):
+    client.force_login(alice)
+    key = make_key(client)
+    reloaded = client.get(reverse("scoring:account")).content.decode()
+    assert key not in reloaded and "You have a key" in reloaded
+    assert Token.objects.get(user=alice).key == key and api_status(key) == 200
 
 
 def test_a_new_key_replaces_the_old_one(client, alice):
