@@ -6,6 +6,18 @@ from django_ratelimit.core import get_usage
 UPLOAD_LIMIT_MESSAGE = "You have uploaded many photos in a short time. Wait a while, then try again."
 
 
+def upload_limit_message(wait_seconds: int) -> str:
+    """The limit's sentence with the wait in words a person reads ("about 32 minutes")."""
+    minutes = round(wait_seconds / 60)
+    if minutes < 1:
+        wait = "under a minute"
+    elif minutes == 1:
+        wait = "about a minute"
+    else:
+        wait = f"about {minutes} minutes"
+    return f"You have uploaded many photos in a short time. Try again in {wait}."
+
+
 def _upload_rate(_group, _request) -> str:
     return settings.PHOTO_UPLOAD_RATE
 

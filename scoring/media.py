@@ -3,8 +3,9 @@
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+from scoring.authentication import ApiKeyAuthentication
 
 
 def private_url(field_file) -> str:
@@ -17,14 +18,14 @@ def private_url(field_file) -> str:
 
 
 def media_reader(request):
-    """The user behind a media request: the session's, else the API token's (`Authorization: Token ...`).
+    """The user behind a media request: the session's, else the API key's (`Authorization: Token ...` or `Bearer ...`).
 
     A bad token is an anonymous caller, who gets the same 404 as anyone else not allowed.
     """
     if request.user.is_authenticated:
         return request.user
     try:
-        found = TokenAuthentication().authenticate(request)
+        found = ApiKeyAuthentication().authenticate(request)
     except AuthenticationFailed:
         return AnonymousUser()
     return found[0] if found else AnonymousUser()

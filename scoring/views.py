@@ -19,7 +19,7 @@ from scoring import history as histories
 from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, UploadForm
 from scoring.images import UploadRejected
-from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_wait
+from scoring.limits import upload_limit_message, upload_limit_wait
 from scoring.media import media_reader
 from scoring.serializers import photo_as_dict
 from scoring.services import api_keys
@@ -47,7 +47,7 @@ def upload(request):
         for upload_file in form.cleaned_data["photos"]:
             wait = upload_limit_wait(request)
             if wait is not None:
-                rejected.append(UPLOAD_LIMIT_MESSAGE)
+                rejected.append(upload_limit_message(wait))
                 status = 429
                 break
             try:

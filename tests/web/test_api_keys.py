@@ -40,6 +40,20 @@ def test_reloading_the_page_after_making_a_key_neither_makes_another_nor_shows_i
     assert Token.objects.get(user=alice).key == key and api_status(key) == 200
 
 
+def test_a_key_sent_as_bearer_works_like_token_on_the_api_and_the_photo_files(client, alice, face_upload):
+    client.force_login(alice)
+    key = make_key(client)
+    bearer = APIClient()
+    bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    created = bearer.post("/api/photos/", {"image": face_upload}, format="multipart")
+    assert created.status_code == 201
+    image_url = bearer.get(f"/api/photos/{created.json()['id']}/").json()["image_url"]
+    assert bearer.get(image_url).status_code == 200
+    bearer.credentials(HTTP_AUTHORIZATION="Bearer not-a-key")
+    refused = bearer.get("/api/photos/")
+    assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
+
+
 def test_a_new_key_replaces_the_old_one(client, alice):
     client.force_login(alice)
     old = make_key(client)

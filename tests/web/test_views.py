@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from scoring.limits import upload_limit_message
 from scoring.models import Photo
 from scoring.services import photos
 from tests.web.conftest import add_scored_rows, photo_urls
@@ -253,6 +254,16 @@ def test_the_upload_page_says_when_the_limit_is_reached(client, alice, face_uplo
     response = client.post(reverse("scoring:upload"), {"photos": [face_upload]})
     assert response.status_code == 429 and b"uploaded many photos" in response.content
     assert not Photo.objects.exists()
+    # The page says how long, in words, from the same wait as the Retry-After header.
+    assert upload_limit_message(int(response["Retry-After"])) in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "seconds, words",
+    [(20, "under a minute"), (75, "about a minute"), (1921, "about 32 minutes"), (3600, "about 60 minutes")],
+)
+def test_the_upload_limit_says_the_wait_in_words(seconds, words):
+    assert upload_limit_message(seconds).endswith(f"Try again in {words}.")
 
 
 def test_repeated_failed_log_ins_are_refused_with_a_message(client, alice):
