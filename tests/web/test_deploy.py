@@ -1,3 +1,4 @@
+import re
 import secrets
 import subprocess
 import sys
@@ -55,3 +56,11 @@ def test_safe_production_settings_start_and_rate_limits_may_be_turned_off_instea
 def test_debug_mode_starts_on_the_development_defaults():
     env = {"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "true"}
     assert run(env, "manage.py", "check").returncode == 0
+
+
+def test_every_setting_read_from_the_environment_is_in_the_readme():
+    settings_source = (ROOT / "beautysite" / "settings.py").read_text()
+    names = set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]+)\"", settings_source))
+    assert {"DJANGO_DEBUG", "BEAUTY_VAR_DIR", "SCORING_QUEUE"} <= names  # the pattern finds them
+    readme = (ROOT / "README.md").read_text()
+    assert [name for name in sorted(names) if f"`{name}`" not in readme] == []
