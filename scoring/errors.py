@@ -23,6 +23,16 @@ FAILURE_SENTENCE_STARTS = {
 }
 SCORING_FAILED = "scoring_failed"  # a failure whose sentence is not in the table above
 
+# A failure in a few words, where a whole sentence does not fit (a history tile).
+FAILURE_SHORT = {
+    "no_face": "no face found",
+    "face_too_small": "face too small",
+    "unreadable_image": "unreadable file",
+    "too_many_pixels": "image too large",
+    "too_slow": "took too long",
+    "internal_error": "error on our side",
+}
+
 # DRF's own codes, renamed where ours reads better.
 RENAMED_CODES = {"throttled": "rate_limited"}
 
@@ -35,6 +45,12 @@ def failure_code(sentence: str) -> str | None:
         if sentence.startswith(start):
             return code
     return SCORING_FAILED
+
+
+def failure_short(sentence: str) -> str:
+    """'not scored', with why in a few words where the failure is a known one."""
+    short = FAILURE_SHORT.get(failure_code(sentence) or "")
+    return f"not scored: {short}" if short else "not scored"
 
 
 class ApiError(exceptions.APIException):

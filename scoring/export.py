@@ -18,6 +18,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from scoring import selectors
+from scoring.errors import failure_code
 from scoring.models import Photo
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ README_TEXT = """Your photos from Beauty Evaluator.
 photos/<photo id>/          the original as you uploaded it (location data removed), the annotated
                             copy and the first layer's filters
 photos/<photo id>/face-<n>/ for each face, largest first: the Grad-CAM map and what each layer saw
-scores.json                 every photo: when it was uploaded, its status, the model version, and
+scores.json                 every photo: when it was uploaded, its status (a failed one's error and
+                            error_code, as the API gives them), the model version, and
                             each face's box (x, y, width, height in pixels), score (1-5) and
                             percentile; the "files" entries name the files above (null: the file
                             could not be read when the archive was made)
@@ -100,6 +102,7 @@ def _scores_entry(photo: Photo, missing: set[str]) -> dict:
         "created": photo.created.isoformat(),
         "status": photo.status,
         "error": photo.error or None,
+        "error_code": failure_code(photo.error),
         "model_version": photo.model_version or None,
         "width": photo.width,
         "height": photo.height,

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, QuerySet
 
 from scoring import selectors
 from scoring.compare import photo_label
+from scoring.errors import failure_short
 from scoring.media import private_url
 from scoring.models import Face, Photo
 from scoring.review import under_review_q
@@ -69,6 +70,7 @@ def tile_states(user, ids: list[str]) -> list[dict]:
         {
             "id": str(photo.public_id),
             "status": photo.status,
+            "failure": failure_short(photo.error) if photo.status == Photo.Status.FAILED else None,
             "t": photo.created.isoformat(),
             "label": photo_label(photo),
             "score": round(photo.best_score, 2) if photo.top_face else None,

@@ -1,6 +1,6 @@
 from django import template
 
-from scoring import media
+from scoring import errors, media
 
 register = template.Library()
 
@@ -8,6 +8,11 @@ register = template.Library()
 @register.filter
 def private_url(field_file) -> str:
     return media.private_url(field_file)
+
+
+@register.filter
+def failure_short(sentence: str) -> str:
+    return errors.failure_short(sentence)
 
 
 @register.filter

@@ -21,7 +21,7 @@
 
   function when(t, withTime) {
     const options = withTime
-      ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }
+      ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
       : { day: "numeric", month: "short", year: "numeric" };
     return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
   }
@@ -31,8 +31,8 @@
   function tickLabel(t, span, step) {
     const options =
       span >= 2 * DAY ? { day: "numeric", month: "short" }
-      : step < 60000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" }
-      : { hour: "2-digit", minute: "2-digit" };
+      : step < 60000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }
+      : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }; // 24-hour, as the tiles' labels
     return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
   }
 

@@ -14,7 +14,7 @@
       status.textContent = photo.score.toFixed(2) + " / 5";
       if (window.scoreChart) window.scoreChart.add({ id: photo.id, t: photo.t, score: photo.score, percentile: photo.percentile });
     } else {
-      status.textContent = photo.status === "failed" ? "not scored" : photo.status + "…";
+      status.textContent = photo.status === "failed" ? photo.failure : photo.status + "…";
     }
   }
 

@@ -124,3 +124,12 @@ def test_every_sentence_the_worker_can_store_maps_to_its_code(monkeypatch):
     assert failure_code(jobs.TOO_SLOW_MESSAGE) == "too_slow"
     assert failure_code("Something no one planned for.") == "scoring_failed"
     assert failure_code("") is None
+
+
+def test_every_known_failure_has_a_few_words_for_a_tile_and_an_unknown_one_says_not_scored():
+    from scoring.errors import FAILURE_SENTENCE_STARTS, failure_short
+
+    for sentence, code in FAILURE_SENTENCE_STARTS.items():
+        short = failure_short(f"{sentence}.")
+        assert short.startswith("not scored: ") and len(short) <= 32, (code, short)
+    assert failure_short("Something no one planned for.") == "not scored"

@@ -83,6 +83,11 @@ def test_the_zip_holds_every_file_and_score_of_the_user_and_nothing_of_anyone_el
     every_file = [*entry["files"].values(), entry["faces"][0]["grad_cam"], *layers]
     assert all(path in names for path in every_file)
     assert scores[str(failed.public_id)]["status"] == "failed" and scores[str(failed.public_id)]["faces"] == []
+    # The same error and stable code as the API gives for the photo.
+    api_answer = client.get(f"/api/photos/{failed.public_id}/").json()
+    assert scores[str(failed.public_id)]["error_code"] == api_answer["error_code"] == "no_face"
+    assert scores[str(failed.public_id)]["error"] == api_answer["error"]
+    assert entry["error"] is None and entry["error_code"] is None
     assert scores[str(failed.public_id)]["files"]["annotated"] is None
     assert "README.txt" in names
 
