@@ -50,6 +50,7 @@ def photo_delete(photo: Photo) -> None:
     names = storage.photo_file_names(photo)
     photo.delete()
     storage.files_delete(names)
+    storage.empty_folders_delete(photo.public_id)
 
 
 def user_delete(user) -> None:

@@ -1,9 +1,10 @@
 """A photo's files: stored under random names in the photo's own folders, found and removed from there."""
 
 import io
+import os
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import Image
 
 from scoring.models import Photo, photo_file_name, photo_folder, results_folder
@@ -43,3 +44,15 @@ def photo_file_names(photo: Photo) -> set[str]:
 def files_delete(names) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+def empty_folders_delete(public_id) -> None:
+    """A local folder outlives its last file, and its name is the photo's id: remove it too.
+    (A bucket has no folders, only names.)"""
+    if not isinstance(default_storage, FileSystemStorage):
+        return
+    for folder in (results_folder(public_id), photo_folder(public_id)):
+        try:
+            os.rmdir(default_storage.path(folder))
+        except OSError:
+            pass  # already gone, or not empty: never remove a file here

@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -6,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from scoring.images import UploadRejected
-from scoring.models import LayerImage, Photo
+from scoring.models import LayerImage, Photo, photo_folder
 from scoring.services import jobs, photos, pipeline
 from tests.web.conftest import gps_exif, jpeg, stored_names
 
@@ -65,6 +66,8 @@ def test_deleting_a_photo_removes_every_file(alice, face_upload):
     assert len(stored_names(default_storage)) > 10
     photos.photo_delete(Photo.objects.get(pk=photo.pk))
     assert stored_names(default_storage) == [] and Photo.objects.count() == 0
+    # Not even its folder, whose name is the photo's id, stays behind.
+    assert not Path(default_storage.path(photo_folder(photo.public_id))).exists()
 
 
 def test_deleting_an_account_removes_its_photos_and_files(alice, face_upload):
