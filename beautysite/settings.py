@@ -207,7 +207,7 @@ else:
     BROKER_DIR = VAR_DIR / "broker"
     for sub in ("queue", "staging", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"  # a host named: kombu warns on every start without one
     # kombu's filesystem transport, but a message is renamed into the queue once written
     # (see beautysite/broker.py: a worker could read a half-written one and stop).
     CELERY_BROKER_TRANSPORT = "beautysite.broker:Transport"
