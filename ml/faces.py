@@ -127,6 +127,9 @@ def find_faces(rgb: np.ndarray) -> list[Face]:
 _local = threading.local()
 
 
+_quiet_creation = threading.Lock()
+
+
 def _detector() -> cv2.FaceDetectorYN:
     """One detector per thread: an OpenCV DNN net must not run in two threads at once."""
     detector = getattr(_local, "detector", None)
@@ -134,7 +137,18 @@ def _detector() -> cv2.FaceDetectorYN:
         data = DETECTOR_PATH.read_bytes()
         if hashlib.sha256(data).hexdigest() != DETECTOR_SHA256:
             raise RuntimeError(f"{DETECTOR_PATH} is not the YuNet 2023mar model (sha256 mismatch)")
-        detector = cv2.FaceDetectorYN.create(str(DETECTOR_PATH), "", (320, 320), MIN_CONFIDENCE, NMS_THRESHOLD)
+        # OpenCV 5's graph engine warns that the detector's default target is not supported
+        # (it runs on the CPU as asked): one line per worker process and thread, for nothing.
+        # The level is process-wide: threads making their detectors take turns, so the level
+        # found and put back is never another thread's temporary one.
+        opencv_log = cv2.utils.logging
+        with _quiet_creation:
+            level = opencv_log.getLogLevel()
+            opencv_log.setLogLevel(opencv_log.LOG_LEVEL_ERROR)
+            try:
+                detector = cv2.FaceDetectorYN.create(str(DETECTOR_PATH), "", (320, 320), MIN_CONFIDENCE, NMS_THRESHOLD)
+            finally:
+                opencv_log.setLogLevel(level)
         _local.detector = detector
     return detector
 

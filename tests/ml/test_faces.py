@@ -129,3 +129,19 @@ def test_a_partly_hidden_face_is_still_found(astronaut):
     hidden = astronaut.copy()
     hidden[150:230, 140:300] = 30  # a hand or phone over the lower half of the face
     assert len(faces.find_faces(hidden)) == 1
+
+
+def test_detectors_made_in_many_threads_print_no_opencv_warning_and_leave_its_log_level(capfd):
+    import threading
+
+    import cv2
+
+    before = cv2.utils.logging.getLogLevel()
+    capfd.readouterr()
+    threads = [threading.Thread(target=faces._detector) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "setPreferableTarget" not in capfd.readouterr().err
+    assert cv2.utils.logging.getLogLevel() == before
