@@ -42,6 +42,19 @@ def scored_photo(alice, face_upload):
     return Photo.objects.get(pk=photo.pk)
 
 
+@pytest.fixture
+def no_face_photo(alice):
+    """Alice's photo as the worker leaves one without a face (a row only: no file, no model)."""
+    return Photo.objects.create(
+        owner=alice,
+        image="photos/y.jpg",
+        width=1,
+        height=1,
+        status=Photo.Status.FAILED,
+        error="No face found in this photo.",
+    )
+
+
 @pytest.fixture(scope="session")
 def stage_count() -> int:
     """How many layer images scoring stores per face: one per stage of the served model."""

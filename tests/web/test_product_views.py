@@ -103,15 +103,8 @@ def test_the_history_chart_has_every_scored_photo_not_only_the_page(client, alic
     assert len(client.get(reverse("scoring:history_chart")).json()["points"]) == 30
 
 
-def test_a_failed_tile_says_why_in_a_few_words_on_the_page_and_when_polled(client, alice):
-    photo = Photo.objects.create(
-        owner=alice,
-        image="photos/y.jpg",
-        width=1,
-        height=1,
-        status=Photo.Status.FAILED,
-        error="No face found in this photo.",
-    )
+def test_a_failed_tile_says_why_in_a_few_words_on_the_page_and_when_polled(client, alice, no_face_photo):
+    photo = no_face_photo
     client.force_login(alice)
     assert "not scored: no face found" in client.get(reverse("scoring:history")).content.decode()
     polled = client.get(reverse("scoring:history_status"), {"photo": str(photo.public_id)}).json()["photos"]

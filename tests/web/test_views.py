@@ -211,15 +211,8 @@ def test_several_photos_in_one_upload_go_to_history(client, alice, face_upload, 
     assert "2 photos uploaded; they are being scored." in response.content.decode()
 
 
-def test_a_failed_photo_page_does_not_say_it_was_scored(client, alice):
-    photo = Photo.objects.create(
-        owner=alice,
-        image="photos/y.jpg",
-        width=1,
-        height=1,
-        status=Photo.Status.FAILED,
-        error="No face found in this photo.",
-    )
+def test_a_failed_photo_page_does_not_say_it_was_scored(client, alice, no_face_photo):
+    photo = no_face_photo
     client.force_login(alice)
     page = client.get(reverse("scoring:photo", args=[photo.public_id])).content.decode()
     assert "No face found in this photo." in page
