@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("scoring.urls")),
 ]
 
+handler400 = "scoring.error_pages.bad_request"
+handler403 = "scoring.error_pages.permission_denied"
 handler404 = "scoring.error_pages.page_not_found"
 handler500 = "scoring.error_pages.server_error"

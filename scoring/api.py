@@ -13,7 +13,7 @@ from scoring import export as exporting
 from scoring import selectors
 from scoring.errors import ApiError
 from scoring.images import UploadRejected
-from scoring.limits import UPLOAD_LIMIT_MESSAGE, upload_limit_wait
+from scoring.limits import upload_limit_message, upload_limit_wait
 from scoring.serializers import (
     ErrorSerializer,
     PhotoCreatedSerializer,
@@ -90,7 +90,7 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         upload.is_valid(raise_exception=True)
         wait = upload_limit_wait(request)
         if wait is not None:
-            raise Throttled(wait=wait, detail=UPLOAD_LIMIT_MESSAGE)
+            raise Throttled(wait=wait, detail=upload_limit_message(wait))
         try:
             photo = photo_services.photo_create(owner=request.user, upload=upload.validated_data["image"])
         except UploadRejected as error:

@@ -12,7 +12,7 @@ class ApiKeyAuthentication(TokenAuthentication):
         if not parts or parts[0].lower() != b"bearer":
             return super().authenticate(request)
         if len(parts) != 2:
-            raise AuthenticationFailed("Invalid key header: send 'Authorization: Token <key>'.")
+            raise AuthenticationFailed("Invalid key header: send 'Authorization: Token <key>' or 'Bearer <key>'.")
         try:
             key = parts[1].decode()
         except UnicodeError:

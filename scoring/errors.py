@@ -47,9 +47,9 @@ def failure_code(sentence: str) -> str | None:
     return SCORING_FAILED
 
 
-def failure_short(sentence: str) -> str:
-    """'not scored', with why in a few words where the failure is a known one."""
-    short = FAILURE_SHORT.get(failure_code(sentence) or "")
+def failure_short(code: str | None) -> str:
+    """'not scored', with why in a few words where the failure's code is a known one."""
+    short = FAILURE_SHORT.get(code or "")
     return f"not scored: {short}" if short else "not scored"
 
 

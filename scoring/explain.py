@@ -88,6 +88,9 @@ def stage(name: str) -> dict[str, str]:
     return STAGES.get(name, {"title": name, "text": ""})
 
 
+NOT_SCORED = "Not scored: no model's result is kept for this photo, only the reason above."
+
+
 def page_texts() -> dict:
     """Everything the photo page's script needs to explain what it draws."""
     return {
@@ -98,4 +101,5 @@ def page_texts() -> dict:
         "score_scale": SCORE_SCALE,
         "two_networks": TWO_NETWORKS,
         "percentile_meaning": percentile_meaning(),
+        "not_scored": NOT_SCORED,
     }

@@ -18,7 +18,6 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from scoring import selectors
-from scoring.errors import failure_code
 from scoring.models import Photo
 
 logger = logging.getLogger(__name__)
@@ -102,7 +101,7 @@ def _scores_entry(photo: Photo, missing: set[str]) -> dict:
         "created": photo.created.isoformat(),
         "status": photo.status,
         "error": photo.error or None,
-        "error_code": failure_code(photo.error),
+        "error_code": photo.error_code,
         "model_version": photo.model_version or None,
         "width": photo.width,
         "height": photo.height,

@@ -102,7 +102,7 @@ class HealthMiddleware:
 
     def __call__(self, request):
         # "/readyz/" too: a probe configured with a final slash should not read as a dead app.
-        view = ROUTES.get(request.path_info.rstrip("/") or "/")
+        view = ROUTES.get(request.path_info.rstrip("/"))
         if view is None:
             return self.get_response(request)
         if request.method not in ("GET", "HEAD"):

@@ -70,7 +70,7 @@ def tile_states(user, ids: list[str]) -> list[dict]:
         {
             "id": str(photo.public_id),
             "status": photo.status,
-            "failure": failure_short(photo.error) if photo.status == Photo.Status.FAILED else None,
+            "failure": failure_short(photo.error_code) if photo.error_code else None,
             "t": photo.created.isoformat(),
             "label": photo_label(photo),
             "score": round(photo.best_score, 2) if photo.top_face else None,

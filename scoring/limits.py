@@ -3,8 +3,6 @@
 from django.conf import settings
 from django_ratelimit.core import get_usage
 
-UPLOAD_LIMIT_MESSAGE = "You have uploaded many photos in a short time. Wait a while, then try again."
-
 
 def upload_limit_message(wait_seconds: int) -> str:
     """The limit's sentence with the wait in words a person reads ("about 32 minutes")."""

@@ -86,6 +86,13 @@ class Photo(models.Model):
     def best_score(self) -> float | None:
         return self.top_face.score if self.top_face else None
 
+    @property
+    def error_code(self) -> str | None:
+        """The failure's stable code (README); None unless the photo failed."""
+        from scoring.errors import failure_code
+
+        return failure_code(self.error) if self.status == self.Status.FAILED else None
+
     def stored_files(self) -> list:
         files = [self.image, self.annotated, self.filters]
         for face in self.faces.all():

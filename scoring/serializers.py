@@ -7,7 +7,6 @@ OpenAPI schema cannot tell something other than what the code sends.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from scoring.errors import failure_code
 from scoring.media import private_url
 from scoring.models import Photo
 
@@ -82,7 +81,7 @@ class PhotoSerializer(serializers.Serializer):
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_error_code(self, photo: Photo) -> str | None:
-        return failure_code(photo.error) if photo.status == Photo.Status.FAILED else None
+        return photo.error_code
 
 
 def photo_as_dict(photo: Photo, request=None) -> dict:

@@ -166,10 +166,14 @@ def account(request):
             # Shown by the GET that follows, once: reloading the page never makes another key
             # (which would silently break the one just copied).
             request.session[NEW_KEY_SESSION] = api_keys.api_key_create(user=request.user)
-        elif action == "revoke" and api_keys.api_key_revoke(user=request.user):
-            messages.success(request, "Your API key was revoked; programs using it are refused from now on.")
+        elif action == "revoke":
+            request.session.pop(NEW_KEY_SESSION, None)
+            if api_keys.api_key_revoke(user=request.user):
+                messages.success(request, "Your API key was revoked; programs using it are refused from now on.")
         return redirect("scoring:account")
     new_key = request.session.pop(NEW_KEY_SESSION, None)
+    if new_key and not selectors.api_key_is_current(request.user, new_key):
+        new_key = None  # replaced or revoked since (another tab or device): never show a dead key
     context = {
         "new_key": new_key,
         "key_created": None if new_key else selectors.api_key_created(request.user),

@@ -1,5 +1,6 @@
 """A photo's files: stored under random names in the photo's own folders, found and removed from there."""
 
+import contextlib
 import io
 import os
 
@@ -52,7 +53,5 @@ def empty_folders_delete(public_id) -> None:
     if not isinstance(default_storage, FileSystemStorage):
         return
     for folder in (results_folder(public_id), photo_folder(public_id)):
-        try:
+        with contextlib.suppress(OSError):  # already gone, or not empty: never remove a file here
             os.rmdir(default_storage.path(folder))
-        except OSError:
-            pass  # already gone, or not empty: never remove a file here

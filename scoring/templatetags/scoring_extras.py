@@ -11,8 +11,8 @@ def private_url(field_file) -> str:
 
 
 @register.filter
-def failure_short(sentence: str) -> str:
-    return errors.failure_short(sentence)
+def failure_short(photo) -> str:
+    return errors.failure_short(photo.error_code)
 
 
 @register.filter

@@ -26,11 +26,12 @@
     return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
   }
 
-  // Labels as fine as the ticks' spacing needs: ticks under a minute apart show seconds, or
-  // a few photos scored in one minute would read "10:42 10:42 10:42".
+  // Labels as fine as the ticks' spacing needs: ticks under a minute apart show seconds and
+  // ticks under a day apart the time, or labels would repeat ("10:42 10:42", "3 Jan 3 Jan").
   function tickLabel(t, span, step) {
     const options =
-      span >= 2 * DAY ? { day: "numeric", month: "short" }
+      span >= 2 * DAY && step >= DAY ? { day: "numeric", month: "short" }
+      : span >= 2 * DAY ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
       : step < 60000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }
       : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }; // 24-hour, as the tiles' labels
     return new Intl.DateTimeFormat(undefined, options).format(new Date(t));

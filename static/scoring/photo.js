@@ -59,7 +59,6 @@
     return section;
   }
 
-  const NOT_SCORED = "Not scored: no model's result is kept for this photo, only the reason above.";
   const messages = {
     queued: () => "Queued: it will be scored in a moment.",
     running: () => "Scoring…",
@@ -71,7 +70,7 @@
     root.dataset.status = data.status;
     statusLine.className = "status " + data.status;
     statusLine.textContent = messages[data.status](data);
-    if (data.status === "failed") document.getElementById("model-line").textContent = NOT_SCORED;
+    if (data.status === "failed") document.getElementById("model-line").textContent = texts.not_scored;
     else if (data.model_version) document.getElementById("model-version").textContent = data.model_version;
     result.replaceChildren();
     result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? "Your photo with each face boxed and numbered" : "Your photo", class: "photo zoomable" }));

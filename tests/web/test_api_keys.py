@@ -52,6 +52,21 @@ def test_a_key_sent_as_bearer_works_like_token_on_the_api_and_the_photo_files(cl
     bearer.credentials(HTTP_AUTHORIZATION="Bearer not-a-key")
     refused = bearer.get("/api/photos/")
     assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
+    bearer.credentials(HTTP_AUTHORIZATION="Bearer")
+    assert "'Bearer <key>'" in bearer.get("/api/photos/").json()["detail"]
+
+
+def test_a_key_revoked_or_replaced_before_its_page_was_seen_is_never_shown(client, alice):
+    from scoring.services import api_keys
+
+    client.force_login(alice)
+    client.post(reverse("scoring:account"), {"action": "create"})  # the page that shows it never came
+    client.post(reverse("scoring:account"), {"action": "revoke"})
+    assert 'id="new-key"' not in client.get(reverse("scoring:account")).content.decode()
+    client.post(reverse("scoring:account"), {"action": "create"})
+    api_keys.api_key_create(user=alice)  # replaced from another device meanwhile
+    page = client.get(reverse("scoring:account")).content.decode()
+    assert 'id="new-key"' not in page and "You have a key" in page
 
 
 def test_a_new_key_replaces_the_old_one(client, alice):

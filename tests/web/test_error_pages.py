@@ -1,11 +1,14 @@
 """404 and 500: JSON in the API's {"detail", "code"} shape for API clients, the site's page for people."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from scoring.error_pages import server_error
+from scoring import views
+from scoring.api import PhotoViewSet
+from scoring.error_pages import SERVER_ERROR_SENTENCE, permission_denied
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +32,23 @@ def test_a_photo_file_that_is_gone_is_a_json_404_for_a_client_that_asks_for_json
     assert browser.status_code == 404 and b"<h1>Not found</h1>" in browser.content
 
 
-def test_a_server_error_answers_json_on_the_api_and_a_plain_page_elsewhere():
-    factory = RequestFactory()
-    api = server_error(factory.get("/api/photos/"))
-    assert api.status_code == 500 and api["Content-Type"] == "application/json"
-    assert b'"code": "internal_error"' in api.content
-    page = server_error(factory.get("/history/", HTTP_ACCEPT="text/html"))
+def test_a_crash_answers_json_on_the_api_and_the_plain_500_page_elsewhere(client, alice, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(PhotoViewSet, "list", crash)
+    monkeypatch.setattr(views, "render", crash)
+    client.raise_request_exception = False
+    client.force_login(alice)
+    api = client.get("/api/photos/", HTTP_ACCEPT="application/json")
+    assert api.status_code == 500
+    assert api.json() == {"detail": SERVER_ERROR_SENTENCE, "code": "internal_error"}
+    page = client.get("/about/", HTTP_ACCEPT="text/html")
     assert page.status_code == 500 and b"Something went wrong on our side" in page.content
+
+
+def test_a_refused_host_or_permission_on_the_api_is_json_too(client):
+    refused_host = client.get("/api/photos/", HTTP_HOST="not-ours.example")
+    assert refused_host.status_code == 400 and refused_host.json()["code"] == "bad_request"
+    denied = permission_denied(RequestFactory().get("/api/photos/"), PermissionDenied())
+    assert denied.status_code == 403 and b'"code": "permission_denied"' in denied.content

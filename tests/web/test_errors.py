@@ -130,6 +130,6 @@ def test_every_known_failure_has_a_few_words_for_a_tile_and_an_unknown_one_says_
     from scoring.errors import FAILURE_SENTENCE_STARTS, failure_short
 
     for sentence, code in FAILURE_SENTENCE_STARTS.items():
-        short = failure_short(f"{sentence}.")
+        short = failure_short(failure_code(f"{sentence}."))
         assert short.startswith("not scored: ") and len(short) <= 32, (code, short)
-    assert failure_short("Something no one planned for.") == "not scored"
+    assert failure_short(failure_code("Something no one planned for.")) == "not scored"
