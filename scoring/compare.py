@@ -82,8 +82,8 @@ def difference_in_words(a: Entry, b: Entry) -> str:
     points = f"{abs(gap):.2f} point{'s' if round(abs(gap), 2) != 1 else ''}"
     if abs(gap) < SCORE_MARGIN:
         return (
-            f"{b.letter} and {a.letter} are {points} apart: within the model's margin of error "
-            f"(about {SCORE_MARGIN:.1f}), so read it as a tie."
+            f"{a.letter} and {b.letter} are {points} apart: within the model's margin of error "
+            f"(about {SCORE_MARGIN:.2f}), so read it as a tie."
         )
     direction = "higher" if gap > 0 else "lower"
     strength = "a clear difference" if abs(gap) < 4 * SCORE_MARGIN else "a large difference"

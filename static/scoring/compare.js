@@ -1,14 +1,3 @@
-// The comparison page: copy its (owner-only) link.
-(function () {
-  const button = document.getElementById("copy-link");
-  if (!button) return;
-  button.addEventListener("click", async () => {
-    const said = document.getElementById("copied");
-    try { await navigator.clipboard.writeText(window.location.href); said.textContent = "Copied."; }
-    catch (e) { said.textContent = "Copy this page's address from the address bar."; }
-  });
-})();
-
 // The compare picker: clicking a picture ticks it, numbers show the order of the clicks,
 // and the comparison opens with the photos in that order (a plain form submit would use page order).
 (function () {

@@ -136,6 +136,29 @@ def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, two_scored):
         shoot(page, f"phone-{name}")
 
 
+def test_a_new_api_key_fits_a_phone_copies_in_one_click_and_is_replaced_only_when_confirmed(
+    live_server, browser, alice
+):
+    from rest_framework.authtoken.models import Token
+
+    page = logged_in(browser, live_server, PHONE)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.goto(f"{live_server.url}/account/")
+    page.click("button:has-text('Make a key')")
+    key = page.input_value("#new-key")
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+    shoot(page, "phone-account-new-key")
+    page.click("text=Copy the key")
+    expect(page.locator("#key-copied")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == key
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.click("button:has-text('Replace my key')")
+    expect(page.locator("#new-key")).to_have_value(key)  # still the same page: nothing was sent
+    assert questions and "Replace your API key?" in questions[0]
+    assert Token.objects.get(user=alice).key == key
+
+
 # Run in the page: what a screen-reader user would miss. Returns one sentence per problem.
 A11Y_PROBLEMS = """() => {
   const problems = [];

@@ -47,7 +47,9 @@ def test_compare_calls_a_difference_within_the_models_error_a_tie(client, alice)
     photos = scored_rows(alice, 3.0, 3.1)
     client.force_login(alice)
     page = client.get(compare_url(*photos)).content.decode()
-    assert "read it as a tie" in page and "score about the same" in page
+    assert "A and B are 0.10 points apart" in page and "(about 0.35), so read it as a tie." in page
+    assert "score about the same" in page
+    assert "Differences under about 0.35 points" in page  # one margin, said alike everywhere
 
 
 def test_compare_takes_up_to_four_photos_and_counts_each_once(client, alice):
