@@ -51,10 +51,11 @@ STAGES: dict[str, dict[str, str]] = {
 LAYER_LEGEND = (
     "Each picture has two halves. Left: how strongly the whole stage responded at each place, "
     "laid over the face (blue: little, red: most). Right: the 9 channels that responded most, "
-    "each on its own scale (dark: little, yellow: most)."
+    "each on its own scale (dark: little, yellow: most). Early stages respond almost everywhere, "
+    "so their left half can look evenly red."
 )
 GRAD_CAM_LEGEND = (
-    "Grad-CAM shows where the features that raised this network's part of the score were found. "
+    "Grad-CAM shows where the features that raised the drawn network's part of the score (most of it) were found. "
     "Red and yellow areas pushed the score up the most; blue areas mattered little."
 )
 FILTERS_LEGEND = (
@@ -63,8 +64,8 @@ FILTERS_LEGEND = (
 )
 # The shipped model mixes two networks (ml/MODEL_CARD.md); the pictures show one of them.
 TWO_NETWORKS = (
-    "The score comes from two networks: an EfficientNet-Lite0 trained on rated faces, which gives most of it "
-    "and is the one whose layers are drawn, and dlib's face-recognition network, which adds the rest and is not drawn."
+    "The score comes from two networks: one trained on rated faces (EfficientNet-Lite0) gives most of it "
+    "and is the one whose layers are drawn; one trained to recognise people (dlib's) adds the rest and is not drawn."
 )
 SCORE_SCALE = (
     "1 means raters found the face much less attractive than most, 3 about average, 5 much more. "

@@ -32,7 +32,8 @@
     const words = texts.stages[layer.name] || { title: layer.name, text: "" };
     return el("figure", { class: "stage" }, [
       el("img", { src: layer.url, class: "zoomable", alt: "Face " + faceNumber + ", " + words.title + " (" + layer.name + "): where the stage responded, and its 9 strongest channels" }),
-      el("figcaption", {}, [el("strong", {}, [words.title]), " ", el("span", { class: "small" }, ["(" + layer.name + ", " + layer.shape.replace(/x/g, " × ") + ")"]), el("br"), words.text]),
+      // The stage's name and size are for the curious (a tooltip), not in the caption.
+      el("figcaption", { title: layer.name + ", " + layer.shape.replace(/x/g, " × ") }, [el("strong", {}, [words.title]), el("br"), words.text]),
     ]);
   }
 
@@ -40,9 +41,11 @@
     const section = el("section", { class: "card face" }, [
       el("h2", {}, ["Face " + number + ": ", el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
       el("p", { class: "percentile" }, ["Higher than " + face.percentile.toFixed(0) + "% of the faces in the model's reference dataset."]),
-      el("p", { class: "small scale" }, [texts.score_scale + " " + texts.percentile_meaning]),
-      el("p", { class: "small" }, [texts.two_networks]),
     ]);
+    if (number === 1) { // what the score means: said once, under the first face, not under every one
+      section.append(el("p", { class: "small scale" }, [texts.score_scale + " " + texts.percentile_meaning]),
+        el("p", { class: "small" }, [texts.two_networks]));
+    }
     section.append(fold("What drove the score (Grad-CAM)", [
       el("div", { class: "gradcam-row" }, [
         el("img", { src: face.grad_cam_url, class: "zoomable gradcam", alt: "Face " + number + ": Grad-CAM map, warm colours where features raised the score" }),
@@ -53,7 +56,7 @@
     face.layers.forEach((layer) => layers.append(stageFigure(layer, number)));
     section.append(fold("What the network saw, step by step (" + face.layers.length + " stages)", [
       el("p", { class: "small" }, [texts.layer_legend]),
-      el("div", { class: "keys" }, [colourKey("weak", "strong response", "jet"), colourKey("weak", "strong channel", "viridis")]),
+      el("div", { class: "keys" }, [colourKey("left half: weak", "strong response", "jet"), colourKey("right half: weak", "strong channel", "viridis")]),
       layers,
     ], number === 1));
     return section;

@@ -120,6 +120,9 @@ def test_the_history_filters_show_done_or_failed_photos(client, alice):
     for shown, status in (("done", Photo.Status.DONE), ("failed", Photo.Status.FAILED)):
         page = client.get(reverse("scoring:history"), {"status": shown}).context["page"]
         assert [p.status for p in page.object_list] == [status]
+    history = client.get(reverse("scoring:history")).content.decode()
+    assert re.search(r'href="\?status=failed"[^>]*>Not scored</a>', history)
+    assert reverse("scoring:account_delete") not in history  # a risky action lives on the account page only
     assert len(client.get(reverse("scoring:history"), {"status": "nonsense"}).context["page"].object_list) == 2
 
 

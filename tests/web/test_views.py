@@ -217,6 +217,18 @@ def test_a_failed_photo_page_does_not_say_it_was_scored(client, alice, no_face_p
     page = client.get(reverse("scoring:photo", args=[photo.public_id])).content.decode()
     assert "No face found in this photo." in page
     assert "Not scored" in page and "Scored by model version" not in page
+    assert f'href="{reverse("scoring:upload")}">Try another photo</a>' in page  # not a dead end
+
+
+def test_every_page_has_a_skip_link_and_the_about_page_in_its_menu(client, alice):
+    for logged_in in (False, True):
+        if logged_in:
+            client.force_login(alice)
+        page = client.get(reverse("scoring:home"), follow=True).content.decode()
+        header = page[page.index("<header>") : page.index("</header>")]
+        assert page.index('class="skip-link" href="#content"') < page.index("<header>")
+        assert '<main id="content"' in page
+        assert f'href="{reverse("scoring:about")}">About</a>' in header, logged_in
 
 
 def test_compare_with_ids_that_are_not_uuids_is_a_404(client, alice):
