@@ -14,7 +14,7 @@ def make_key(client) -> str:
     page = client.post(reverse("scoring:account"), {"action": "create"}, follow=True)
     assert page.redirect_chain == [(reverse("scoring:account"), 302)]
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
-    return re.search(r'id="new-key" class="key" value="([0-9a-f]{40})"', page.content.decode())[1]
+    return re.search(r'<input id="new-key"[^>]* value="([0-9a-f]{40})"', page.content.decode())[1]
 
 
 def api_status(key: str) -> int:
