@@ -18,7 +18,7 @@ def test_a_missing_page_is_the_sites_own_404_with_its_navigation(client, alice):
     response = client.get("/photos/00000000-0000-0000-0000-000000000000/", HTTP_ACCEPT="text/html")
     assert response.status_code == 404
     page = response.content.decode()
-    assert "<h1>Not found</h1>" in page and 'href="/history/"' in page and "Log out (alice)" in page
+    assert "<h1>Not found</h1>" in page and 'href="/history/"' in page and "Sign out (alice)" in page
 
 
 def test_a_photo_file_that_is_gone_is_a_json_404_for_a_client_that_asks_for_json(alice):
