@@ -251,3 +251,10 @@ def test_the_history_chart_answers_only_with_the_users_own_points(client, alice,
     assert client.get(reverse("scoring:history_chart")).status_code == 302  # to the log-in page
     client.force_login(charlie)
     assert client.get(reverse("scoring:history_chart")).json() == {"points": []}
+
+
+def test_the_front_and_about_pages_say_photos_are_never_trained_on_and_how_long_they_are_kept(client):
+    for name in ("scoring:home", "scoring:about"):
+        page = client.get(reverse(name)).content.decode()
+        assert "never used to train the model" in page, name
+        assert "kept until you delete them" in page, name
