@@ -4,7 +4,8 @@ kombu's filesystem channel creates a message file in the queue folder and only t
 it, while a worker polling that folder moves and reads any file it sees. A poll that lands
 between the two reads an empty file, and the worker stops on the JSON error ("Unrecoverable
 error"). Here a message is written in a staging folder on the same disk and renamed into
-the queue, which a reader sees either not at all or whole.
+the queue, which a reader sees either not at all or whole; and an exchange table read while
+another process creates it is read again (`Channel.get_table`).
 """
 
 import os
@@ -38,6 +39,21 @@ class Channel(filesystem.Channel):
         except OSError as exc:
             staged.unlink(missing_ok=True)
             raise filesystem.ChannelError(f"Cannot add message {name!r} to the queue folder") from exc
+
+    def get_table(self, exchange):
+        # kombu's filesystem channel creates a new exchange file before it locks and writes it
+        # (a worker binding its queues as it starts): a publisher reading it in between finds it
+        # empty and fails on the JSON. An empty table is one being written: read it again.
+        for _ in range(TABLE_READ_TRIES - 1):
+            try:
+                return super().get_table(exchange)
+            except ValueError:  # json's decode error
+                time.sleep(TABLE_READ_PAUSE_SECONDS)
+        return super().get_table(exchange)
+
+
+TABLE_READ_TRIES = 100
+TABLE_READ_PAUSE_SECONDS = 0.01
 
 
 class Transport(filesystem.Transport):

@@ -48,3 +48,16 @@ def test_a_reader_polling_the_queue_folder_only_ever_sees_whole_messages(tmp_pat
     assert [message["number"] for message in received] == list(range(sent))
     assert all(message["body"] == body for message in received)
     assert not any(folders["staging"].iterdir())  # nothing left behind half-way
+
+
+def test_an_exchange_table_read_while_another_process_creates_it_is_read_again(tmp_path):
+    # kombu creates the table's file before writing it: a publisher can find it empty.
+    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path), "control_folder": str(tmp_path)}
+    table = tmp_path / "jobs.exchange"
+    table.write_text("")
+    finish_writing = threading.Timer(0.1, lambda: table.write_text('[["jobs", "", "jobs"]]'))
+    finish_writing.start()
+    with Connection("filesystem://", transport=Transport, transport_options=options) as conn:
+        routes = conn.default_channel.get_table("jobs")
+    finish_writing.join()
+    assert [(route.routing_key, route.queue) for route in routes] == [("jobs", "jobs")]
