@@ -89,7 +89,7 @@ class Photo(models.Model):
     @property
     def error_code(self) -> str | None:
         """The failure's stable code (README); None unless the photo failed."""
-        from scoring.errors import failure_code
+        from scoring.errors import failure_code  # here: scoring.errors loads DRF, not yet ready while models load
 
         return failure_code(self.error) if self.status == self.Status.FAILED else None
 
