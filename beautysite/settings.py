@@ -61,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "scoring.context_processors.contact",
             ]
         },
     }
@@ -100,6 +101,7 @@ LOGIN_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_FORMS = {"login": "scoring.forms.SignInForm"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # allauth's per-IP limits on log-in and sign-up (it counts through the cache).
 # RATE_LIMITS=false turns them and the upload limit off (a benchmark, say); with DEBUG off they
@@ -114,6 +116,8 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.c
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Beauty Evaluator <noreply@localhost>")
+# Where people write about their account or photos (shown on About and the account mail pages); unset: not shown.
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm
 from django import forms
 from django.conf import settings
 
@@ -54,3 +55,12 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password; nothing was deleted.")
         return password
+
+
+class SignInForm(LoginForm):
+    """django-allauth's sign-in form with labels that say what to type ("Login" and "Remember Me" did not)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or email"
+        self.fields["remember"].label = "Keep me signed in on this device"

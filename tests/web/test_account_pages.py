@@ -1,0 +1,38 @@
+"""django-allauth's pages in the product's words: fields say what to type, mail pages say whom to write to."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+MAIL_PAGES = ("account_reset_password", "account_reset_password_done", "account_email_verification_sent")
+
+
+def test_the_sign_in_form_labels_say_what_to_type(client):
+    page = client.get(reverse("account_login")).content.decode()
+    assert "Username or email" in page
+    assert "Keep me signed in on this device" in page
+    assert "Login:" not in page and "Remember Me" not in page
+
+
+def test_signing_in_with_the_relabelled_form_still_works_by_username_and_by_email(client, alice):
+    for login in (alice.username, alice.email):
+        client.logout()
+        response = client.post(reverse("account_login"), {"login": login, "password": "pw-alice-123"})
+        assert response.status_code == 302, login
+        assert client.get(reverse("scoring:history")).status_code == 200
+
+
+@pytest.mark.parametrize("name", MAIL_PAGES)
+def test_mail_pages_promise_no_contact_when_none_is_configured(client, settings, name):
+    settings.CONTACT_EMAIL = ""
+    page = client.get(reverse(name)).content.decode()
+    assert "contact us" not in page.lower()
+    assert "mailto:" not in page
+
+
+@pytest.mark.parametrize("name", MAIL_PAGES)
+def test_mail_pages_and_about_give_the_configured_contact_address(client, settings, name):
+    settings.CONTACT_EMAIL = "help@beauty.example"
+    assert 'href="mailto:help@beauty.example"' in client.get(reverse(name)).content.decode()
+    assert 'href="mailto:help@beauty.example"' in client.get(reverse("scoring:about")).content.decode()
