@@ -139,8 +139,9 @@ def compare(request):
 
 
 def _compare_pick(request, chosen, status: int = 200):
+    photos = list(histories.photos_for_filter(request.user, "done")[:60])
     context = {
-        "photos": histories.photos_for_filter(request.user, "done")[:60],
+        "choices": list(zip(photos, comparing.distinct_labels(photos))),
         "chosen": [str(p.public_id) for p in chosen],
         "max_photos": comparing.MAX_PHOTOS,
     }
