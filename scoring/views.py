@@ -61,7 +61,8 @@ def upload(request):
         if created:
             # Some or all were stored: say so, and show the rest's errors on the history page.
             uploaded = "1 photo uploaded; it is" if len(created) == 1 else f"{len(created)} photos uploaded; they are"
-            messages.success(request, f"{uploaded} being scored.")
+            # Tagged so the history page's script can say when scoring has finished.
+            messages.success(request, f"{uploaded} being scored.", extra_tags="scoring-progress")
             return redirect("scoring:history")
     else:
         status, wait = (400 if request.method == "POST" else 200), None

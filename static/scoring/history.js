@@ -18,9 +18,15 @@
     }
   }
 
+  // The upload's "being scored" banner, once nothing is left to wait for.
+  function sayScoringFinished() {
+    const banner = document.querySelector(".messages .scoring-progress");
+    if (banner) banner.textContent = "Scoring finished: each photo's result is below.";
+  }
+
   async function poll() {
     const pending = waiting();
-    if (!pending.length) return;
+    if (!pending.length) { sayScoringFinished(); return; }
     if (document.visibilityState === "visible") {
       const query = pending.map((tile) => "photo=" + encodeURIComponent(tile.dataset.id)).join("&");
       try {

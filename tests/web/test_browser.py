@@ -55,3 +55,26 @@ def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(
         expect(page.get_by_text("The photo and everything computed from it were deleted.")).to_be_visible()
         expect(page.locator(".tile")).to_have_count(0)
     assert os.path.getsize(SCREENSHOTS / "photo-page.png") > 10_000
+
+
+def test_uploading_several_photos_says_when_their_scoring_has_finished(
+    live_server, browser_page, face_rgb, tmp_path, alice
+):
+    files = []
+    for name in ("one.jpg", "two.jpg"):
+        files.append(tmp_path / name)
+        files[-1].write_bytes(jpeg(face_rgb))
+    page = browser_page
+    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=login]", "alice")
+        page.fill("input[name=password]", "pw-alice-123")
+        page.click("button[type=submit]")
+        page.goto(f"{live_server.url}/upload/")
+        page.set_input_files("input[name=photos]", [str(f) for f in files])
+        page.click("text=Upload and score")
+        banner = page.locator(".messages [role=status]")
+        expect(banner).to_have_text("2 photos uploaded; they are being scored.")
+        # No reload: the banner changes once the tiles it speaks of are scored.
+        expect(banner).to_have_text("Scoring finished: each photo's result is below.", timeout=60_000)
+        expect(page.locator('.tile[data-status="done"]')).to_have_count(2)
