@@ -70,12 +70,22 @@
     }
     const mean = points.reduce((sum, p) => sum + p.score, 0) / points.length;
     svg.append(node("line", { x1: LEFT, x2: W - RIGHT, y1: y(mean), y2: y(mean), class: "mean-line" }));
-    svg.append(node("text", { x: W - RIGHT, y: y(mean) - 5, "text-anchor": "end", class: "axis" }, "average " + mean.toFixed(2)));
-    const placed = []; // photos of the same minute sit side by side instead of on top of each other
+    // Said in the caption, not on the plot, where it covered the newest dots.
+    const meanLabel = document.getElementById("chart-mean");
+    if (meanLabel) meanLabel.textContent = mean.toFixed(2);
+    const placed = [];
+    const free = (cx, cy) => !placed.some(([px, py]) => Math.hypot(px - cx, py - cy) < 9);
+    const inside = (cx) => cx >= LEFT + 5 && cx <= W - RIGHT - 5;
     points.forEach((p, i) => {
-      let cx = x(times[i]);
+      // Photos of the same moment sit side by side, nearest first on either side, never past
+      // the plot's edges; when a crowd fills even that, a dot goes where it belongs, overlapping.
+      const at = Math.min(Math.max(x(times[i]), LEFT + 5), W - RIGHT - 5);
       const cy = y(p.score);
-      while (placed.some(([px, py]) => Math.hypot(px - cx, py - cy) < 9)) cx += 9;
+      let cx = at;
+      for (let step = 1; !free(cx, cy) && step <= 80; step++) {
+        const tried = at + (step % 2 ? 1 : -1) * 9 * Math.ceil(step / 2);
+        if (inside(tried) && free(tried, cy)) cx = tried;
+      }
       placed.push([cx, cy]);
       const dot = node("circle", { cx: cx, cy: cy, r: 5, class: "dot", tabindex: 0, "data-id": p.id });
       dot.append(node("title", {}, when(p.t, true) + ": " + p.score.toFixed(2) + " / 5"));

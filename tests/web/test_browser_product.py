@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scoring.models import Photo
-from tests.web.conftest import DESKTOP, PHONE, logged_in, score, upload
+from tests.web.conftest import DESKTOP, PHONE, add_scored_rows, logged_in, score, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_broker")]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -101,6 +101,19 @@ def test_history_chart_time_axis_never_repeats_a_label(live_server, browser, two
     times = [label for label in axis if re.search(r"\d:\d\d|[A-Z][a-z]{2}", label) and "average" not in label]
     assert len(times) >= 3  # the time ticks, not the score axis or the average
     assert len(set(times)) == len(times), times
+
+
+def test_history_chart_keeps_a_crowd_of_same_minute_photos_inside_the_plot(live_server, browser, alice):
+    add_scored_rows(alice, 40)  # a batch scored alike: every dot wants the same spot
+    page = logged_in(browser, live_server, viewport=PHONE)  # a narrow plot: the crowd overflowed it
+    page.goto(f"{live_server.url}/history/")
+    dots = page.locator("#chart circle")
+    expect(dots).to_have_count(40)
+    width = page.evaluate("document.getElementById('chart').viewBox.baseVal.width")
+    centres = [float(x) for x in dots.evaluate_all("(dots) => dots.map((d) => d.getAttribute('cx'))")]
+    assert all(0 < x < width for x in centres), (width, centres)
+    assert len(set(centres)) > 20  # side by side where they fit, not all on one spot
+    expect(page.locator("#chart-mean")).to_have_text("3.00")
 
 
 def app_pages(live_server, photo: Photo, other: Photo) -> dict[str, str]:
