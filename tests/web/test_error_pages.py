@@ -52,3 +52,20 @@ def test_a_refused_host_or_permission_on_the_api_is_json_too(client):
     assert refused_host.status_code == 400 and refused_host.json()["code"] == "bad_request"
     denied = permission_denied(RequestFactory().get("/api/photos/"), PermissionDenied())
     assert denied.status_code == 403 and b'"code": "permission_denied"' in denied.content
+
+
+def test_with_debug_on_api_errors_stay_json_while_pages_keep_djangos_debug_page(client, alice, settings, monkeypatch):
+    settings.DEBUG = True  # as `make run` starts
+    client.force_login(alice)
+    for path in ("/api/nope/", "/api/photos/not-a-uuid/"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.json() == {"detail": "Not found.", "code": "not_found"}, path
+    gone = client.get("/private-media/photos/gone/annotated.png", HTTP_ACCEPT="application/json")
+    assert gone.json()["code"] == "not_found"
+    monkeypatch.setattr(PhotoViewSet, "list", lambda *args, **kwargs: 1 / 0)
+    client.raise_request_exception = False
+    crashed = client.get("/api/photos/")
+    assert crashed.status_code == 500 and crashed.json()["code"] == "internal_error"
+    # A person still gets Django's debug page, which helps the one developing.
+    page = client.get("/nope/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 404 and b"Using the URLconf defined in" in page.content
