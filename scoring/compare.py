@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -28,28 +26,6 @@ class SelectionError(Exception):
 def photo_label(photo: Photo) -> str:
     """A name for a photo (they have none of their own): when it was uploaded."""
     return date_format(timezone.localtime(photo.created), "j M Y, H:i")
-
-
-def distinct_labels(photos: list[Photo]) -> list[str]:
-    """Each photo's label, numbered where its owner uploaded several in that minute (as a batch is),
-    so a list never names two photos alike. The number counts all the owner's photos of that
-    minute, so a photo keeps it on every page whichever others are listed beside it."""
-
-    def minute_of(photo: Photo) -> tuple[int, datetime]:
-        return photo.owner_id, photo.created.replace(second=0, microsecond=0)
-
-    windows = Q(pk__in=[])
-    for owner_id, minute in {minute_of(photo) for photo in photos}:
-        windows |= Q(owner_id=owner_id, created__gte=minute, created__lt=minute + timedelta(minutes=1))
-    sharing: dict[tuple[int, datetime], list[int]] = {}
-    for neighbour in Photo.objects.filter(windows).order_by("created", "pk").only("pk", "owner_id", "created"):
-        sharing.setdefault(minute_of(neighbour), []).append(neighbour.pk)
-    order = {pk: (position, len(pks)) for pks in sharing.values() for position, pk in enumerate(pks, 1)}
-    labels = []
-    for photo in photos:
-        position, count = order.get(photo.pk, (1, 1))
-        labels.append(photo_label(photo) + (f" ({position} of {count})" if count > 1 else ""))
-    return labels
 
 
 def selected_ids(raw: list[str]) -> list[str]:
@@ -134,12 +110,12 @@ def compare(photos: list[Photo], request=None) -> Comparison:
     """Entries in the chosen order, a verdict, and each photo's difference from the first."""
     check_selection(len(photos))
     entries = []
-    for letter, photo, label in zip(LETTERS, photos, distinct_labels(photos)):
+    for letter, photo in zip(LETTERS, photos):
         face = photo.top_face
         entries.append(
             Entry(
                 letter=letter,
-                label=label,
+                label=photo_label(photo),
                 photo=photo_as_dict(photo, request),
                 score=face.score if face else None,
                 percentile=face.percentile if face else None,

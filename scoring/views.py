@@ -140,9 +140,8 @@ def compare(request):
 
 
 def _compare_pick(request, chosen, status: int = 200):
-    photos = list(histories.photos_for_filter(request.user, "done")[:60])
     context = {
-        "choices": list(zip(photos, comparing.distinct_labels(photos))),
+        "photos": histories.photos_for_filter(request.user, "done")[:60],
         "chosen": [str(p.public_id) for p in chosen],
         "max_photos": comparing.MAX_PHOTOS,
     }

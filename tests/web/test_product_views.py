@@ -258,29 +258,3 @@ def test_the_front_and_about_pages_say_photos_are_never_trained_on_and_how_long_
         page = client.get(reverse(name)).content.decode()
         assert "never used to train the model" in page, name
         assert "kept until you delete them" in page, name
-
-
-def uploaded_at(photos: list[Photo], *moments: str) -> None:
-    """Give these rows upload times ("HH:MM:SS" on one day, UTC)."""
-    for photo, moment in zip(photos, moments):
-        Photo.objects.filter(pk=photo.pk).update(created=f"2026-03-02T{moment}Z")
-
-
-def test_the_picker_numbers_photos_uploaded_in_the_same_minute_and_keeps_the_others_plain(client, alice, settings):
-    settings.TIME_ZONE = "UTC"
-    photos = scored_rows(alice, 2, 3, 4)
-    uploaded_at(photos, "10:15:05", "10:15:05", "11:40:00")
-    client.force_login(alice)
-    page = client.get(reverse("scoring:compare")).content.decode()
-    names = re.findall(r'<span class="name">([^<]+)</span>', page)
-    assert sorted(names) == ["2 Mar 2026, 10:15 (1 of 2)", "2 Mar 2026, 10:15 (2 of 2)", "2 Mar 2026, 11:40"]
-
-
-def test_a_photo_keeps_its_number_on_the_compare_page_whichever_others_are_chosen(client, alice, settings):
-    settings.TIME_ZONE = "UTC"
-    photos = scored_rows(alice, 2, 3, 4)
-    uploaded_at(photos, "10:15:01", "10:15:02", "10:15:03")
-    client.force_login(alice)
-    page = client.get(compare_url(photos[2], photos[0])).content.decode()
-    assert "2 Mar 2026, 10:15 (3 of 3)" in page and "2 Mar 2026, 10:15 (1 of 3)" in page
-    assert "(2 of 3)" not in page
