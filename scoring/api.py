@@ -77,7 +77,8 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             400: OpenApiResponse(
                 ValidationErrorSerializer,
                 description="the photo was refused: code empty_file, too_large, unsupported_format, "
-                "too_many_pixels, animated, unreadable_image, too_small, or invalid (no file sent)",
+                "too_many_pixels, animated, unreadable_image, too_small, invalid (no file sent), "
+                "or one_photo_per_request",
             ),
             401: NOT_SIGNED_IN,
             429: OpenApiResponse(
@@ -86,16 +87,21 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         },
     )
     def create(self, request):
+        if len(request.FILES.getlist("image")) > 1:  # DRF would keep the last and drop the rest unsaid
+            raise ApiError("Send one photo per request; upload the others one by one.", code="one_photo_per_request")
         upload = PhotoUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         wait = upload_limit_wait(request)
         if wait is not None:
-            raise Throttled(wait=wait, detail=upload_limit_message(wait))
+            refused = Throttled(detail=upload_limit_message(wait))
+            refused.wait = wait  # for Retry-After; given to Throttled, DRF repeats the wait in its own words
+            raise refused
         try:
             photo = photo_services.photo_create(owner=request.user, upload=upload.validated_data["image"])
         except UploadRejected as error:
             raise ApiError(str(error), code=error.code) from error
-        return Response(PhotoCreatedSerializer(photo).data, status=status.HTTP_201_CREATED)
+        created = PhotoCreatedSerializer(photo, context={"request": request}).data
+        return Response(created, status=status.HTTP_201_CREATED, headers={"Location": created["url"]})
 
     @extend_schema(responses={200: PhotoSerializer, 404: NOT_FOUND})
     def retrieve(self, request, public_id=None):

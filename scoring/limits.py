@@ -4,8 +4,20 @@ from django.conf import settings
 from django_ratelimit.core import get_usage
 
 
+PERIODS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def rate_in_words(rate: str) -> str:
+    """django-ratelimit's rate ("100/h", "10/5m") as a person says it: "100 an hour", "10 every 5 minutes"."""
+    count, period = rate.split("/")
+    amount, unit = period[:-1], PERIODS[period[-1]]  # django-ratelimit's own format: a count, then the unit last
+    if amount not in ("", "1"):
+        return f"{count} every {amount} {unit}s"
+    return f"{count} {'an' if unit == 'hour' else 'a'} {unit}"
+
+
 def upload_limit_message(wait_seconds: int) -> str:
-    """The limit's sentence with the wait in words a person reads ("about 32 minutes")."""
+    """The limit's sentence: the allowance, and the wait in words a person reads ("about 32 minutes")."""
     minutes = round(wait_seconds / 60)
     if minutes < 1:
         wait = "under a minute"
@@ -13,7 +25,8 @@ def upload_limit_message(wait_seconds: int) -> str:
         wait = "about a minute"
     else:
         wait = f"about {minutes} minutes"
-    return f"You have uploaded many photos in a short time. Try again in {wait}."
+    allowance = rate_in_words(settings.PHOTO_UPLOAD_RATE)
+    return f"You have uploaded many photos in a short time (at most {allowance}). Try again in {wait}."
 
 
 def _upload_rate(_group, _request) -> str:

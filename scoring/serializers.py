@@ -6,6 +6,7 @@ OpenAPI schema cannot tell something other than what the code sends.
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from scoring.media import private_url
 from scoring.models import Photo
@@ -98,6 +99,10 @@ class PhotoCreatedSerializer(serializers.Serializer):
 
     id = serializers.UUIDField(source="public_id", read_only=True)
     status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
+    url = serializers.SerializerMethodField(help_text="where to follow its scoring (also the Location header)")
+
+    def get_url(self, photo: Photo) -> str:
+        return reverse("scoring:photo-detail", args=[photo.public_id], request=self.context.get("request"))
 
 
 class ErrorSerializer(serializers.Serializer):

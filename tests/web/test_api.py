@@ -18,10 +18,23 @@ def api(alice):
     return client
 
 
-def test_post_returns_201_with_id_and_status(api, face_upload):
+def test_post_returns_201_with_id_status_and_the_address_to_follow(api, face_upload):
     response = api.post("/api/photos/", {"image": face_upload}, format="multipart")
     assert response.status_code == 201
-    assert response.json() == {"id": str(Photo.objects.get().public_id), "status": "queued"}
+    photo_id = str(Photo.objects.get().public_id)
+    url = f"http://testserver/api/photos/{photo_id}/"
+    assert response.json() == {"id": photo_id, "status": "queued", "url": url}
+    assert response["Location"] == url
+    assert api.get(url).json()["id"] == photo_id
+
+
+def test_several_files_in_one_upload_are_refused_and_none_is_kept(api, face_rgb):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = [SimpleUploadedFile(name, jpeg(face_rgb)) for name in ("a.jpg", "b.jpg")]
+    response = api.post("/api/photos/", {"image": files}, format="multipart")
+    assert response.status_code == 400 and response.json()["code"] == "one_photo_per_request"
+    assert not Photo.objects.exists()
 
 
 def test_a_bad_file_gets_400_with_a_sentence(api):
@@ -113,6 +126,10 @@ def test_uploads_past_the_users_hourly_limit_get_429(api, charlie, face_rgb, set
     ]
     assert codes == [201, 201, 429]
     assert Photo.objects.count() == 2
+    refused = api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", photo)}, format="multipart")
+    # The allowance and the wait, each said once (DRF would append its own "Expected available in ...").
+    assert "(at most 2 an hour). Try again in about" in refused.json()["detail"]
+    assert "Expected available" not in refused.json()["detail"] and int(refused["Retry-After"]) > 0
     other = APIClient()
     other.force_authenticate(charlie)
     response = other.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", photo)}, format="multipart")

@@ -271,6 +271,14 @@ def test_the_upload_limit_says_the_wait_in_words(seconds, words):
     assert upload_limit_message(seconds).endswith(f"Try again in {words}.")
 
 
+@pytest.mark.parametrize(
+    "rate, words", [("100/h", "100 an hour"), ("5/m", "5 a minute"), ("10/5m", "10 every 5 minutes"), ("300/d", "300 a day")]
+)
+def test_the_upload_limit_says_the_allowance_in_words(rate, words, settings):
+    settings.PHOTO_UPLOAD_RATE = rate
+    assert f"(at most {words})." in upload_limit_message(60)
+
+
 def test_repeated_failed_log_ins_are_refused_with_a_message(client, alice):
     for i in range(6):
         response = client.post(reverse("account_login"), {"login": "alice", "password": f"wrong-{i}"})
