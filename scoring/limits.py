@@ -3,7 +3,6 @@
 from django.conf import settings
 from django_ratelimit.core import get_usage
 
-
 PERIODS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 
 

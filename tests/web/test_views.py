@@ -272,7 +272,8 @@ def test_the_upload_limit_says_the_wait_in_words(seconds, words):
 
 
 @pytest.mark.parametrize(
-    "rate, words", [("100/h", "100 an hour"), ("5/m", "5 a minute"), ("10/5m", "10 every 5 minutes"), ("300/d", "300 a day")]
+    "rate, words",
+    [("100/h", "100 an hour"), ("5/m", "5 a minute"), ("10/5m", "10 every 5 minutes"), ("300/d", "300 a day")],
 )
 def test_the_upload_limit_says_the_allowance_in_words(rate, words, settings):
     settings.PHOTO_UPLOAD_RATE = rate
