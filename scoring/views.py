@@ -98,8 +98,10 @@ def history(request):
     if shown not in histories.FILTERS:
         shown = "all"
     photos = histories.photos_for_filter(request.user, shown)
+    page = Paginator(photos, 24).get_page(request.GET.get("page"))
     context = {
-        "page": Paginator(photos, 24).get_page(request.GET.get("page")),
+        "page": page,
+        "has_photos": shown != "all" or page.paginator.count > 0,  # no filters to offer a new user
         "shown": shown,
         "filters": list(histories.FILTERS),
         "under_review": histories.under_review_count(request.user),

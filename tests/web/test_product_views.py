@@ -258,3 +258,22 @@ def test_the_front_and_about_pages_say_photos_are_never_trained_on_and_how_long_
         page = client.get(reverse(name)).content.decode()
         assert "never used to train the model" in page, name
         assert "kept until you delete them" in page, name
+
+
+def test_a_new_user_sees_no_controls_that_have_nothing_to_act_on(client, charlie):
+    client.force_login(charlie)
+    history = client.get(reverse("scoring:history")).content.decode()
+    assert "No photos yet." in history
+    assert 'class="filters"' not in history and "Page 1 of 1" not in history
+    picker = client.get(reverse("scoring:compare")).content.decode()
+    assert "You need at least two scored photos" in picker and "Compare the selected photos" not in picker
+    assert "Click two to four photos" in picker
+    deletion = client.get(reverse("scoring:account_delete")).content.decode()
+    assert "0 photos" not in deletion and "Delete my account</button>" in deletion
+
+
+def test_the_history_filters_stay_once_there_are_photos(client, alice):
+    scored_rows(alice, 3)
+    client.force_login(alice)
+    assert 'class="filters"' in client.get(reverse("scoring:history")).content.decode()
+    assert 'class="filters"' in client.get(reverse("scoring:history") + "?status=failed").content.decode()
