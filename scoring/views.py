@@ -73,8 +73,10 @@ def upload(request):
     return response
 
 
-# Photo routes answer 404 to anyone but the owner and staff, anonymous visitors included
-# (no log-in redirect): whether a photo exists is not revealed. The selectors decide.
+# Photo routes answer 404 to anyone but the owner and staff: whether a photo exists is not
+# revealed. The selectors decide. The page itself first sends an anonymous visitor to sign in
+# (whatever the id, so that says nothing either): an owner opening a link signed out gets there.
+@login_required
 def photo_detail(request, public_id):
     try:
         photo = selectors.photo_for_user(request.user, public_id)

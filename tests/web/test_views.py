@@ -18,6 +18,18 @@ def test_pages_ask_an_anonymous_visitor_to_log_in(client):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def test_a_photo_link_opened_signed_out_leads_to_sign_in_and_back_whether_or_not_the_photo_exists(
+    client, alice, scored_photo
+):
+    real = reverse("scoring:photo", args=[scored_photo.public_id])
+    made_up = reverse("scoring:photo", args=["00000000-0000-0000-0000-000000000000"])
+    answers = [client.get(url) for url in (real, made_up)]
+    assert [a.status_code for a in answers] == [302, 302]  # the same answer: existence is not revealed
+    assert answers[0]["Location"] == f"/accounts/login/?next={real}"
+    signed_in = client.post(answers[0]["Location"], {"login": "alice", "password": "pw-alice-123"})
+    assert signed_in["Location"] == real and client.get(real).status_code == 200
+
+
 def test_upload_page_stores_the_photo_and_opens_its_page(client, alice, face_upload):
     client.force_login(alice)
     response = client.post(reverse("scoring:upload"), {"photos": [face_upload]})
@@ -49,7 +61,8 @@ def test_owner_sees_photo_page_with_score_and_layers(client, alice, scored_photo
 
 
 # The access matrix: each visitor against each URL of Alice's scored photo. Only the owner
-# (and staff, below) get it; anyone else, anonymous visitors included, gets 404 as if it did not exist.
+# (and staff, below) get it; anyone else gets 404 as if it did not exist, but an anonymous visitor
+# is sent to sign in by the page (whatever the id: that reveals nothing either).
 VISITORS = ["owner", "charlie", "anonymous"]
 MEDIA_FILES = {
     "original": lambda photo: [photo.image],
@@ -88,7 +101,8 @@ def visitor_client(request, client, alice, charlie):
 def test_only_the_owner_can_open_each_url_of_a_photo(visitor_client, url_kind, scored_photo):
     urls = VIEW_URLS[url_kind](scored_photo)
     assert urls and all(urls), url_kind
-    expected = 200 if visitor_client.is_owner else 404
+    anonymous_page = url_kind == "page" and not visitor_client.session.get("_auth_user_id")
+    expected = 200 if visitor_client.is_owner else 302 if anonymous_page else 404
     for url in urls:
         assert visitor_client.get(url).status_code == expected, url
 
