@@ -73,6 +73,9 @@
     root.dataset.status = data.status;
     statusLine.className = "status " + data.status;
     statusLine.textContent = messages[data.status](data);
+    // A failed photo cannot be compared: offer another upload instead, as the page does on a reload.
+    document.getElementById("compare-with").hidden = data.status === "failed";
+    document.getElementById("try-another").hidden = data.status !== "failed";
     if (data.status === "failed") document.getElementById("model-line").textContent = texts.not_scored;
     else if (data.model_version) document.getElementById("model-version").textContent = data.model_version;
     result.replaceChildren();

@@ -103,6 +103,22 @@ def test_history_chart_time_axis_never_repeats_a_label(live_server, browser, two
     assert len(set(times)) == len(times), times
 
 
+def test_a_photo_that_fails_while_its_page_is_open_offers_another_upload_not_a_comparison(
+    live_server, browser, alice
+):
+    waiting = upload(alice, np.full((300, 300, 3), 120, np.uint8), "wall.jpg")  # no face in it
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/photos/{waiting.public_id}/")
+    expect(page.get_by_role("link", name="Compare with…")).to_be_visible()
+    expect(page.get_by_role("link", name="Try another photo")).to_be_hidden()
+
+    assert score(waiting).status == Photo.Status.FAILED
+
+    expect(page.locator("#status")).to_have_text(re.compile("No face"), timeout=15_000)
+    expect(page.get_by_role("link", name="Try another photo")).to_be_visible()
+    expect(page.get_by_role("link", name="Compare with…")).to_be_hidden()
+
+
 def test_history_chart_keeps_a_crowd_of_same_minute_photos_inside_the_plot(live_server, browser, alice):
     add_scored_rows(alice, 40)  # a batch scored alike: every dot wants the same spot
     page = logged_in(browser, live_server, viewport=PHONE)  # a narrow plot: the crowd overflowed it

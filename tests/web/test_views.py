@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -231,7 +233,8 @@ def test_a_failed_photo_page_does_not_say_it_was_scored(client, alice, no_face_p
     page = client.get(reverse("scoring:photo", args=[photo.public_id])).content.decode()
     assert "No face found in this photo." in page
     assert "Not scored" in page and "Scored by model version" not in page
-    assert f'href="{reverse("scoring:upload")}">Try another photo</a>' in page  # not a dead end
+    assert f'id="try-another" href="{reverse("scoring:upload")}">Try another photo</a>' in page  # not a dead end
+    assert re.search(r'id="compare-with" [^>]* hidden>', page)  # a failed photo cannot be compared
 
 
 def test_every_page_has_a_skip_link_and_the_about_page_in_its_menu(client, alice):
