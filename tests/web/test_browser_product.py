@@ -103,9 +103,7 @@ def test_history_chart_time_axis_never_repeats_a_label(live_server, browser, two
     assert len(set(times)) == len(times), times
 
 
-def test_a_photo_that_fails_while_its_page_is_open_offers_another_upload_not_a_comparison(
-    live_server, browser, alice
-):
+def test_a_photo_that_fails_while_its_page_is_open_offers_another_upload_not_a_comparison(live_server, browser, alice):
     waiting = upload(alice, np.full((300, 300, 3), 120, np.uint8), "wall.jpg")  # no face in it
     page = logged_in(browser, live_server)
     page.goto(f"{live_server.url}/photos/{waiting.public_id}/")
