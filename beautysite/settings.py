@@ -104,6 +104,7 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_FORMS = {"login": "scoring.forms.SignInForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Beauty Evaluator] "  # not the host name allauth uses by default
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # allauth's per-IP limits on log-in and sign-up (it counts through the cache).
 # RATE_LIMITS=false turns them and the upload limit off (a benchmark, say); with DEBUG off they

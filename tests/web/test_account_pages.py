@@ -36,3 +36,11 @@ def test_mail_pages_and_about_give_the_configured_contact_address(client, settin
     settings.CONTACT_EMAIL = "help@beauty.example"
     assert 'href="mailto:help@beauty.example"' in client.get(reverse(name)).content.decode()
     assert 'href="mailto:help@beauty.example"' in client.get(reverse("scoring:about")).content.decode()
+
+
+def test_account_mail_is_signed_by_the_product_not_the_host_name(client, alice, mailoutbox):
+    client.post(reverse("account_reset_password"), {"email": alice.email})
+    (mail,) = mailoutbox
+    assert mail.subject.startswith("[Beauty Evaluator] ")
+    assert mail.body.startswith("Hello from Beauty Evaluator!")
+    assert "Hello from testserver" not in mail.body and "/accounts/password/reset/key/" in mail.body
