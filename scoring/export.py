@@ -16,9 +16,12 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from scoring import selectors
 from scoring.models import Photo
+
+API_TIME = DateTimeField()
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +101,7 @@ def _scores_entry(photo: Photo, missing: set[str]) -> dict:
 
     return {
         "id": str(photo.public_id),
-        "created": photo.created.isoformat(),
+        "created": API_TIME.to_representation(photo.created),  # as the API writes it ("...Z")
         "status": photo.status,
         "error": photo.error or None,
         "error_code": photo.error_code,

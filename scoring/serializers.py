@@ -12,12 +12,18 @@ from scoring.media import private_url
 from scoring.models import Photo
 
 
-@extend_schema_field({"type": "string", "description": "empty until the file exists"})
+@extend_schema_field({"type": "string", "nullable": True, "description": "null until the file exists"})
 class PrivateFileUrlField(serializers.Field):
-    """A stored file's URL that opens for the photo's owner (session or token) and staff only."""
+    """A stored file's URL that opens for the photo's owner (session or token) and staff only;
+    null where there is no file (a failed photo's annotated copy), as the API's other absent values."""
 
     def __init__(self, **kwargs):
         super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        # DRF skips to_representation for None but not for an empty FileField; both become null here.
+        value = super().get_attribute(instance)
+        return value or None
 
     def to_representation(self, value) -> str:
         url = private_url(value)

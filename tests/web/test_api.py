@@ -144,3 +144,10 @@ def test_the_schema_documents_every_field_the_api_returns(api, scored_photo):
     assert set(PhotoSerializer().fields) == set(detail)
     assert set(FaceSerializer().fields) == set(face)
     assert set(LayerSerializer().fields) == set(face["layers"][0])
+
+
+def test_a_failed_photo_has_null_for_the_files_it_never_got(api, no_face_photo):
+    detail = api.get(f"/api/photos/{no_face_photo.public_id}/").json()
+    assert detail["status"] == "failed" and detail["error_code"] == "no_face"
+    assert detail["annotated_url"] is None and detail["filters_url"] is None  # as absent values are elsewhere
+    assert detail["image_url"].startswith("http://testserver/private-media/")
