@@ -9,6 +9,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
+        # An empty file is refused by the upload's own checks, named and worded as any other bad file.
+        kwargs.setdefault("allow_empty_file", True)
         kwargs.setdefault(
             "widget",
             MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "aria-describedby": "photos-limits"}),

@@ -49,6 +49,8 @@ def test_upload_page_rejects_a_bad_file_with_a_message_and_400(client, alice):
     )
     assert response.status_code == 400
     assert Photo.objects.count() == 0
+    # Named and worded as any other refused file (and as the API words it).
+    assert "a.jpg: The file is empty." in response.content.decode()
 
 
 def test_owner_sees_photo_page_with_score_and_layers(client, alice, scored_photo, stage_count):
