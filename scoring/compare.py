@@ -91,19 +91,34 @@ def difference_in_words(a: Entry, b: Entry) -> str:
     return f"{b.letter} scores {points} {direction} than {a.letter} ({shift:.0f} percentile points): {strength}."
 
 
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def verdict(entries: list[Entry]) -> str:
+    """Which photo scores highest; photos within the margin of the best share the top, and the
+    rest are named as lower, so a tie at the top never reads as a win and no photo is left out."""
     scored = [e for e in entries if e.score is not None]
     if not scored:
         return "No face was scored in these photos."
     best = max(scored, key=lambda e: e.score)
-    close = [e for e in scored if e is not best and best.score - e.score < SCORE_MARGIN]
-    if close:
-        names = " and ".join([best.letter, *(e.letter for e in close)])
-        return f"{names} score about the same; {best.letter} is ahead by a hair ({best.score:.2f} / 5)."
-    return (
-        f"{best.letter} scores highest: {best.score:.2f} / 5, "
-        f"higher than {best.percentile:.0f}% of the reference faces."
-    )
+    top = [e for e in scored if best.score - e.score < SCORE_MARGIN]  # in the order chosen
+    if len(top) == 1:
+        sentence = (
+            f"{best.letter} scores highest: {best.score:.2f} / 5, "
+            f"higher than {best.percentile:.0f}% of the reference faces."
+        )
+    else:
+        nobody = "neither" if len(top) == 2 else "none"
+        sentence = (
+            f"{_listed([e.letter for e in top])} score about the same, the highest here "
+            f"({_listed([f'{e.score:.2f}' for e in top])} / 5): closer than the model's margin of error, "
+            f"so {nobody} is ahead."
+        )
+    lower = [e for e in scored if e not in top]
+    if lower and len(top) > 1:
+        sentence += f" {_listed([e.letter for e in lower])} score{'s' if len(lower) == 1 else ''} clearly lower."
+    return sentence
 
 
 def compare(photos: list[Photo], request=None) -> Comparison:

@@ -52,6 +52,18 @@ def test_compare_calls_a_difference_within_the_models_error_a_tie(client, alice)
     assert "Differences under about 0.35 points" in page  # one margin, said alike everywhere
 
 
+def test_a_tie_at_the_top_of_three_is_no_win_and_the_third_photo_is_named(client, alice):
+    photos = scored_rows(alice, 3.59, 3.34, 3.30)
+    photos.append(scored_rows(alice, 2.5)[0])
+    client.force_login(alice)
+    page = client.get(compare_url(*photos)).content.decode()
+    assert (
+        "A, B and C score about the same, the highest here (3.59, 3.34 and 3.30 / 5): closer than the "
+        "model&#x27;s margin of error, so none is ahead. D scores clearly lower." in page
+    )
+    assert "ahead by a hair" not in page
+
+
 def test_compare_takes_up_to_four_photos_and_counts_each_once(client, alice):
     photos = scored_rows(alice, 2, 3, 4, 5)
     client.force_login(alice)
