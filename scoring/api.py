@@ -31,7 +31,11 @@ NOT_SIGNED_IN = OpenApiResponse(
 
 class PhotoPagination(PageNumberPagination):
     """A page that is not a number, or past the last, is a 400 `invalid_page` naming the pages
-    there are: DRF's 404 `not_found` would read as "no such photo"."""
+    there are: DRF's 404 `not_found` would read as "no such photo". `?page_size=` asks for fewer
+    (or up to 100) photos a page, each carrying its layers' URLs."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
 
     def paginate_queryset(self, queryset, request, view=None):
         try:
