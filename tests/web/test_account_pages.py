@@ -44,3 +44,13 @@ def test_account_mail_is_signed_by_the_product_not_the_host_name(client, alice, 
     assert mail.subject.startswith("[Beauty Evaluator] ")
     assert mail.body.startswith("Hello from Beauty Evaluator!")
     assert "Hello from testserver" not in mail.body and "/accounts/password/reset/key/" in mail.body
+
+
+def test_the_account_page_names_the_account_and_keeps_the_api_docs_link_once_a_key_exists(client, alice):
+    client.force_login(alice)
+    client.post(reverse("scoring:account"), {"action": "create"})
+    page = client.get(reverse("scoring:account")).content.decode()
+    page = client.get(reverse("scoring:account")).content.decode()  # the key itself is shown once only
+    assert "Signed in as <strong>alice</strong> (alice@example.com)" in page
+    assert "You have a key" in page and "replace it below" in page
+    assert f'href="{reverse("api-docs")}"' in page and f'href="{reverse("account_change_password")}"' in page
