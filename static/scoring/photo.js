@@ -42,9 +42,12 @@
       el("h2", {}, ["Face " + number + ": ", el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
       el("p", { class: "percentile" }, ["Higher than " + face.percentile.toFixed(0) + "% of the faces in the model's reference dataset."]),
     ]);
-    if (number === 1) { // what the score means: said once, under the first face, not under every one
-      section.append(el("p", { class: "small scale" }, [texts.score_scale + " " + texts.percentile_meaning]),
-        el("p", { class: "small" }, [texts.two_networks]));
+    if (number === 1) { // what the score means: said once, under the first face, folded to keep the score in view
+      section.append(fold("What the score and the percentile mean", [
+        el("p", { class: "small scale" }, [texts.score_scale]),
+        el("p", { class: "small" }, [texts.percentile_meaning]),
+        el("p", { class: "small" }, [texts.two_networks]),
+      ], false));
     }
     section.append(fold("What drove the score (Grad-CAM)", [
       el("div", { class: "gradcam-row" }, [

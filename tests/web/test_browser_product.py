@@ -117,6 +117,18 @@ def test_a_photo_that_fails_while_its_page_is_open_offers_another_upload_not_a_c
     expect(page.get_by_role("link", name="Compare with…")).to_be_hidden()
 
 
+def test_the_photo_page_keeps_the_score_in_view_and_folds_what_it_means(live_server, browser, two_scored):
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/photos/{two_scored[0].public_id}/")
+    expect(page.locator(".percentile")).to_be_visible()
+    meaning = page.locator("summary", has_text="What the score and the percentile mean")
+    expect(meaning).to_have_count(1)  # once, under the first face
+    scale = page.locator(".scale")
+    expect(scale).to_be_hidden()
+    meaning.click()
+    expect(scale).to_contain_text("3 about average")
+
+
 def test_history_chart_keeps_a_crowd_of_same_minute_photos_inside_the_plot(live_server, browser, alice):
     add_scored_rows(alice, 40)  # a batch scored alike: every dot wants the same spot
     page = logged_in(browser, live_server, viewport=PHONE)  # a narrow plot: the crowd overflowed it
