@@ -125,6 +125,7 @@ CONTACT_EMAIL = env("CONTACT_EMAIL", default="")
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 LANGUAGE_CODE = "en-us"
+LOCALE_PATHS = [BASE_DIR / "locale"]  # allauth's words in the site's sentence case
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,7 @@
 """django-allauth's pages in the product's words: fields say what to type, mail pages say whom to write to."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -54,3 +56,22 @@ def test_the_account_page_names_the_account_and_keeps_the_api_docs_link_once_a_k
     assert "Signed in as <strong>alice</strong> (alice@example.com)" in page
     assert "You have a key" in page and "replace it below" in page
     assert f'href="{reverse("api-docs")}"' in page and f'href="{reverse("account_change_password")}"' in page
+
+
+@pytest.mark.parametrize(
+    "name, heading",
+    [
+        ("account_login", "Sign in"),
+        ("account_signup", "Sign up"),
+        ("account_logout", "Sign out"),
+        ("account_change_password", "Change your password"),
+        ("account_email", "Email addresses"),
+    ],
+)
+def test_account_pages_are_headed_in_sentence_case_like_the_rest_of_the_site(client, alice, name, heading):
+    if name not in ("account_login", "account_signup"):
+        client.force_login(alice)
+    page = client.get(reverse(name)).content.decode()
+    h1 = re.search(r"<h1[^>]*>\s*(.*?)\s*</h1>", page, re.S).group(1)
+    title = re.search(r"<title>\s*(.*?)\s*·", page, re.S).group(1)
+    assert (h1, title) == (heading, heading)
