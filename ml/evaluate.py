@@ -59,6 +59,7 @@ def evaluate(
         "list": listed,
         "head": predictor.head,
         "flip_average": predictor.flip,
+        "alignment": faces.ALIGNMENT,
         "faces_found": f"{len(names)} of {len(samples)}",
         "unscored": unscored,
         **metrics_by_subset(names, predicted, target, groups_of),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ml import faces
 from ml.dataset import CropCache, Sample, read_list
 
 NAME = "mebeauty"
@@ -44,4 +45,4 @@ def crop_cache(data_dir: Path, cache_dir: Path, size: int = 224) -> CropCache:
     """Aligned crops of every photo of the train and val lists (largest face), made once."""
     names = sorted({s.name for which in ("train", "val") for s in load_list(data_dir, which)})
     paths = {name: image_path(data_dir, name) for name in names}
-    return CropCache.build_from(paths, cache_dir / f"mebeauty-crops-{size}.npz", size)
+    return CropCache.build_from(paths, cache_dir / f"mebeauty-crops-{size}-{faces.ALIGNMENT}.npz", size)

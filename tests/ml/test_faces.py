@@ -144,3 +144,23 @@ def test_detectors_made_in_many_threads_print_no_opencv_warning_and_leave_its_lo
     assert all(isinstance(detector, cv2.FaceDetectorYN) for detector in made)
     assert "setPreferableTarget" not in capfd.readouterr().err
     assert cv2.utils.logging.getLogLevel() == before
+
+
+@pytest.mark.parametrize("degrees", [-30, -15, 15, 30])
+def test_a_turned_head_is_aligned_level(astronaut, degrees):
+    """YuNet alone barely follows this turn (4 deg of 30); the landmarks found again on the
+    aligned crop follow it, so the crop comes out as level as the upright photo's."""
+    import cv2
+
+    rotation = cv2.getRotationMatrix2D((256, 256), degrees, 1.0)
+    turned = cv2.warpAffine(astronaut, rotation, (512, 512), borderMode=cv2.BORDER_REPLICATE)
+    upright = faces.eye_line_degrees(faces.find_faces(astronaut)[0].landmarks)
+    found = faces.eye_line_degrees(faces.find_faces(turned)[0].landmarks)
+    # getRotationMatrix2D turns counter-clockwise: the eye line's angle in image rows falls.
+    assert abs(found - (upright - degrees)) < 4, (upright, found)
+
+
+def test_an_upright_face_keeps_yunets_own_landmarks(grace_hopper, monkeypatch):
+    levelled = faces.find_faces(grace_hopper)[0].landmarks
+    monkeypatch.setattr(faces, "REFINE_ROUNDS", 0)  # YuNet's first look alone
+    assert np.array_equal(levelled, faces.find_faces(grace_hopper)[0].landmarks)
