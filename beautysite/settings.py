@@ -301,7 +301,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Beauty Evaluator API",
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",  # 1.1: a file a photo never got is null (was ""); uploads answer `url`
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -39,6 +39,7 @@ MIN_FACE_SIDE = 40
 REFINE_SIZE = 320
 REFINE_ROUNDS = 3
 REFINE_MIN_TURN = 5  # degrees
+REFINE_SETTLED_TURN = 2  # degrees: a look that turns the eye line less ends the search
 # Names the crops this code makes: dataset crop caches made by other code are not reused.
 ALIGNMENT = "yunet-refined"
 
@@ -139,16 +140,20 @@ def levelled_landmarks(rgb: np.ndarray, face: Face) -> np.ndarray:
     turning (a face turned 30 deg takes two or three looks). A face whose first look turns it
     less than REFINE_MIN_TURN keeps YuNet's own landmarks: on an upright face a second look
     moves the eye line by YuNet's jitter alone (1-3 deg), which would only add noise."""
-    landmarks = face.landmarks
+    # A large photo is shrunk once for all the looks (align_face would shrink it at each).
+    scale = float(np.hypot(*alignment_matrix(face.landmarks, REFINE_SIZE)[0, :2]))
+    factor = min(1.0, 2 * scale)
+    small = rgb if factor == 1.0 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    first = landmarks = face.landmarks * factor
     for look in range(REFINE_ROUNDS):
-        found = refined_landmarks(rgb, replace(face, landmarks=landmarks))
+        found = refined_landmarks(small, replace(face, landmarks=landmarks))
         turn = abs(eye_line_degrees(found) - eye_line_degrees(landmarks))
         if look == 0 and turn < REFINE_MIN_TURN:
-            return landmarks
+            return face.landmarks
         landmarks = found
-        if turn < 2:
+        if turn < REFINE_SETTLED_TURN:
             break
-    return landmarks
+    return (landmarks / factor).astype(np.float32) if landmarks is not first else face.landmarks
 
 
 def eye_line_degrees(landmarks: np.ndarray) -> float:
@@ -163,10 +168,10 @@ def refined_landmarks(rgb: np.ndarray, face: Face) -> np.ndarray:
     crop = align_face(rgb, face, REFINE_SIZE)
     rows = _detect(np.ascontiguousarray(crop[:, :, ::-1]))
     centre = TEMPLATE.mean(0) * REFINE_SIZE
-    nearest = [row for row in rows if np.hypot(*(row[4:14].reshape(5, 2).mean(0) - centre)) < 0.1 * REFINE_SIZE]
-    if not nearest:
+    distances = [np.hypot(*(row[4:14].reshape(5, 2).mean(0) - centre)) for row in rows]
+    if not distances or min(distances) >= 0.1 * REFINE_SIZE:
         return face.landmarks
-    on_crop = nearest[0][4:14].reshape(5, 2)
+    on_crop = rows[int(np.argmin(distances))][4:14].reshape(5, 2)
     to_photo = cv2.invertAffineTransform(alignment_matrix(face.landmarks, REFINE_SIZE))
     return (np.c_[on_crop, np.ones(5)] @ to_photo.T).astype(np.float32)
 

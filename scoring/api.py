@@ -37,6 +37,15 @@ class PhotoPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request):
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is not None and not (asked.isdigit() and 1 <= int(asked) <= self.max_page_size):
+            # DRF would fall back to 50 without a word.
+            raise ApiError(
+                f"Invalid page size: ask for 1 to {self.max_page_size} photos a page.", code="invalid_page_size"
+            )
+        return super().get_page_size(request)
+
     def paginate_queryset(self, queryset, request, view=None):
         try:
             return super().paginate_queryset(queryset, request, view)

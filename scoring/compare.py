@@ -96,8 +96,9 @@ def _listed(words: list[str]) -> str:
 
 
 def verdict(entries: list[Entry]) -> str:
-    """Which photo scores highest; photos within the margin of the best share the top, and the
-    rest are named as lower, so a tie at the top never reads as a win and no photo is left out."""
+    """Which photo scores highest; photos within the margin of the best share the top, so a tie
+    never reads as a win. Below a shared top, a photo is "clearly lower" only when it is beyond
+    the margin of every photo at the top (the pairwise sentences would call it a tie otherwise)."""
     scored = [e for e in entries if e.score is not None]
     if not scored:
         return "No face was scored in these photos."
@@ -115,9 +116,14 @@ def verdict(entries: list[Entry]) -> str:
             f"({_listed([f'{e.score:.2f}' for e in top])} / 5): closer than the model's margin of error, "
             f"so {nobody} is ahead."
         )
-    lower = [e for e in scored if e not in top]
-    if lower and len(top) > 1:
-        sentence += f" {_listed([e.letter for e in lower])} score{'s' if len(lower) == 1 else ''} clearly lower."
+    if len(top) > 1:
+        lowest_top = min(e.score for e in top)
+        for words, lower in (
+            ("clearly lower", [e for e in scored if e not in top and lowest_top - e.score >= SCORE_MARGIN]),
+            ("a little lower", [e for e in scored if e not in top and lowest_top - e.score < SCORE_MARGIN]),
+        ):
+            if lower:
+                sentence += f" {_listed([e.letter for e in lower])} score{'s' if len(lower) == 1 else ''} {words}."
     return sentence
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import defaults
+from rest_framework.response import Response
 
 from scoring.api_paths import API_PREFIX
 
@@ -61,6 +62,8 @@ class JsonErrorsWhileDebuggingMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         is_json = response.get("Content-Type", "").startswith("application/json")
-        if settings.DEBUG and response.status_code in self.replaced and not is_json and wants_json(request):
+        # A DRF answer (its browsable page, say) is left as production leaves it.
+        is_drf = isinstance(response, Response)
+        if settings.DEBUG and response.status_code in self.replaced and not (is_json or is_drf) and wants_json(request):
             return self.replaced[response.status_code](request)
         return response

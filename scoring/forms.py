@@ -65,4 +65,5 @@ class SignInForm(LoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "Username or email"
-        self.fields["remember"].label = "Keep me signed in on this device"
+        if "remember" in self.fields:  # absent when ACCOUNT_SESSION_REMEMBER decides for everyone
+            self.fields["remember"].label = "Keep me signed in on this device"

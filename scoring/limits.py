@@ -1,16 +1,18 @@
 """Per-user upload limit, shared by the upload page and the API (django-ratelimit, counted in the cache)."""
 
 from django.conf import settings
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import _split_rate, get_usage  # the parser the limit itself uses
 
-PERIODS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+UNITS = ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
 
 
 def rate_in_words(rate: str) -> str:
-    """django-ratelimit's rate ("100/h", "10/5m") as a person says it: "100 an hour", "10 every 5 minutes"."""
-    count, period = rate.split("/")
-    amount, unit = period[:-1], PERIODS[period[-1]]  # django-ratelimit's own format: a count, then the unit last
-    if amount not in ("", "1"):
+    """django-ratelimit's rate ("100/h", "10/5m", "100/hour", "30/60") as a person says it:
+    "100 an hour", "10 every 5 minutes". Read by django-ratelimit's own parser, so any rate
+    it enforces can be said."""
+    count, seconds = _split_rate(rate)
+    amount, unit = next((seconds // size, name) for size, name in UNITS if seconds % size == 0)
+    if amount != 1:
         return f"{count} every {amount} {unit}s"
     return f"{count} {'an' if unit == 'hour' else 'a'} {unit}"
 

@@ -6,7 +6,7 @@
   const max = Number(form.dataset.max);
   const boxes = [...form.querySelectorAll('input[name="photo"]')];
   const picked = document.getElementById("picked");
-  if (!picked) return; // fewer than two scored photos: nothing to pick, no bar
+  if (!picked) return; // fewer than two scored photos: nothing to compare, no bar
   // Photos chosen before this page opened (from a photo page, or a refused selection) come first, in their order.
   let order = form.dataset.chosen ? form.dataset.chosen.split(",") : [];
   order = order.filter((id) => boxes.some((b) => b.value === id && b.checked));

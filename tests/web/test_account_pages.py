@@ -75,3 +75,4 @@ def test_account_pages_are_headed_in_sentence_case_like_the_rest_of_the_site(cli
     h1 = re.search(r"<h1[^>]*>\s*(.*?)\s*</h1>", page, re.S).group(1)
     title = re.search(r"<title>\s*(.*?)\s*·", page, re.S).group(1)
     assert (h1, title) == (heading, heading)
+    assert "Current Password" not in page and "New Password" not in page

@@ -73,7 +73,7 @@ def test_uploading_several_photos_says_when_their_scoring_has_finished(
         page.goto(f"{live_server.url}/upload/")
         page.set_input_files("input[name=photos]", [str(f) for f in files])
         page.click("text=Upload and score")
-        banner = page.locator(".messages [role=status]")
+        banner = page.locator(".messages [aria-live=polite]")  # a list item may not take role=status
         expect(banner).to_have_text("2 photos uploaded; they are being scored.")
         # No reload: the banner changes once the tiles it speaks of are scored.
         expect(banner).to_have_text("Scoring finished: each photo's result is below.", timeout=60_000)

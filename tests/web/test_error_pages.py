@@ -66,6 +66,9 @@ def test_with_debug_on_api_errors_stay_json_while_pages_keep_djangos_debug_page(
     client.raise_request_exception = False
     crashed = client.get("/api/photos/")
     assert crashed.status_code == 500 and crashed.json()["code"] == "internal_error"
+    # DRF's own answers are left as production leaves them: its browsable page for a browser.
+    browsable = client.get("/api/photos/00000000-0000-0000-0000-000000000000/", HTTP_ACCEPT="text/html")
+    assert browsable.status_code == 404 and browsable["Content-Type"].startswith("text/html")
     # A person still gets Django's debug page, which helps the one developing.
     page = client.get("/nope/", HTTP_ACCEPT="text/html")
     assert page.status_code == 404 and b"Using the URLconf defined in" in page.content

@@ -64,6 +64,15 @@ def test_a_tie_at_the_top_of_three_is_no_win_and_the_third_photo_is_named(client
     assert "ahead by a hair" not in page
 
 
+def test_a_photo_near_the_lower_of_a_shared_top_is_only_a_little_lower(client, alice):
+    # C is 0.40 under B but only 0.10 under A, which the pairwise sentence calls a tie.
+    photos = scored_rows(alice, 2.70, 3.00, 2.60)
+    client.force_login(alice)
+    page = client.get(compare_url(*photos)).content.decode()
+    assert "so neither is ahead. C scores a little lower." in page
+    assert "A and C are 0.10 points apart" in page and "clearly lower" not in page
+
+
 def test_compare_takes_up_to_four_photos_and_counts_each_once(client, alice):
     photos = scored_rows(alice, 2, 3, 4, 5)
     client.force_login(alice)
@@ -282,6 +291,13 @@ def test_a_new_user_sees_no_controls_that_have_nothing_to_act_on(client, charlie
     assert "Click two to four photos" in picker
     deletion = client.get(reverse("scoring:account_delete")).content.decode()
     assert "0 photos" not in deletion and "Delete my account</button>" in deletion
+
+
+def test_one_scored_photo_gets_the_sentence_and_no_compare_bar(client, alice):
+    scored_rows(alice, 3)
+    client.force_login(alice)
+    picker = client.get(reverse("scoring:compare")).content.decode()
+    assert "You need at least two scored photos" in picker and "Compare the selected photos" not in picker
 
 
 def test_the_history_filters_stay_once_there_are_photos(client, alice):

@@ -292,7 +292,16 @@ def test_the_upload_limit_says_the_wait_in_words(seconds, words):
 
 @pytest.mark.parametrize(
     "rate, words",
-    [("100/h", "100 an hour"), ("5/m", "5 a minute"), ("10/5m", "10 every 5 minutes"), ("300/d", "300 a day")],
+    [
+        ("100/h", "100 an hour"),
+        ("5/m", "5 a minute"),
+        ("10/5m", "10 every 5 minutes"),
+        ("300/d", "300 a day"),
+        ("100/hour", "100 an hour"),  # django-ratelimit reads the first letter only
+        ("100/60", "100 a minute"),  # seconds when no unit is given
+        ("100/01h", "100 an hour"),
+        ("7/90", "7 every 90 seconds"),
+    ],
 )
 def test_the_upload_limit_says_the_allowance_in_words(rate, words, settings):
     settings.PHOTO_UPLOAD_RATE = rate
