@@ -144,16 +144,16 @@ def levelled_landmarks(rgb: np.ndarray, face: Face) -> np.ndarray:
     scale = float(np.hypot(*alignment_matrix(face.landmarks, REFINE_SIZE)[0, :2]))
     factor = min(1.0, 2 * scale)
     small = rgb if factor == 1.0 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    first = landmarks = face.landmarks * factor
+    landmarks = face.landmarks
     for look in range(REFINE_ROUNDS):
-        found = refined_landmarks(small, replace(face, landmarks=landmarks))
+        found = refined_landmarks(small, replace(face, landmarks=landmarks * factor)) / factor
         turn = abs(eye_line_degrees(found) - eye_line_degrees(landmarks))
         if look == 0 and turn < REFINE_MIN_TURN:
             return face.landmarks
-        landmarks = found
+        landmarks = found.astype(np.float32)
         if turn < REFINE_SETTLED_TURN:
             break
-    return (landmarks / factor).astype(np.float32) if landmarks is not first else face.landmarks
+    return landmarks
 
 
 def eye_line_degrees(landmarks: np.ndarray) -> float:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.text import get_text_list
 
 from scoring import selectors
 from scoring.explain import SCORE_MARGIN
@@ -91,10 +92,6 @@ def difference_in_words(a: Entry, b: Entry) -> str:
     return f"{b.letter} scores {points} {direction} than {a.letter} ({shift:.0f} percentile points): {strength}."
 
 
-def _listed(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def verdict(entries: list[Entry]) -> str:
     """Which photo scores highest; photos within the margin of the best share the top, so a tie
     never reads as a win. Below a shared top, a photo is "clearly lower" only when it is beyond
@@ -105,25 +102,23 @@ def verdict(entries: list[Entry]) -> str:
     best = max(scored, key=lambda e: e.score)
     top = [e for e in scored if best.score - e.score < SCORE_MARGIN]  # in the order chosen
     if len(top) == 1:
-        sentence = (
+        return (
             f"{best.letter} scores highest: {best.score:.2f} / 5, "
             f"higher than {best.percentile:.0f}% of the reference faces."
         )
-    else:
-        nobody = "neither" if len(top) == 2 else "none"
-        sentence = (
-            f"{_listed([e.letter for e in top])} score about the same, the highest here "
-            f"({_listed([f'{e.score:.2f}' for e in top])} / 5): closer than the model's margin of error, "
-            f"so {nobody} is ahead."
-        )
-    if len(top) > 1:
-        lowest_top = min(e.score for e in top)
-        for words, lower in (
-            ("clearly lower", [e for e in scored if e not in top and lowest_top - e.score >= SCORE_MARGIN]),
-            ("a little lower", [e for e in scored if e not in top and lowest_top - e.score < SCORE_MARGIN]),
-        ):
-            if lower:
-                sentence += f" {_listed([e.letter for e in lower])} score{'s' if len(lower) == 1 else ''} {words}."
+    sentence = (
+        f"{get_text_list([e.letter for e in top], 'and')} score about the same, the highest here "
+        f"({get_text_list([f'{e.score:.2f}' for e in top], 'and')} / 5): closer than the model's margin "
+        f"of error, so {'neither' if len(top) == 2 else 'none'} is ahead."
+    )
+    lowest_top = min(e.score for e in top)
+    for words, lower in (
+        ("clearly lower", [e for e in scored if e not in top and lowest_top - e.score >= SCORE_MARGIN]),
+        ("a little lower", [e for e in scored if e not in top and lowest_top - e.score < SCORE_MARGIN]),
+    ):
+        if lower:
+            names = get_text_list([e.letter for e in lower], "and")
+            sentence += f" {names} score{'s' if len(lower) == 1 else ''} {words}."
     return sentence
 
 
