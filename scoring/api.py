@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -46,6 +46,16 @@ class PhotoPagination(PageNumberPagination):
             )
         return super().get_page_size(request)
 
+    def get_schema_operation_parameters(self, view):
+        # The bounds the view enforces belong in the schema, so clients (and fuzzers) know them.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
     def paginate_queryset(self, queryset, request, view=None):
         try:
             return super().paginate_queryset(queryset, request, view)
@@ -57,7 +67,7 @@ class PhotoPagination(PageNumberPagination):
 class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = PhotoSerializer
     pagination_class = PhotoPagination
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # a file needs multipart; a urlencoded form can never carry one
     lookup_field = "public_id"
     lookup_value_regex = "[0-9a-f-]{36}"
 

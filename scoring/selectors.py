@@ -1,5 +1,7 @@
 """Reads: which photos a user may see, with what they need preloaded."""
 
+import uuid
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -17,10 +19,18 @@ def photo_list_for_user(user) -> QuerySet[Photo]:
     )
 
 
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def photo_for_user(user, public_id) -> Photo:
     """The photo if the user owns it (or is staff); 404 for anyone else, so its existence is not revealed."""
-    if not user.is_authenticated:
-        raise Http404
+    if not user.is_authenticated or not _is_uuid(public_id):
+        raise Http404  # a malformed id names no photo: a 404, not the UUIDField's ValidationError (a 500)
     queryset = Photo.objects.prefetch_related("faces__layers")
     if user.is_staff:
         return get_object_or_404(queryset, public_id=public_id)

@@ -162,3 +162,17 @@ def test_the_list_page_size_can_be_asked_for_from_one_to_a_hundred(api, alice):
     for wrong in ("0", "101", "-3", "abc"):
         refused = api.get(f"/api/photos/?page_size={wrong}")
         assert refused.status_code == 400 and refused.json()["code"] == "invalid_page_size", wrong
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_a_36_character_id_that_is_no_uuid_is_a_404_not_a_500(api, method):
+    answer = getattr(api, method)("/api/photos/000000000000000000000000000000000000/")
+    assert answer.status_code == 404
+
+
+def test_the_schema_states_the_page_bounds_and_offers_only_multipart_for_uploads(client):
+    schema = client.get("/api/schema/?format=json").json()
+    listing = {p["name"]: p["schema"] for p in schema["paths"]["/api/photos/"]["get"]["parameters"]}
+    assert listing["page"]["minimum"] == 1
+    assert (listing["page_size"]["minimum"], listing["page_size"]["maximum"]) == (1, 100)
+    assert list(schema["paths"]["/api/photos/"]["post"]["requestBody"]["content"]) == ["multipart/form-data"]
