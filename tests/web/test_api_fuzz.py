@@ -24,6 +24,7 @@ from tests.web.conftest import _png, jpeg
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
+STEPS = 15  # stateful scenarios, each a few linked calls
 EXAMPLES = 30  # per operation: enough to reach every status the schema names, small enough for 2 busy cores
 
 
@@ -86,19 +87,37 @@ schema = schemathesis.openapi.from_dict(served_schema())
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_to_its_schema(case, live_server, worker, token):
-    auth = {"Authorization": f"Token {token}"}
-    if not refused_beyond_the_schema(case):
-        response = case.call_and_validate(base_url=live_server.url, headers=auth, timeout=60)
-        ANSWERS[case.operation.label, response.status_code] += 1
-        return
-    # Well formed by the schema, refused for what no schema can state: all checks but the one
-    # that calls a 400 here wrong, and the 400 must carry the code that says why.
-    response = case.call_and_validate(
-        base_url=live_server.url, headers=auth, timeout=60, excluded_checks=[positive_data_acceptance]
-    )
+    kwargs = {"base_url": live_server.url, "headers": {"Authorization": f"Token {token}"}, "timeout": 60}
+    validate(case, case.call(**kwargs), kwargs)
+
+
+def test_uploads_followed_by_their_links_keep_to_the_schema(live_server, worker, token):
+    """Stateful: POST's 201 links its id to GET and DELETE, so photos that exist are read and deleted."""
+    kwargs = {"base_url": live_server.url, "headers": {"Authorization": f"Token {token}"}, "timeout": 60}
+
+    class Links(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return kwargs
+
+        def validate_response(self, response, case, additional_checks=None, **_):
+            validate(case, response, kwargs, recorder=self.recorder)
+
+    Links.run(settings=settings(max_examples=STEPS, deadline=None, suppress_health_check=list(HealthCheck)))
+    linked = {label for (label, status) in ANSWERS if status in (200, 204) and "{public_id}" in label}
+    assert linked == {"GET /api/photos/{public_id}/", "DELETE /api/photos/{public_id}/"}
+
+
+def validate(case, response, kwargs, **more) -> None:
+    """All of schemathesis's checks on the answer; a schema-valid request refused for what no schema
+    can state is spared the one check that calls its 400 wrong, and the 400 must say why."""
     ANSWERS[case.operation.label, response.status_code] += 1
-    if response.status_code == 400:
-        assert response.json()["code"] in refused_beyond_the_schema(case), response.text
+    refusals = refused_beyond_the_schema(case)
+    excluded = [positive_data_acceptance] if refusals else []
+    case.validate_response(
+        response, excluded_checks=excluded, headers=kwargs["headers"], transport_kwargs=kwargs, **more
+    )
+    if refusals and response.status_code == 400:
+        assert response.json()["code"] in refusals, response.text
 
 
 def refused_beyond_the_schema(case) -> set[str]:
