@@ -13,6 +13,7 @@ from scoring.errors import failure_short
 from scoring.media import private_url
 from scoring.models import Face, Photo
 from scoring.review import under_review_q
+from scoring.serializers import band_of
 
 FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
 PENDING = (Photo.Status.QUEUED, Photo.Status.RUNNING)
@@ -45,11 +46,17 @@ def chart_points(user) -> list[dict]:
 
 def _points(faces: QuerySet[Face]) -> list[dict]:
     rows = faces.order_by("photo__created", "photo__id").values_list(
-        "photo__public_id", "photo__created", "score", "percentile"
+        "photo__public_id", "photo__created", "score", "percentile", "distribution"
     )
     return [
-        {"id": str(public_id), "t": created.isoformat(), "score": round(score, 2), "percentile": round(percentile)}
-        for public_id, created, score, percentile in rows
+        {
+            "id": str(public_id),
+            "t": created.isoformat(),
+            "score": round(score, 2),
+            "percentile": round(percentile),
+            "band": band_of(distribution),
+        }
+        for public_id, created, score, percentile, distribution in rows
     ]
 
 
