@@ -98,3 +98,9 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client):
     assert any("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in source for source in sources)
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert "<script>" not in page  # the set-up script is a file of its own too (CSP)
+
+
+def test_the_schema_lists_the_api_and_not_its_own_route(client):
+    # Listed, /api/schema/ promised a `lang` enum nothing enforces (schemathesis: ?lang=AAA was 200).
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert "/api/schema/" not in paths and "/api/photos/" in paths
