@@ -83,6 +83,13 @@ def _ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fit_spread(args: argparse.Namespace) -> int:
+    from ml.fit_spread import fit_spread
+
+    print(json.dumps(fit_spread(args.data, args.weights, args.device), indent=1))
+    return 0
+
+
 def _score(args: argparse.Namespace) -> int:
     from ml.score_files import score_files
 
@@ -194,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_arguments(evaluate)
     _add_model_arguments(evaluate)
     evaluate.set_defaults(run=_evaluate)
+
+    spread = commands.add_parser(
+        "fit-spread", help="fit how a panel's ratings spread around a score (from ratings.csv), into the weights file"
+    )
+    spread.add_argument("--data", type=Path, required=True, help="MEBeauty's folder, with ratings.csv")
+    _add_model_arguments(spread)
+    spread.set_defaults(run=_fit_spread)
 
     percentiles = commands.add_parser(
         "percentiles", help="rebuild the percentile table from a dataset's ratings (MEBeauty or SCUT-FBP5500)"

@@ -15,6 +15,7 @@ import torch
 from ml import activations, faces, preprocess
 from ml.faces import Face
 from ml.model import HeadedRegressor, fuse_batch_norm
+from ml.rating_spread import RatingSpread
 from ml.weights import DEFAULT_WEIGHTS, load_weights
 
 # Aligned crops are made at this size (the dataset cache uses it too) and then
@@ -66,6 +67,9 @@ class ScoredFace:
     crop: np.ndarray  # aligned RGB crop, CROP_SIZE square
     score: float  # 1-5
     insight: activations.Insight | None = None  # only when asked for
+    # How a panel would split: probabilities of a rating 1..10 on MEBeauty's scale (None when
+    # the weights carry no fitted spread, or another panel's head scores).
+    distribution: list[float] | None = None
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -111,6 +115,8 @@ class Predictor:
         self.flip = flip
         self.max_batch = max_batch
         self.filters = activations.first_layer_filters(self.model)  # the same for every face
+        fitted = self.metadata.get("rating_spread")
+        self.spread: RatingSpread | None = RatingSpread.from_dict(fitted) if fitted else None
 
     def use_head(self, name: str) -> None:
         """Score with the named rating panel's output (ValueError if the model has none)."""
@@ -173,9 +179,18 @@ class Predictor:
             scored = self.score_and_explain_crops(crops)
         else:
             scored = [(score, None) for score in self.score_crops(crops)]
-        for (result, face, crop), (score, insight) in zip(pending, scored):
-            result.faces.append(ScoredFace(face=face, crop=crop, score=score, insight=insight))
+        distributions = self.distributions([score for score, _ in scored])
+        for (result, face, crop), (score, insight), distribution in zip(pending, scored, distributions):
+            result.faces.append(
+                ScoredFace(face=face, crop=crop, score=score, insight=insight, distribution=distribution)
+            )
         return results
+
+    def distributions(self, scores: list[float]) -> list[list[float] | None]:
+        """How MEBeauty's panel would split over faces of these scores (the spread was fitted on its ratings)."""
+        if self.spread is None or self.head != "mebeauty":
+            return [None] * len(scores)
+        return [[round(p, 4) for p in row] for row in self.spread.distributions(scores).tolist()]
 
     def score_image(self, rgb: np.ndarray, explain: bool = False) -> ImageResult:
         return self.score_images([rgb], explain)[0]

@@ -11,7 +11,8 @@ import numpy as np
 
 from ml import faces
 from ml.annotate import annotate
-from ml.predictor import ImageResult, Predictor, parallel_map
+from ml.predictor import ImageResult, Predictor, ScoredFace, parallel_map
+from ml.rating_band import band
 from ml.weights import DEFAULT_WEIGHTS
 
 
@@ -19,11 +20,21 @@ def result_as_dict(path: str, result: ImageResult) -> dict:
     """The JSON contract: path as given, faces largest first, error as a sentence or null."""
     return {
         "path": path,
-        "faces": [
-            {"box": list(f.box), "score": round(f.score, 4), "confidence": round(f.face.confidence, 2)}
-            for f in result.faces
-        ],
+        "faces": [_face_as_dict(f) for f in result.faces],
         "error": result.error,
+    }
+
+
+def _face_as_dict(face: ScoredFace) -> dict:
+    """`distribution`: a rater's chance of each rating 1..10 on MEBeauty's own scale; `band`: the
+    range (same scale) holding the middle 80 % of a panel's ratings. Both null without a fitted spread."""
+    spread = face.distribution
+    return {
+        "box": list(face.box),
+        "score": round(face.score, 4),
+        "confidence": round(face.face.confidence, 2),
+        "distribution": spread,
+        "band": [round(edge, 1) for edge in band(spread)] if spread else None,
     }
 
 
@@ -33,7 +44,11 @@ def result_as_text(path: str, result: ImageResult) -> str:
     lines = [f"{path}: {len(result.faces)} face(s)"]
     for number, face in enumerate(result.faces, start=1):
         x, y, w, h = face.box
-        lines.append(f"  #{number} box x={x} y={y} w={w} h={h}  score {face.score:.2f} / 5")
+        line = f"  #{number} box x={x} y={y} w={w} h={h}  score {face.score:.2f} / 5"
+        if face.distribution:
+            low, high = band(face.distribution)
+            line += f"  (8 raters in 10 would give {low:.0f}-{high:.0f} of 10)"
+        lines.append(line)
     return "\n".join(lines)
 
 

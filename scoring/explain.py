@@ -103,4 +103,45 @@ def page_texts() -> dict:
         "two_networks": TWO_NETWORKS,
         "percentile_meaning": percentile_meaning(),
         "not_scored": NOT_SCORED,
+        "panel_legend": PANEL_LEGEND,
     }
+
+
+PANEL_SIZE = 25  # the median MEBeauty photo's number of raters
+PANEL_LEGEND = (
+    "How a panel of 25 people like MEBeauty's raters would split over this face, on their 1-10 scale "
+    "(the score is their mean, halved). The spread follows from the score: the model learnt from every single "
+    "rating how far raters disagree over faces of each score, and it cannot tell this face's own spread "
+    "better than that."
+)
+
+
+def _disagreement(half_width: float) -> str:
+    """How much a panel's middle half spreads, in words (the median MEBeauty photo's spans about 2.5 steps)."""
+    if half_width >= 2.5:
+        return "Raters would disagree a lot about this face"
+    if half_width >= 1.5:
+        return "Raters would disagree somewhat about this face"
+    return "Raters would mostly agree about this face"
+
+
+def _between(low: float, high: float) -> str:
+    low_step, high_step = round(low), round(high)
+    return f"a {low_step}" if low_step == high_step else f"between {low_step} and {high_step}"
+
+
+def panel_split(distribution: list[float] | None) -> dict | None:
+    """A panel of PANEL_SIZE: how many would give each rating, and the sentence that says it."""
+    from ml.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
+
+    if not distribution:
+        return None
+    half_low, half_high = band(distribution, 0.5)
+    low, high = band(distribution)
+    sentence = (
+        f"{_disagreement(half_high - half_low)}: half would give it {_between(half_low, half_high)}, "
+        f"and {BAND_SHARE:.0%} {_between(low, high)}, on their 1-10 scale."
+    )
+    counts = panel_counts(distribution, PANEL_SIZE)
+    text = ", ".join(f"{count} would give {step}" for step, count in enumerate(counts, start=1) if count)
+    return {"counts": counts, "sentence": sentence, "text": f"Of {PANEL_SIZE} raters: {text}."}

@@ -20,6 +20,7 @@ from rest_framework.fields import DateTimeField
 
 from scoring import selectors
 from scoring.models import Photo
+from scoring.serializers import band_of
 
 API_TIME = DateTimeField()
 
@@ -118,6 +119,8 @@ def _scores_entry(photo: Photo, missing: set[str]) -> dict:
                 "box": face.box,
                 "score": round(face.score, 3),
                 "percentile": round(face.percentile, 1),
+                "distribution": face.distribution,
+                "band": band_of(face.distribution),
                 "grad_cam": path(f"face-{face.rank + 1}/grad-cam", face.grad_cam),
                 "layers": [
                     {

@@ -12,7 +12,7 @@ from scoring.compare import photo_label
 from scoring.errors import failure_short
 from scoring.media import private_url
 from scoring.models import Face, Photo
-from scoring.review import under_review_q
+from scoring.serializers import band_of
 
 FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
 PENDING = (Photo.Status.QUEUED, Photo.Status.RUNNING)
@@ -34,9 +34,8 @@ def chart_points(user) -> list[dict]:
     re-score, a deletion or a review changes one of them, and the cheap aggregate saves
     building a thousand points on every visit of a long history.
     """
-    faces = Face.objects.filter(photo__owner=user, photo__status=Photo.Status.DONE, rank=0).exclude(
-        under_review_q("photo__")
-    )
+    visible = Photo.objects.visible_to(user, own_only=True).filter(status=Photo.Status.DONE)
+    faces = Face.objects.filter(photo__in=visible, rank=0)
     state = faces.aggregate(count=Count("id"), latest=Max("photo__scored"), last_id=Max("photo__id"))
     latest = state["latest"].timestamp() if state["latest"] else 0
     key = f"history-chart:{user.pk}:{state['count']}:{latest}:{state['last_id']}"
@@ -45,16 +44,22 @@ def chart_points(user) -> list[dict]:
 
 def _points(faces: QuerySet[Face]) -> list[dict]:
     rows = faces.order_by("photo__created", "photo__id").values_list(
-        "photo__public_id", "photo__created", "score", "percentile"
+        "photo__public_id", "photo__created", "score", "percentile", "distribution"
     )
     return [
-        {"id": str(public_id), "t": created.isoformat(), "score": round(score, 2), "percentile": round(percentile)}
-        for public_id, created, score, percentile in rows
+        {
+            "id": str(public_id),
+            "t": created.isoformat(),
+            "score": round(score, 2),
+            "percentile": round(percentile),
+            "band": band_of(distribution),
+        }
+        for public_id, created, score, percentile, distribution in rows
     ]
 
 
 def under_review_count(user) -> int:
-    return Photo.objects.filter(under_review_q(), owner=user).count()
+    return Photo.objects.filter(owner=user).under_review().count()
 
 
 def tile_states(user, ids: list[str]) -> list[dict]:
@@ -85,4 +90,4 @@ def owns_photo_under_review(user, public_id) -> bool:
     """Whether this is the user's own photo, hidden from them while staff review it."""
     if not user.is_authenticated:
         return False
-    return Photo.objects.filter(under_review_q(), owner=user, public_id=public_id).exists()
+    return Photo.objects.filter(owner=user, public_id=public_id).under_review().exists()

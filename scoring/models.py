@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.functional import cached_property
 
 
@@ -36,7 +37,33 @@ def photo_file_name(public_id, kind: str, extension: str) -> str:
 PHOTO_FILE_NAME = re.compile(r"photos/(?P<public_id>[0-9a-f-]{36})/(?:results/)?[a-z]+-[0-9a-f]{32}\.(?:jpg|png)")
 
 
+class PhotoQuerySet(models.QuerySet):
+    """Who may see which photo, decided here once for every read (pages, API, export, history)."""
+
+    @staticmethod
+    def _under_review_q() -> Q:
+        """Photos staff flagged, hidden from their owner until approved: the one place this rule lives."""
+        return Q(review=Photo.Review.FLAGGED)
+
+    def under_review(self) -> "PhotoQuerySet":
+        return self.filter(self._under_review_q())
+
+    def visible_to(self, user, *, own_only: bool = False) -> "PhotoQuerySet":
+        """What the user may see: staff every photo, an owner their own unless flagged, anyone else none.
+
+        `own_only`: the user's own photos as their owner sees them (flagged ones hidden, staff
+        included): what lists of "your photos" show, while staff still open any photo by its id.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff and not own_only:
+            return self.all()
+        return self.filter(owner=user).exclude(self._under_review_q())
+
+
 class Photo(models.Model):
+    objects = PhotoQuerySet.as_manager()
+
     class Status(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"
@@ -110,6 +137,9 @@ class Face(models.Model):
     h = models.IntegerField()
     score = models.FloatField()
     percentile = models.FloatField()
+    # A rater's chance of each rating 1..10 on MEBeauty's scale (ml.rating_spread); null for
+    # faces scored before the model predicted it.
+    distribution = models.JSONField(null=True, blank=True)
     grad_cam = models.FileField(max_length=200)
 
     class Meta:

@@ -12,8 +12,7 @@ from scoring.models import PHOTO_FILE_NAME, Face, Photo
 def photo_list_for_user(user) -> QuerySet[Photo]:
     """The user's photos, newest first, faces preloaded (two queries whatever the count)."""
     return (
-        Photo.objects.filter(owner=user)
-        .exclude(review=Photo.Review.FLAGGED)
+        Photo.objects.visible_to(user, own_only=True)
         .prefetch_related(Prefetch("faces", queryset=Face.objects.order_by("rank")))
         .order_by("-created", "-id")
     )
@@ -31,10 +30,7 @@ def photo_for_user(user, public_id) -> Photo:
     """The photo if the user owns it (or is staff); 404 for anyone else, so its existence is not revealed."""
     if not user.is_authenticated or not _is_uuid(public_id):
         raise Http404  # a malformed id names no photo: a 404, not the UUIDField's ValidationError (a 500)
-    queryset = Photo.objects.prefetch_related("faces__layers")
-    if user.is_staff:
-        return get_object_or_404(queryset, public_id=public_id)
-    return get_object_or_404(queryset.exclude(review=Photo.Review.FLAGGED), public_id=public_id, owner=user)
+    return get_object_or_404(Photo.objects.visible_to(user).prefetch_related("faces__layers"), public_id=public_id)
 
 
 def photo_for_file_name(user, name: str) -> Photo:

@@ -8,8 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from ml.rating_band import BAND_SHARE, band
+from scoring import explain
 from scoring.media import private_url
-from scoring.models import Photo
+from scoring.models import Face, Photo
 
 
 @extend_schema_field({"type": "string", "nullable": True, "description": "null until the file exists"})
@@ -53,6 +55,14 @@ class RoundedFloatField(serializers.FloatField):
         return round(float(value), self.digits)
 
 
+def band_of(distribution: list[float] | None) -> dict | None:
+    """The API's `band` of a face's rating distribution (null without one)."""
+    if not distribution:
+        return None
+    low, high = band(distribution)
+    return {"low": round(low, 1), "high": round(high, 1), "share": BAND_SHARE}
+
+
 class LayerSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     shape = serializers.CharField(read_only=True, help_text="channels x height x width")
@@ -68,8 +78,27 @@ class FaceSerializer(serializers.Serializer):
         3, help_text="1-5: the mean rating expected from MEBeauty's mixed panel (its 1-10 scale divided by two)"
     )
     percentile = RoundedFloatField(1, help_text="share of MEBeauty's 1973 rated photos rated lower, 0-100")
+    distribution = serializers.ListField(
+        child=serializers.FloatField(), read_only=True, min_length=10, max_length=10, allow_null=True,
+        help_text="how a panel would split: a rater's chance of giving each rating 1, 2, ... 10 on MEBeauty's "
+        "own 1-10 scale (its mean is twice the score); null for faces scored before the model predicted it",
+    )  # fmt: skip
+    band = serializers.SerializerMethodField(
+        help_text=f"the range of ratings (1-10 scale) that holds the middle {BAND_SHARE:.0%} of a panel's ratings"
+    )
     grad_cam_url = PrivateFileUrlField(source="grad_cam")
     layers = LayerSerializer(many=True, read_only=True)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"low": {"type": "number"}, "high": {"type": "number"}, "share": {"type": "number"}},
+            "required": ["low", "high", "share"],
+        }
+    )
+    def get_band(self, face: Face) -> dict | None:
+        return band_of(face.distribution)
 
 
 class PhotoSerializer(serializers.Serializer):
@@ -93,6 +122,14 @@ class PhotoSerializer(serializers.Serializer):
 
 def photo_as_dict(photo: Photo, request=None) -> dict:
     return PhotoSerializer(photo, context={"request": request}).data
+
+
+def photo_page_dict(photo: Photo, request=None) -> dict:
+    """The API's shape plus what the photo page draws from it: each face's panel of raters, in words."""
+    data = photo_as_dict(photo, request)
+    for face in data["faces"]:
+        face["panel"] = explain.panel_split(face["distribution"])
+    return data
 
 
 class PhotoUploadSerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ from scoring.forms import AccountDeleteForm, UploadForm
 from scoring.images import UploadRejected
 from scoring.limits import upload_limit_message, upload_limit_wait
 from scoring.media import media_reader
-from scoring.serializers import photo_as_dict
+from scoring.serializers import photo_page_dict
 from scoring.services import api_keys
 from scoring.services import photos as photo_services
 
@@ -85,13 +85,13 @@ def photo_detail(request, public_id):
             # Still a 404 (the photo is not shown), but its owner is told why.
             return render(request, "scoring/under_review.html", status=404)
         raise
-    context = {"photo": photo, "data": photo_as_dict(photo, request), "texts": explain.page_texts()}
+    context = {"photo": photo, "data": photo_page_dict(photo, request), "texts": explain.page_texts()}
     return render(request, "scoring/photo.html", context)
 
 
 def photo_status(request, public_id):
     photo = selectors.photo_for_user(request.user, public_id)
-    return JsonResponse(photo_as_dict(photo, request))
+    return JsonResponse(photo_page_dict(photo, request))
 
 
 @login_required

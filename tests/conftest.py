@@ -17,3 +17,17 @@ def _private_media_folder(request, tmp_path, settings):
     from django.core.cache import cache
 
     cache.clear()  # rate-limit counters start from zero in every test
+
+
+def pytest_collection_modifyitems(items):
+    """A test marked `dataset("<folder>")` is skipped, with the folder named, where that dataset is missing."""
+    from tests import datasets
+
+    for item in items:
+        marker = item.get_closest_marker("dataset")
+        if marker is None:
+            continue
+        missing = [str(datasets.folder(name)) for name in marker.args if not datasets.folder(name).is_dir()]
+        if missing:
+            reason = f"dataset not on this machine: {', '.join(missing)} is missing (set DATASETS_DIR to its parent)"
+            item.add_marker(pytest.mark.skip(reason=reason))

@@ -260,6 +260,7 @@ def _insert_rows(stored: list[_Stored], model_version: str) -> None:
                 h=h,
                 score=scored.score,
                 percentile=score_percentile(scored.score),
+                distribution=scored.distribution,
                 grad_cam=cam,
             )
             faces.append(face)

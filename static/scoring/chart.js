@@ -37,9 +37,15 @@
     return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
   }
 
+  // The band, where the photo has one: the ratings (1-10) of the middle 80% of a panel.
+  function bandWords(p) {
+    if (!p.band) return "";
+    return "; " + Math.round(p.band.share * 100) + "% of raters would give " + Math.round(p.band.low) + " to " + Math.round(p.band.high) + " of 10";
+  }
+
   function show(p) {
     detail.replaceChildren(
-      when(p.t, true) + ": " + p.score.toFixed(2) + " / 5, higher than " + p.percentile + "% of the reference faces. ",
+      when(p.t, true) + ": " + p.score.toFixed(2) + " / 5, higher than " + p.percentile + "% of the reference faces" + bandWords(p) + ". ",
       Object.assign(document.createElement("a"), { href: "/photos/" + p.id + "/", textContent: "Open the photo" })
     );
   }
@@ -88,7 +94,7 @@
       }
       placed.push([cx, cy]);
       const dot = node("circle", { cx: cx, cy: cy, r: 5, class: "dot", tabindex: 0, "data-id": p.id });
-      dot.append(node("title", {}, when(p.t, true) + ": " + p.score.toFixed(2) + " / 5"));
+      dot.append(node("title", {}, when(p.t, true) + ": " + p.score.toFixed(2) + " / 5" + bandWords(p)));
       ["mouseenter", "focus", "click"].forEach((type) => dot.addEventListener(type, () => show(p)));
       svg.append(dot);
     });

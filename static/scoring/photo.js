@@ -37,11 +37,33 @@
     ]);
   }
 
+  // How a panel of raters would split: one bar per rating 1-10; the words are the server's
+  // (the figure's text equivalent for screen readers is its caption and its hidden list).
+  function panelFigure(panel, number) {
+    const most = Math.max(...panel.counts, 1);
+    const bars = panel.counts.map((count, step) => {
+      const fill = el("span", { class: "panel-fill" });
+      fill.style.height = (100 * count / most).toFixed(0) + "%"; // CSSOM, which the CSP allows (a style attribute it would not)
+      return el("div", { class: "panel-bar" }, [
+        el("span", { class: "panel-count" }, [count ? String(count) : ""]), fill, el("span", { class: "panel-step" }, [String(step + 1)]),
+      ]);
+    });
+    return el("figure", { class: "panel", id: "panel-" + number }, [
+      el("div", { class: "panel-bars", "aria-hidden": "true" }, bars),
+      el("figcaption", {}, [
+        el("p", { class: "panel-sentence" }, [panel.sentence]),
+        el("p", { class: "visually-hidden" }, [panel.text]),
+        el("p", { class: "small" }, [texts.panel_legend]),
+      ]),
+    ]);
+  }
+
   function faceSection(face, number) {
     const section = el("section", { class: "card face" }, [
       el("h2", {}, ["Face " + number + ": ", el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
       el("p", { class: "percentile" }, ["Higher than " + face.percentile.toFixed(0) + "% of the faces in the model's reference dataset."]),
     ]);
+    if (face.panel) section.append(panelFigure(face.panel, number));
     if (number === 1) { // what the score means: said once, under the first face, folded to keep the score in view
       section.append(fold("What the score and the percentile mean", [
         el("p", { class: "small scale" }, [texts.score_scale]),

@@ -1,11 +1,11 @@
-from pathlib import Path
-
 import pytest
 
 from ml.dataset import load_split
 from ml.metrics import metrics_by_subset, regression_metrics
+from tests import datasets
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "scut-fbp5500"
+DATA = datasets.folder("scut-fbp5500")
+ME_DATA = datasets.folder("mebeauty")
 
 
 def test_metrics_match_their_definitions():
@@ -21,7 +21,7 @@ def test_metrics_are_split_by_subset():
     assert result["AF"]["mae"] == 0 and result["CM"]["mae"] == 1
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="SCUT-FBP5500 is not on this machine (users do not have it)")
+@pytest.mark.dataset("scut-fbp5500")
 def test_shipped_weights_score_a_few_test_photos_near_their_ratings():
     from ml import faces
     from ml.predictor import Predictor
@@ -35,10 +35,7 @@ def test_shipped_weights_score_a_few_test_photos_near_their_ratings():
     assert regression_metrics([r.faces[0].score for r in results], [s.score for s in samples])["pc"] > 0.8
 
 
-ME_DATA = DATA.parent / "mebeauty"
-
-
-@pytest.mark.skipif(not ME_DATA.exists(), reason="MEBeauty is not on this machine (users do not have it)")
+@pytest.mark.dataset("mebeauty")
 def test_shipped_weights_score_in_the_wild_val_photos_with_the_product_head(predictor):
     from ml import faces, mebeauty
 

@@ -23,8 +23,20 @@ def alice(db):
 
 
 @pytest.fixture
-def bob(db):
+def staff(db):
+    """A superuser: staff pages, the admin, and every photo are open to them."""
     return User.objects.create_user("bob", "bob@example.com", "pw-bob-123", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api(alice):
+    """An API client holding Alice's key, as a script using the API would."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    return client
 
 
 @pytest.fixture

@@ -6,38 +6,38 @@ from scoring.models import Photo
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_see_the_list_and_the_result_read_only(client, bob, scored_photo):
-    client.force_login(bob)
+def test_staff_see_the_list_and_the_result_read_only(client, staff, scored_photo):
+    client.force_login(staff)
     listing = client.get(reverse("admin:scoring_photo_changelist"), {"status__exact": Photo.Status.DONE})
     assert listing.status_code == 200 and str(scored_photo.public_id).encode() in listing.content
     page = client.get(reverse("admin:scoring_photo_change", args=[scored_photo.pk]))
     assert page.status_code == 200 and b"Grad-CAM" in page.content and b"stage7" in page.content
 
 
-def test_search_by_user(client, bob, scored_photo):
-    client.force_login(bob)
+def test_search_by_user(client, staff, scored_photo):
+    client.force_login(staff)
     changelist = reverse("admin:scoring_photo_changelist")
     public_id = str(scored_photo.public_id).encode()
     assert public_id in client.get(changelist, {"q": "alice"}).content
     assert public_id not in client.get(changelist, {"q": "nobody"}).content
 
 
-def test_flag_hides_the_photo_from_its_owner_and_approve_brings_it_back(client, bob, alice, scored_photo):
-    client.force_login(bob)
+def test_flag_hides_the_photo_from_its_owner_and_approve_brings_it_back(client, staff, alice, scored_photo):
+    client.force_login(staff)
     url = reverse("admin:scoring_photo_changelist")
     client.post(url, {"action": "flag", "_selected_action": [scored_photo.pk]})
     assert Photo.objects.get(pk=scored_photo.pk).review == Photo.Review.FLAGGED
     client.force_login(alice)
     assert client.get(reverse("scoring:photo", args=[scored_photo.public_id])).status_code == 404
-    client.force_login(bob)
+    client.force_login(staff)
     client.post(url, {"action": "approve", "_selected_action": [scored_photo.pk]})
     assert Photo.objects.get(pk=scored_photo.pk).review == Photo.Review.APPROVED
     client.force_login(alice)
     assert client.get(reverse("scoring:photo", args=[scored_photo.public_id])).status_code == 200
 
 
-def test_rescore_action_queues_the_photo_again(client, bob, scored_photo):
-    client.force_login(bob)
+def test_rescore_action_queues_the_photo_again(client, staff, scored_photo):
+    client.force_login(staff)
     client.post(reverse("admin:scoring_photo_changelist"), {"action": "rescore", "_selected_action": [scored_photo.pk]})
     scored_photo.refresh_from_db()
     assert scored_photo.status == Photo.Status.QUEUED and not scored_photo.faces.exists()

@@ -1,6 +1,4 @@
 import pytest
-from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from scoring.models import Photo
@@ -8,14 +6,6 @@ from scoring.services import photos, pipeline
 from tests.web.conftest import add_scored_rows, jpeg
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    call_command("drf_create_token", "alice")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=alice).key}")
-    return client
 
 
 def test_post_returns_201_with_id_status_and_the_address_to_follow(api, face_upload):

@@ -39,7 +39,7 @@ def test_the_same_urls_are_404_for_another_token_a_bad_one_and_no_one(alice, cha
         assert {client.get(url).status_code for url in urls} == {404}
 
 
-def test_a_staff_token_opens_them_as_staff_pages_do(bob, scored_photo):
-    api = token_client(bob)
+def test_a_staff_token_opens_them_as_staff_pages_do(staff, scored_photo):
+    api = token_client(staff)
     urls = every_url(api.get(f"/api/photos/{scored_photo.public_id}/").json())
     assert {api.get(url).status_code for url in urls} == {200}

@@ -10,7 +10,6 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
-from rest_framework.test import APIClient
 
 from scoring.models import Photo
 from tests.web.conftest import gps_exif, jpeg, stored_names, wait_until_finished
@@ -87,13 +86,6 @@ def accepted_cases(face):
         "photo.webp": encode(Image.fromarray(face), "WEBP"),
         "jpeg-named.png": jpeg(face),  # the content decides, not the name
     }
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.force_authenticate(alice)
-    return client
 
 
 def test_every_bad_file_gets_a_400_with_a_sentence_and_leaves_nothing_behind(api, client, alice, face_rgb):

@@ -56,22 +56,22 @@ def assert_strict(url: str, response) -> None:
 
 
 @pytest.fixture
-def photo_pair(bob):
-    """Two photos of the staff user bob (no model: the pages only need rows)."""
+def photo_pair(staff):
+    """Two photos of the staff user (no model: the pages only need rows)."""
     made = []
     for _ in range(2):
-        photo = Photo.objects.create(owner=bob, image="photos/x.jpg", width=1, height=1, status=Photo.Status.DONE)
+        photo = Photo.objects.create(owner=staff, image="photos/x.jpg", width=1, height=1, status=Photo.Status.DONE)
         made.append(photo)
     return made
 
 
-def test_every_page_sends_the_policy_and_has_no_inline_code(client, bob, photo_pair):
+def test_every_page_sends_the_policy_and_has_no_inline_code(client, staff, photo_pair):
     for url in VISITOR_PAGES:
         response = client.get(url)
         assert_strict(url, response)
         html = response.content.decode()
         assert not [p.pattern for p in INLINE_CODE if p.search(html)], url
-    client.force_login(bob)
+    client.force_login(staff)
     for url in signed_in_pages(*photo_pair):
         response = client.get(url)
         assert_strict(url, response)
@@ -128,7 +128,7 @@ def watch_for_refusals(page) -> list[str]:
     return refused
 
 
-def test_chromium_refuses_nothing_and_the_pages_still_work(live_server, browser, alice, bob, face_rgb):
+def test_chromium_refuses_nothing_and_the_pages_still_work(live_server, browser, alice, staff, face_rgb):
     scored = score(upload(alice, face_rgb))
     waiting = upload(alice, np.ascontiguousarray(face_rgb[20:400, 80:420]))
     base = live_server.url

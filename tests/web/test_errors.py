@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from scoring.errors import failure_code
@@ -15,13 +14,6 @@ from scoring.services import jobs, photos, pipeline
 from tests.web.conftest import jpeg
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
-    return client
 
 
 def encoded(rgb, image_format: str, **options) -> bytes:

@@ -225,9 +225,9 @@ def test_a_photo_is_named_by_when_it_was_uploaded(alice):
     assert re.fullmatch(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", compare.photo_label(photo))
 
 
-def test_the_admin_shows_rounded_scores_faces_from_1_and_no_editable_claim(client, alice, bob):
+def test_the_admin_shows_rounded_scores_faces_from_1_and_no_editable_claim(client, alice, staff):
     (photo,) = scored_rows(alice, 3.123456789)
-    client.force_login(bob)
+    client.force_login(staff)
     page = client.get(reverse("admin:scoring_photo_change", args=[photo.pk])).content.decode()
     assert "3.12" in page and "3.123456789" not in page
     assert 'name="claimed_by"' not in page and 'name="claimed_0"' not in page

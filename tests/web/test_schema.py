@@ -7,7 +7,6 @@ from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from scoring.models import Photo
@@ -22,13 +21,6 @@ def openapi(client) -> OpenAPI:
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     return OpenAPI.from_dict(response.json())
-
-
-@pytest.fixture
-def api(alice):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
-    return client
 
 
 class RouteOf(DjangoOpenAPIRequest):

@@ -161,8 +161,8 @@ def test_a_media_name_with_dot_dot_or_another_users_file_is_refused(client, alic
     assert client.get(f"/private-media/{name}").status_code == 404
 
 
-def test_staff_bob_can_see_alices_photo(client, bob, scored_photo):
-    client.force_login(bob)
+def test_staff_can_see_alices_photo(client, staff, scored_photo):
+    client.force_login(staff)
     for url in photo_urls(scored_photo):
         assert client.get(url).status_code == 200, url
 

@@ -1,0 +1,50 @@
+"""How a panel would split, where people look: API, photo page data, history chart, export."""
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from tests.web.conftest import add_scored_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_api_gives_each_face_its_distribution_and_band(client, alice, scored_photo):
+    client.force_login(alice)
+    face = client.get(f"/api/photos/{scored_photo.public_id}/").json()["faces"][0]
+    assert len(face["distribution"]) == 10 and sum(face["distribution"]) == pytest.approx(1, abs=1e-3)
+    mean = sum(step * p for step, p in enumerate(face["distribution"], start=1))
+    assert mean == pytest.approx(2 * face["score"], abs=0.01)
+    assert face["band"]["share"] == 0.8
+    assert 1 <= face["band"]["low"] < mean < face["band"]["high"] <= 10
+
+
+def test_the_photo_page_data_says_how_a_panel_of_25_would_split(client, alice, scored_photo):
+    client.force_login(alice)
+    panel = client.get(f"/photos/{scored_photo.public_id}/status/").json()["faces"][0]["panel"]
+    assert sum(panel["counts"]) == 25 and len(panel["counts"]) == 10
+    assert "half would give it" in panel["sentence"] and "on their 1-10 scale" in panel["sentence"]
+    assert panel["text"].startswith("Of 25 raters:")
+    page = client.get(f"/photos/{scored_photo.public_id}/").content.decode()
+    assert "How a panel of 25 people" in page  # the histogram's legend reaches the page's script
+
+
+def test_faces_scored_before_the_distribution_have_none_and_their_pages_still_open(client, alice):
+    add_scored_rows(alice, 1)
+    client.force_login(alice)
+    photo = alice.photos.get()
+    data = client.get(f"/photos/{photo.public_id}/status/").json()
+    assert data["faces"][0]["distribution"] is None and data["faces"][0]["band"] is None
+    assert data["faces"][0]["panel"] is None
+    assert client.get(f"/photos/{photo.public_id}/").status_code == 200
+
+
+def test_the_history_chart_and_the_export_carry_the_band(client, alice, scored_photo):
+    client.force_login(alice)
+    point = client.get("/history/chart/").json()["points"][0]
+    assert point["band"]["low"] < 2 * point["score"] < point["band"]["high"]
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get("/account/export/").streaming_content)))
+    face = json.loads(archive.read("scores.json"))[0]["faces"][0]
+    assert face["band"] == point["band"] and len(face["distribution"]) == 10

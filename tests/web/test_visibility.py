@@ -1,0 +1,23 @@
+"""PhotoQuerySet.visible_to: the one rule every read uses for who sees which photo."""
+
+from django.contrib.auth.models import AnonymousUser
+
+from scoring.models import Photo
+
+
+def _photo(owner, review=Photo.Review.UNREVIEWED) -> Photo:
+    return Photo.objects.create(owner=owner, image="photos/x.jpg", width=1, height=1, review=review)
+
+
+def test_owners_see_their_own_unflagged_photos_staff_see_all_and_strangers_none(alice, charlie, staff):
+    shown = _photo(alice)
+    flagged = _photo(alice, Photo.Review.FLAGGED)
+    staffs_flagged = _photo(staff, Photo.Review.FLAGGED)
+
+    assert list(Photo.objects.visible_to(alice)) == [shown]
+    assert not Photo.objects.visible_to(charlie).exists()
+    assert not Photo.objects.visible_to(AnonymousUser()).exists()
+    assert set(Photo.objects.visible_to(staff)) == {shown, flagged, staffs_flagged}
+    # Lists of "your photos" hide flagged ones from staff owners too, as for anyone.
+    assert not Photo.objects.visible_to(staff, own_only=True).exists()
+    assert list(Photo.objects.filter(owner=alice).under_review()) == [flagged]
