@@ -58,7 +58,8 @@ def answers_seen():
     yield
     took = time.monotonic() - started
     print(f"\nschemathesis: {sum(ANSWERS.values())} requests in {took:.0f}s: {sorted(ANSWERS.items())}")
-    assert {201, 400} <= {status for (operation, status) in ANSWERS if operation == "POST /api/photos/"}
+    uploads = {status for (operation, status) in ANSWERS if operation == "POST /api/photos/"}
+    assert not uploads or {201, 400} <= uploads  # (a run of `-k` without the upload tallies none)
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ schema = schemathesis.openapi.from_dict(served_schema())
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_to_its_schema(case, live_server, worker, token):
     kwargs = {"base_url": live_server.url, "headers": {"Authorization": f"Token {token}"}, "timeout": 60}
     validate(case, case.call(**kwargs), kwargs)
@@ -102,7 +103,9 @@ def test_uploads_followed_by_their_links_keep_to_the_schema(live_server, worker,
         def validate_response(self, response, case, additional_checks=None, **_):
             validate(case, response, kwargs, recorder=self.recorder)
 
-    Links.run(settings=settings(max_examples=STEPS, deadline=None, suppress_health_check=list(HealthCheck)))
+    Links.run(
+        settings=settings(max_examples=STEPS, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    )
     linked = {label for (label, status) in ANSWERS if status in (200, 204) and "{public_id}" in label}
     assert linked == {"GET /api/photos/{public_id}/", "DELETE /api/photos/{public_id}/"}
 
