@@ -103,10 +103,11 @@ def test_uploads_followed_by_their_links_keep_to_the_schema(live_server, worker,
         def validate_response(self, response, case, additional_checks=None, **_):
             validate(case, response, kwargs, recorder=self.recorder)
 
+    before = Counter(ANSWERS)
     Links.run(
         settings=settings(max_examples=STEPS, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     )
-    linked = {label for (label, status) in ANSWERS if status in (200, 204) and "{public_id}" in label}
+    linked = {label for (label, status) in ANSWERS - before if status in (200, 204) and "{public_id}" in label}
     assert linked == {"GET /api/photos/{public_id}/", "DELETE /api/photos/{public_id}/"}
 
 
