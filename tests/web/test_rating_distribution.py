@@ -48,3 +48,17 @@ def test_the_history_chart_and_the_export_carry_the_band(client, alice, scored_p
     archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get("/account/export/").streaming_content)))
     face = json.loads(archive.read("scores.json"))[0]["faces"][0]
     assert face["band"] == point["band"] and len(face["distribution"]) == 10
+
+
+def test_compare_says_how_raters_would_split_over_two_clearly_different_faces(alice):
+    from ml.rating_band import share_preferring
+    from scoring.compare import Entry, difference_in_words
+
+    low = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]
+    high = [0, 0, 0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0]
+    a = Entry("A", "a", {}, score=2.0, percentile=20, distribution=low)
+    b = Entry("B", "b", {}, score=3.0, percentile=55, distribution=high)
+    tenths = round(10 * share_preferring(low, high))
+    assert 5 < tenths < 10
+    assert difference_in_words(a, b).endswith(f"about {tenths} in 10 would rate B higher, the rest not.")
+    assert share_preferring(low, low) == pytest.approx(0.5)
