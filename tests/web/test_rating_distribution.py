@@ -62,3 +62,12 @@ def test_compare_says_how_raters_would_split_over_two_clearly_different_faces(al
     assert 5 < tenths < 10
     assert difference_in_words(a, b).endswith(f"about {tenths} in 10 would rate B higher, the rest not.")
     assert share_preferring(low, low) == pytest.approx(0.5)
+
+
+def test_the_front_page_example_says_how_a_panel_would_split(client):
+    from scoring.example import example_result
+
+    distribution = example_result()["distribution"]
+    assert len(distribution) == 10
+    page = client.get("/").content.decode()
+    assert "half would give it" in page and "Of 25 raters:" in page
