@@ -83,10 +83,11 @@ def difference_in_words(a: Entry, b: Entry) -> str:
     gap = b.score - a.score
     points = f"{abs(gap):.2f} point{'s' if round(abs(gap), 2) != 1 else ''}"
     if abs(gap) < SCORE_MARGIN:
-        return (
+        tie = (
             f"{a.letter} and {b.letter} are {points} apart: within the model's margin of error "
             f"(about {SCORE_MARGIN:.2f}), so read it as a tie."
         )
+        return tie + raters_split(a, b)
     direction = "higher" if gap > 0 else "lower"
     strength = "a clear difference" if abs(gap) < 4 * SCORE_MARGIN else "a large difference"
     shift = abs(b.percentile - a.percentile)
@@ -103,6 +104,8 @@ def raters_split(a: Entry, b: Entry) -> str:
         return ""
     higher, lower = (b, a) if b.score > a.score else (a, b)
     tenths = round(10 * share_preferring(lower.distribution, higher.distribution))
+    if abs(b.score - a.score) < SCORE_MARGIN:
+        return f" Raters would split about evenly too: {tenths} in 10 would rate {higher.letter} higher."
     return f" Raters disagree, though: about {tenths} in 10 would rate {higher.letter} higher, the rest not."
 
 

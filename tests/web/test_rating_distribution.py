@@ -71,3 +71,14 @@ def test_the_front_page_example_says_how_a_panel_would_split(client):
     assert len(distribution) == 10
     page = client.get("/").content.decode()
     assert "half would give it" in page and "Of 25 raters:" in page
+
+
+def test_compare_calls_a_tie_with_how_evenly_raters_would_split(alice):
+    from scoring.compare import Entry, difference_in_words
+
+    panel = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]
+    nudged = [0, 0.04, 0.19, 0.4, 0.26, 0.11, 0, 0, 0, 0]
+    a = Entry("A", "a", {}, score=2.0, percentile=20, distribution=panel)
+    b = Entry("B", "b", {}, score=2.05, percentile=22, distribution=nudged)
+    sentence = difference_in_words(a, b)
+    assert "read it as a tie." in sentence and sentence.endswith("5 in 10 would rate B higher.")
