@@ -104,3 +104,17 @@ def test_the_schema_lists_the_api_and_not_its_own_route(client):
     # Listed, /api/schema/ promised a `lang` enum nothing enforces (schemathesis: ?lang=AAA was 200).
     paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
     assert "/api/schema/" not in paths and "/api/photos/" in paths
+
+
+def test_an_upload_links_its_id_to_the_photo_routes_which_take_anonymous_callers(client):
+    """Links let a client (schemathesis's stateful runs) go from POST to the photo; the photo's
+    routes answer anyone (404 unless owner or staff), which their security's `{}` says."""
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    links = paths["/api/photos/"]["post"]["responses"]["201"]["links"]
+    assert {name: (link["operationId"], link["parameters"]) for name, link in links.items()} == {
+        "GetPhoto": ("photos_retrieve", {"public_id": "$response.body#/id"}),
+        "DeletePhoto": ("photos_destroy", {"public_id": "$response.body#/id"}),
+    }
+    detail = paths["/api/photos/{public_id}/"]
+    assert all({} in detail[method]["security"] for method in ("get", "delete"))
+    assert {} not in paths["/api/photos/"]["post"]["security"]

@@ -68,3 +68,23 @@ def test_a_database_error_while_storing_results_is_retried_then_fails_without_fi
     score_photo_task.apply(args=[str(photo.public_id)])
     photo.refresh_from_db()
     assert photo.status == "done" and photo.faces.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the rows' foreign keys are checked when their transaction commits
+def test_a_photo_deleted_while_it_is_scored_leaves_no_files_no_error_and_no_retry(
+    alice, face_upload, monkeypatch, caplog
+):
+    from scoring.services import pipeline
+
+    photo = photos.photo_create(owner=alice, upload=face_upload)
+    store_files = pipeline._store_files
+
+    def then_the_owner_deletes_it(*args):
+        stored = store_files(*args)
+        photos.photo_delete(photo)  # between the worker's files and its rows, as an API DELETE can land
+        return stored
+
+    monkeypatch.setattr(pipeline, "_store_files", then_the_owner_deletes_it)
+    pipeline.run_scoring_job(photo.public_id)  # raises ResultsNotStored (a retry) if it counts as a failure
+    assert stored_names(default_storage) == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
