@@ -36,3 +36,10 @@ def panel_counts(distribution: Sequence[float], raters: int) -> list[int]:
     for step in np.argsort(counts - expected)[: raters - counts.sum()]:
         counts[step] += 1
     return counts.tolist()
+
+
+def share_preferring(first: Sequence[float], second: Sequence[float]) -> float:
+    """The share of raters who would rate a face of the `second` distribution above one of the
+    `first` (two independent raters' ratings; a tie counts half)."""
+    joint = np.outer(np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64))
+    return float(np.triu(joint, 1).sum() + 0.5 * np.trace(joint))

@@ -54,6 +54,7 @@ class Entry:
     photo: dict
     score: float | None  # of the largest face
     percentile: float | None
+    distribution: list[float] | None = None  # how a panel would rate the largest face
 
 
 @dataclass
@@ -82,14 +83,30 @@ def difference_in_words(a: Entry, b: Entry) -> str:
     gap = b.score - a.score
     points = f"{abs(gap):.2f} point{'s' if round(abs(gap), 2) != 1 else ''}"
     if abs(gap) < SCORE_MARGIN:
-        return (
+        tie = (
             f"{a.letter} and {b.letter} are {points} apart: within the model's margin of error "
             f"(about {SCORE_MARGIN:.2f}), so read it as a tie."
         )
+        return tie + raters_split(a, b)
     direction = "higher" if gap > 0 else "lower"
     strength = "a clear difference" if abs(gap) < 4 * SCORE_MARGIN else "a large difference"
     shift = abs(b.percentile - a.percentile)
-    return f"{b.letter} scores {points} {direction} than {a.letter} ({shift:.0f} percentile points): {strength}."
+    sentence = f"{b.letter} scores {points} {direction} than {a.letter} ({shift:.0f} percentile points): {strength}."
+    return sentence + raters_split(a, b)
+
+
+def raters_split(a: Entry, b: Entry) -> str:
+    """How raters would split over the two, from their rating distributions: a clear gap in the
+    mean can still leave many raters of the other opinion."""
+    from ml.rating_band import share_preferring  # numpy only: safe in the web process
+
+    if not (a.distribution and b.distribution):
+        return ""
+    higher, lower = (b, a) if b.score > a.score else (a, b)
+    tenths = round(10 * share_preferring(lower.distribution, higher.distribution))
+    if abs(b.score - a.score) < SCORE_MARGIN:
+        return f" Raters would split about evenly too: {tenths} in 10 would rate {higher.letter} higher."
+    return f" Raters disagree, though: about {tenths} in 10 would rate {higher.letter} higher, the rest not."
 
 
 def verdict(entries: list[Entry]) -> str:
@@ -135,6 +152,7 @@ def compare(photos: list[Photo], request=None) -> Comparison:
                 photo=photo_as_dict(photo, request),
                 score=face.score if face else None,
                 percentile=face.percentile if face else None,
+                distribution=face.distribution if face else None,
             )
         )
     first = entries[0]

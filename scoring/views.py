@@ -30,7 +30,13 @@ def home(request):
     """What the site does, for visitors; signed-in users go straight to the upload page."""
     if request.user.is_authenticated:
         return redirect("scoring:upload")
-    context = {"example": example_result(), "stages": explain.STAGES, "two_networks": explain.TWO_NETWORKS}
+    example = example_result()
+    context = {
+        "example": example,
+        "example_panel": explain.panel_split(example.get("distribution")) if example else None,
+        "stages": explain.STAGES,
+        "two_networks": explain.TWO_NETWORKS,
+    }
     return render(request, "scoring/home.html", context)
 
 

@@ -41,6 +41,7 @@ class Command(BaseCommand):
             "score": round(face.score, 2),
             "percentile": round(score_percentile(face.score)),
             "model_version": predictor.version,
+            "distribution": face.distribution,
             "photo": f"{EXAMPLE_FOLDER}/photo.jpg",
             "grad_cam": f"{EXAMPLE_FOLDER}/gradcam.jpg",
             "layers": layers,
