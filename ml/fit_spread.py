@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ml import mebeauty
-from ml.dataset import default_cache_dir
+from ml.dataset import CropCache, default_cache_dir
 from ml.predictor import Predictor
 from ml.rating_band import band, share_inside
 from ml.rating_spread import STEPS, RatingSpread, earth_movers_distance
@@ -45,8 +45,7 @@ def histogram(ratings: list[float]) -> np.ndarray:
     return counts / counts.sum()
 
 
-def _scores(predictor: Predictor, data_dir: Path, names: list[str]) -> np.ndarray:
-    cache = mebeauty.crop_cache(data_dir, default_cache_dir())
+def _scores(predictor: Predictor, cache: CropCache, names: list[str]) -> np.ndarray:
     return np.asarray(predictor.score_crops([cache.get(name) for name in names]))
 
 
@@ -77,7 +76,8 @@ def fit_spread(data_dir: Path, weights: Path, device: str = "auto") -> dict:
     ratings = read_ratings(data_dir)
     names = {which: [s.name for s in mebeauty.load_list(data_dir, which)] for which in ("train", "val")}
     predictor = Predictor(weights, device=device, head=mebeauty.NAME)
-    scores = {which: _scores(predictor, data_dir, names[which]) for which in names}
+    cache = mebeauty.crop_cache(data_dir, default_cache_dir())  # read once: a few hundred MB
+    scores = {which: _scores(predictor, cache, names[which]) for which in names}
     train_ratings = [ratings[name] for name in names["train"]]
     # The width's shape: the raters' spread of a training photo against the model's score of it.
     poly = np.polyfit(scores["train"] * 2, [np.std(r) for r in train_ratings], 2)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import torch
 
-STEPS = torch.arange(1, 11, dtype=torch.float64)  # the raters' 1-10 scale
+from ml.rating_band import HIGHEST, LOWEST
+
+STEPS = torch.arange(LOWEST, HIGHEST + 1, dtype=torch.float64)  # the raters' 1-10 scale
 SCALE_FACTOR = 2.0  # product score (1-5) -> the raters' 1-10 scale
 MIN_WIDTH = 0.3
 _BISECTION_STEPS = 50

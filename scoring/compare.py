@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import get_text_list
 
+from ml.rating_band import share_preferring  # numpy only: safe in the web process
 from scoring import selectors
 from scoring.explain import SCORE_MARGIN
 from scoring.models import Photo
@@ -98,8 +99,6 @@ def difference_in_words(a: Entry, b: Entry) -> str:
 def raters_split(a: Entry, b: Entry) -> str:
     """How raters would split over the two, from their rating distributions: a clear gap in the
     mean can still leave many raters of the other opinion."""
-    from ml.rating_band import share_preferring  # numpy only: safe in the web process
-
     if not (a.distribution and b.distribution):
         return ""
     higher, lower = (b, a) if b.score > a.score else (a, b)

@@ -4,6 +4,8 @@ Kept as plain dicts and strings so templates and the page scripts (through json_
 same text; the stage names are those of ml.model.BeautyNet.stage_names().
 """
 
+from ml.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
+
 # One sentence per stage, input side first. The network shrinks the face at each step and
 # looks for more complex patterns, so early stages are about edges and colours, late ones
 # about the whole face.
@@ -132,8 +134,6 @@ def _between(low: float, high: float) -> str:
 
 def panel_split(distribution: list[float] | None) -> dict | None:
     """A panel of PANEL_SIZE: how many would give each rating, and the sentence that says it."""
-    from ml.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
-
     if not distribution:
         return None
     half_low, half_high = band(distribution, 0.5)
