@@ -135,9 +135,7 @@ def prune_dark_channels(
             # What the projection read from each removed channel, as a constant.
             with_zero_input = _output_for_zero_input(block.depthwise)
             measured = means.get(f"{name}.depthwise", torch.zeros(mid)).float()
-            constants = torch.stack(
-                [with_zero_input[c] if c in producer_dark else measured[c] for c in gone.tolist()]
-            )
+            constants = torch.stack([with_zero_input[c] if c in producer_dark else measured[c] for c in gone.tolist()])
             _fold_into_next(block.project, constants, gone)
             _slice_unit(block.project, None, keep)
             _slice_unit(block.depthwise, keep, None)
@@ -155,6 +153,22 @@ def prune_dark_channels(
         _slice_unit(pruned.head, keep, None)
         removed_counts["head"] = len(gone)
     return pruned.eval(), removed_counts  # the rebuilt layers are made in training mode
+
+
+def in_multiples_of(dark: dict[str, list[int]], step: int) -> dict[str, list[int]]:
+    """Of each block's dark channels (expansion and depthwise together), the first multiple of
+    `step`; the stem's and the head's likewise: widths stay multiples of `step` where they were."""
+    blocks = sorted({name.rsplit(".", 1)[0] for name in dark if name.startswith("stage")})
+    kept: dict[str, list[int]] = {}
+    for block in blocks:
+        channels = sorted(set(dark.get(f"{block}.expand", [])) | set(dark.get(f"{block}.depthwise", [])))
+        if len(channels) >= step:
+            kept[f"{block}.depthwise"] = channels[: len(channels) // step * step]
+    for name in ("stem", "head"):
+        channels = sorted(dark.get(name, []))
+        if len(channels) >= step:
+            kept[name] = channels[: len(channels) // step * step]
+    return kept
 
 
 def _linear_inputs(linear: nn.Linear, keep: torch.Tensor) -> nn.Linear:
