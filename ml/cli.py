@@ -242,8 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--baseline", type=Path, help="other weights to time in the same run (e.g. the last release)")
     bench.set_defaults(run=_bench)
 
-    from ml.dark_filters import DARK_FILTERS
-    from ml.prune_bench import FINE_TUNE_STEPS
+    from ml.inference.dark_filters import DARK_FILTERS  # plain JSON: no torch to build the parser
 
     prune = commands.add_parser(
         "prune-bench",
@@ -256,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--repeats", type=int, default=40, help="timed turns of each network")
     prune.add_argument("--threads", type=int, default=2)
     prune.add_argument("--nice", type=int, default=10, help="niceness of all but the timing (default 10)")
-    prune.add_argument("--fine-tune-steps", type=int, default=FINE_TUNE_STEPS)
+    prune.add_argument("--fine-tune-steps", type=int, default=300, help="steps of the head's fine-tune (default 300)")
     prune.add_argument("--out", type=Path, default=DARK_FILTERS, help="where the dark lists and the decision go")
     prune.add_argument("--no-write", action="store_true", help="print the figures only")
     prune.add_argument("--limit", type=int, help="first N faces of each list only: a quick check, not figures")

@@ -1,8 +1,8 @@
 """`python -m ml prune-bench`: the explained network's dark filters found, pruned away and measured, in one run.
 
 1. Every convolution channel of the Lite0 member (the network the look inside draws), over the
-   training faces of both datasets as the app crops them (`ml.channel_activity`): which stay dark.
-2. The member rebuilt without them (`ml.pruning`, smaller convolutions), and a copy of that
+   training faces of both datasets as the app crops them (`ml.training.channel_activity`): which stay dark.
+2. The member rebuilt without them (`ml.training.pruning`, smaller convolutions), and a copy of that
    fine-tuned briefly (below).
 3. PC / MAE / RMSE of the shipped member, the pruned one and the fine-tuned one, alone and inside
    the product's score (the ensemble, mixed as shipped), on SCUT-FBP5500's 60/40 test list and
@@ -34,16 +34,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from ml import channel_activity, faces, mebeauty, pruning
 from ml.bench import interleaved_medians_ms, sample_photo_bytes
-from ml.dark_filters import DARK_FILTERS, write_dark_filters
-from ml.dataset import CropCache, load_split
-from ml.metrics import regression_metrics
-from ml.model import BeautyNet, fuse_batch_norm
-from ml.predictor import CROP_SIZE, Predictor, set_cpu_threads
-from ml.preprocess import mirrored, to_score_range
-from ml.train import TrainingSet, input_batches, joint_loss, mebeauty_set, predict_images, scut_set
-from ml.weights import DEFAULT_WEIGHTS, load_weights
+from ml.inference import faces
+from ml.inference.dark_filters import DARK_FILTERS, write_dark_filters
+from ml.inference.predictor import Predictor, set_cpu_threads
+from ml.models.efficientnet_lite import BeautyNet
+from ml.models.preprocess import mirrored, to_score_range
+from ml.models.regressor import fuse_batch_norm
+from ml.models.weights import DEFAULT_WEIGHTS, load_weights
+from ml.training import channel_activity, mebeauty, pruning
+from ml.training.dataset import CropCache, load_split
+from ml.training.metrics import regression_metrics
+from ml.training.train import TrainingSet, input_batches, joint_loss, mebeauty_set, predict_images, scut_set
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ def head_outputs(model: BeautyNet, maps: torch.Tensor, batch: int = 256) -> torc
     out = []
     for start in range(0, len(maps), batch):
         x = maps[start : start + batch].float()
-        out.append(model.regressor(model.dropout(model.pool(model.head(x)))))
+        out.append(model.forward_head(model.head(x)))
     return torch.cat(out)
 
 
@@ -241,7 +243,7 @@ def speed(shipped: BeautyNet, variants: dict[str, BeautyNet], weights: Path, rep
     for batch in (1, 16):
         x = torch.randn(batch, 3, size, size).contiguous(memory_format=torch.channels_last)
         for name, net in nets.items():
-            runs[name, batch] = lambda net=net, x=x: net.forward_heads(x)
+            runs[name, batch] = lambda net=net, x=x: net(x)
     with torch.inference_mode():
         medians = interleaved_medians_ms(runs, repeats)
     figures: dict = {"network_faces_per_s": {}, "network_speed_over_shipped": {}}
@@ -254,7 +256,8 @@ def speed(shipped: BeautyNet, variants: dict[str, BeautyNet], weights: Path, rep
     predictors = {"shipped": Predictor(weights, device="cpu"), "pruned": Predictor(weights, device="cpu")}
     pruned_member = nets["pruned"].requires_grad_(False)
     predictors["pruned"].model.members[0] = pruned_member
-    crop = faces.faces_and_crops(faces.load_image(sample_photo_bytes()), CROP_SIZE)[1][0]
+    crop_size = predictors["shipped"].preprocessing.crop_size
+    crop = faces.faces_and_crops(faces.load_image(sample_photo_bytes()), crop_size)[1][0]
     runs = {}
     for name, predictor in predictors.items():
         for batch in (1, 16):

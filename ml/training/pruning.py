@@ -3,7 +3,7 @@
 Not masks: each pruned convolution is a smaller `nn.Conv2d` (fewer output channels), its batch
 norm a smaller `nn.BatchNorm2d`, and the layer reading it takes fewer input channels, so every
 pass does less work. In an inverted-residual block (expand 1x1, depthwise kxk, project 1x1,
-`ml.model.InvertedResidual`) one channel runs through the expansion and the depthwise
+`ml.models.efficientnet_lite.InvertedResidual`) one channel runs through the expansion and the depthwise
 convolution and is read by the projection: a channel dark at either is removed from all three.
 
 What a removed channel gave is not simply dropped where it was not zero:
@@ -25,8 +25,8 @@ import copy
 import torch
 from torch import nn
 
-from ml.channel_activity import conv_units
-from ml.model import BeautyNet
+from ml.models.efficientnet_lite import BeautyNet
+from ml.training.channel_activity import conv_units
 
 
 def _kept(channels: int, removed: set[int]) -> torch.Tensor:
@@ -105,7 +105,7 @@ def prune_dark_channels(
 ) -> tuple[BeautyNet, dict[str, int]]:
     """A structurally smaller copy of `model` (eval mode) without the channels `dark` lists.
 
-    `dark`: conv unit name (`ml.channel_activity.conv_units`, e.g. "stage2.0.expand") -> channel
+    `dark`: conv unit name (`ml.training.channel_activity.conv_units`, e.g. "stage2.0.expand") -> channel
     indices. `means`: the same names -> each channel's mean activation over the faces measured,
     what a removed channel that was not exactly zero is replaced by. Returns the copy and how many
     channels each pruned convolution lost.

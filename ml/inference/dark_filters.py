@@ -1,6 +1,6 @@
 """Which filters of the explained network stay dark on the training faces: the shipped list, read.
 
-`python -m ml dark-filters` measures them (`ml.channel_activity`) and writes `dark_filters.json`
+`python -m ml prune-bench` measures them (`ml.training.channel_activity`) and writes `dark_filters.json`
 beside the weights; the look inside reads it here. Plain JSON and no torch, so the web process
 can read it too. A list belongs to one weights file: it names the model version it was measured
 on, and a reader given another version gets nothing rather than another network's filters.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DARK_FILTERS = Path(__file__).parent / "weights" / "dark_filters.json"
+DARK_FILTERS = Path(__file__).parents[1] / "weights" / "dark_filters.json"
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ml.dark_filters import DarkFilters, StageDarkness
-from ml.model import BeautyNet
+from ml.inference.dark_filters import DarkFilters, StageDarkness
+from ml.models.efficientnet_lite import BeautyNet
 
 DARK_FRACTION = 1e-3
 DARK_FACE_SHARE = 0.99
@@ -102,7 +102,7 @@ def measure(model: BeautyNet, batches: Iterable[torch.Tensor]) -> ChannelActivit
     try:
         for batch in batches:
             with torch.inference_mode():
-                model.forward_heads(batch)
+                model(batch)
             activity.faces += len(batch)
     finally:
         for hook in hooks:
