@@ -152,3 +152,23 @@ def test_the_shipped_list_names_the_shipped_weights_and_the_decision():
         assert stage.dark == sum(len(layer["dark"]) for layer in stage.layers.values())
     assert set(shipped.pruned) >= {"shipped", "rule", "reasons"}
     assert np.isfinite(shipped.pruned["speed_over_shipped_batch16"])
+
+
+def test_the_first_layers_picture_crosses_out_the_dark_filters(network):
+    from ml.inference.activations import DARK_FILTER_MARK, first_layer_filters
+
+    cell, gap, per_row = 24, 2, 8
+    plain = np.asarray(first_layer_filters(network))
+    marked = np.asarray(first_layer_filters(network, dark=[5]))
+
+    def corner(picture: np.ndarray, index: int) -> np.ndarray:
+        row, col = divmod(index, per_row)
+        y, x = gap + row * (cell + gap), gap + col * (cell + gap)
+        return picture[y + 1, x + 1]  # on the cross's diagonal
+
+    assert tuple(corner(marked, 5)) == DARK_FILTER_MARK and tuple(corner(plain, 5)) != DARK_FILTER_MARK
+    # Only that filter's cell changed.
+    changed = np.argwhere((plain != marked).any(axis=2))
+    row, col = divmod(5, per_row)
+    y0, x0 = gap + row * (cell + gap), gap + col * (cell + gap)
+    assert changed.min(axis=0).tolist() >= [y0, x0] and changed.max(axis=0).tolist() < [y0 + cell, x0 + cell]
