@@ -43,7 +43,8 @@ def clean_upload(upload) -> CleanPhoto:
             if image.width * image.height > settings.PHOTO_MAX_PIXELS:
                 raise UploadRejected(
                     gettext(
-                        "The photo has too many pixels (%(width)dx%(height)d); send one under %(megapixels)d megapixels."
+                        "The photo has too many pixels (%(width)dx%(height)d); "
+                        "send one under %(megapixels)d megapixels."
                     )
                     % {
                         "width": image.width,

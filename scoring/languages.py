@@ -5,7 +5,9 @@ Django's LocaleMiddleware decides from the language cookie and Accept-Language; 
 adds the account's choice on top (it needs the user, known only after AuthenticationMiddleware).
 """
 
+from allauth.account.signals import user_signed_up
 from django.conf import settings
+from django.dispatch import receiver
 from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -64,3 +66,13 @@ def set_language(request):
         user.language = chosen
         user.save(update_fields=["language"])
     return response
+
+
+@receiver(user_signed_up)
+def keep_the_language_signed_up_in(request, user, **kwargs):
+    """A visitor who picked a language before signing up keeps it on the new account, so their
+    other devices open in it too (a language only the browser asked for is left to each browser)."""
+    picked = supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")) if request else None
+    if picked and not user.language:
+        user.language = picked
+        user.save(update_fields=["language"])
