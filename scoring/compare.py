@@ -11,7 +11,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
-from ml.rating_band import share_preferring  # numpy only: safe in the web process
+from ml.inference.rating_band import share_preferring  # numpy only: safe in the web process
 from scoring import selectors
 from scoring.explain import SCORE_MARGIN
 from scoring.models import Photo

@@ -13,7 +13,7 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
 # What a failed photo's code is, found from the sentence the worker stored. The worker records
-# the sentence of ml.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job
+# the sentence of ml.inference.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job
 # policy (scoring.services.jobs); tests/web/test_errors.py raises each of them and checks its
 # code here, so a reworded sentence cannot silently lose its code.
 FAILURE_SENTENCE_STARTS = {
@@ -37,9 +37,9 @@ FAILURE_SHORT = {
     "internal_error": _("error on our side"),
 }
 
-# The worker's sentences (ml.faces, scoring.services.jobs) are stored as written, in English;
+# The worker's sentences (ml.inference.faces, scoring.services.jobs) are stored as written, in English;
 # each known one is shown in the reader's language, its figures kept. A sentence not listed
-# here is shown as stored. tests/web/test_i18n.py checks that every sentence the worker can
+# here is shown as stored. tests/web/test_languages.py checks that every sentence the worker can
 # store matches one of these patterns exactly.
 FAILURE_SENTENCES = (
     (

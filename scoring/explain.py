@@ -1,13 +1,13 @@
 """Plain words for what the pages show: each stage of the network, the images' legends, the score scale.
 
 Kept as plain dicts and strings so templates and the page scripts (through json_script) read the
-same text; the stage names are those of ml.model.BeautyNet.stage_names().
+same text; the stage names are those of ml.models.efficientnet_lite.BeautyNet.stage_names().
 """
 
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ml.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
+from ml.inference.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
 # looks for more complex patterns, so early stages are about edges and colours, late ones
@@ -88,7 +88,7 @@ SCORE_MARGIN = 0.35
 
 def percentile_meaning() -> str:
     """What the percentile counts, naming the population the table was made from."""
-    from ml.percentile import reference_population  # numpy only: safe in the web process
+    from ml.inference.percentile import reference_population  # numpy only: safe in the web process
 
     population = gettext(reference_population())
     return gettext(
@@ -96,8 +96,8 @@ def percentile_meaning() -> str:
     ) % {"population": population}
 
 
-# The shipped table's population (ml/score_quantiles.json), here so the catalogue carries its
-# translation; a table made anew says something else, and tests/web/test_i18n.py fails until
+# The shipped table's population (ml/inference/score_quantiles.json), here so the catalogue carries its
+# translation; a table made anew says something else, and tests/web/test_languages.py fails until
 # that sentence is marked and translated too.
 gettext_noop(
     "1973 in-the-wild photos of MEBeauty's train and val lists (six ethnic groups, both genders), rated by its "

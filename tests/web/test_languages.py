@@ -101,7 +101,7 @@ def test_the_api_keeps_its_codes_and_says_its_details_in_the_asked_language(api,
 
 
 def test_a_failed_photos_sentence_is_shown_in_the_readers_language(client, alice, no_face_photo):
-    from ml.faces import NoFaceFound
+    from ml.inference.faces import NoFaceFound
 
     no_face_photo.error = str(NoFaceFound())  # as the worker stores it, in English
     no_face_photo.save()
@@ -138,9 +138,44 @@ def test_dates_and_plurals_follow_the_language(alice):
 
 
 def test_the_reference_populations_sentence_is_translated():
-    """The percentile's population comes from ml/score_quantiles.json: a table made anew with
+    """The percentile's population comes from ml/inference/score_quantiles.json: a table made anew with
     another sentence must have that sentence marked (scoring/explain.py) and translated."""
-    from ml.percentile import reference_population
+    from ml.inference.percentile import reference_population
 
     with translation.override("zh-hans"):
         assert translation.gettext(reference_population()) != reference_population()
+
+
+def test_every_sentence_the_worker_can_store_is_shown_in_chinese_with_its_figures(monkeypatch, tmp_path):
+    """The worker stores its sentences in English; each one it can store has a Chinese reading
+    (scoring.errors.FAILURE_SENTENCES), and an unknown one is shown as stored."""
+    import numpy as np
+
+    from ml.inference import faces
+    from scoring.errors import failure_sentence
+    from scoring.services import jobs
+    from tests.web.conftest import jpeg
+
+    def load_error(source) -> str:
+        with pytest.raises(faces.FaceError) as raised:
+            faces.load_image(source)
+        return str(raised.value)
+
+    monkeypatch.setattr(faces, "MAX_PIXELS", 100)
+    sentences = [
+        load_error(jpeg(np.zeros((64, 64, 3), np.uint8))),
+        load_error(b"not an image"),
+        load_error(tmp_path / "gone.jpg"),
+        str(faces.NoFaceFound()),
+        str(faces.FaceTooSmall(12)),
+        jobs.GAVE_UP_MESSAGE,
+        jobs.TOO_SLOW_MESSAGE,
+    ]
+    with translation.override("zh-hans"):
+        shown = [failure_sentence(sentence) for sentence in sentences]
+        assert failure_sentence("Something no one planned for.") == "Something no one planned for."
+    for sentence, chinese in zip(sentences, shown, strict=True):
+        assert CHINESE.search(chinese) and not re.search(r"[A-Za-z]{4} [a-z]{3,} [a-z]{3,}", chinese), sentence
+        assert re.findall(r"\d+", chinese) == re.findall(r"\d+", sentence)  # its figures kept
+    with translation.override("en"):
+        assert [failure_sentence(sentence) for sentence in sentences] == sentences

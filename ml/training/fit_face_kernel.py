@@ -2,7 +2,7 @@
 
 dlib's network stays as dlib trained it; each rating panel gets a kernel ridge over the
 features the heads read (principal components of dlib's last map, or its embedding) of its
-training faces and their mirror images (`ml.kernel_ridge`), its settings chosen by
+training faces and their mirror images (`ml.training.kernel_ridge`), its settings chosen by
 cross-validation on the training list. Validation data is only reported.
 """
 
@@ -15,11 +15,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ml import kernel_ridge, preprocess
-from ml.model import DEFAULT_MAP_COMPONENTS, FACE_RESNET, RegressorConfig
-from ml.predictor import CROP_SIZE
-from ml.train import TrainingSet, input_batches, load_dlib_backbone, score_head_of, validate
-from ml.weights import build_network, round_to_stored_precision, save_weights
+from ml.models import preprocess
+from ml.models.alignment import CROP_SIZE
+from ml.models.registry import FACE_RESNET, build_network
+from ml.models.regressor import DEFAULT_MAP_COMPONENTS, RegressorConfig
+from ml.models.weights import round_to_stored_precision, save_weights
+from ml.training import kernel_ridge
+from ml.training.dlib_weights import load_dlib_backbone
+from ml.training.train import TrainingSet, input_batches, score_head_of, validate
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ def last_maps(model: torch.nn.Module, images: torch.Tensor, mirrored: bool) -> t
     """The last stage's maps for uint8 (N, 3, H, W) crops (the chip is cut from the aligned crop
     at its own size, no resizing first)."""
     batches = input_batches(model, images, CROP_SIZE)
-    return torch.cat([model.features(preprocess.mirrored(b) if mirrored else b) for b in batches])
+    return torch.cat([model.forward_features(preprocess.mirrored(b) if mirrored else b) for b in batches])
 
 
 @torch.inference_mode()
@@ -86,7 +89,7 @@ def fit_face_kernels(
     model.network.load_state_dict(encoder.network.state_dict())
     if map_components:
         model.map_projection.load_state_dict(encoder.map_projection.state_dict())
-    model.regressor = kernel_ridge.KernelRidgeHeads.from_fits(fits)
+    model.regressor = kernel_ridge.heads_from_fits(fits)
     model.eval()
     val = validate(model, sets, CROP_SIZE)
     log.info("validation %s", val)

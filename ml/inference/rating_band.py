@@ -9,6 +9,8 @@ import numpy as np
 BAND_SHARE = 0.8  # the band shown holds the middle 80 % of a panel's ratings
 HALF = 0.5
 LOWEST, HIGHEST = 1, 10  # MEBeauty's rating steps
+# MEBeauty's raters rate 1-10; the product's score is that scale halved (1-5): rating = score x this.
+SCALE_FACTOR = 2.0
 _STEPS = np.arange(LOWEST, HIGHEST + 1, dtype=np.float64)
 
 

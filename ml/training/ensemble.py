@@ -5,11 +5,29 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ml.ensemble import EnsembleNet, choose_head_weights
-from ml.train import TrainingSet, predict_images, validate
-from ml.weights import load_weights, save_weights
+import numpy as np
+
+from ml.models.ensemble import EnsembleNet
+from ml.models.weights import load_weights, save_weights
+from ml.training.train import TrainingSet, predict_images, validate
 
 log = logging.getLogger(__name__)
+
+# Candidate weights of the second member in a head's score (the first gets the rest). Below 1:
+# the explained member always has a share, or the look inside would explain nothing.
+WEIGHT_GRID = tuple(round(0.05 * step, 2) for step in range(20))
+
+
+def choose_head_weights(predictions: list[np.ndarray], targets: np.ndarray) -> tuple[list[float], float]:
+    """The two members' weights whose mean has the best Pearson correlation on validation data."""
+    first, second = predictions
+
+    def pc(weight: float) -> float:
+        value = float(np.corrcoef((1 - weight) * first + weight * second, targets)[0, 1])
+        return value if np.isfinite(value) else -np.inf  # a constant mix orders nothing
+
+    best = max(WEIGHT_GRID, key=pc)
+    return [1 - best, best], pc(best)
 
 
 def combine(member_paths: list[Path], sets: list[TrainingSet], out_path: Path, mirror_second: bool = False) -> dict:

@@ -1,4 +1,4 @@
-"""Kernel ridge regression on frozen face features: fitted in closed form, run as a layer.
+"""Kernel ridge regression on frozen face features, fitted in closed form (run by `ml.models.heads`).
 
 With a few thousand ratings, a Gaussian-kernel ridge over fixed features keeps what the
 features know (dlib's network was trained on millions of faces to tell people apart) where
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
+
+from ml.models.heads import KernelRidgeHeads
 
 # Kernel widths in units of the features' mean squared norm, so the grid fits any scaling.
 GAMMAS = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -79,43 +80,16 @@ def principal_components(features: np.ndarray, count: int) -> tuple[np.ndarray, 
     return directions[:, ::-1][:, :count].T.copy(), mean
 
 
-class KernelRidgeHeads(nn.Module):
-    """One kernel ridge per rating panel as a layer: (N, D) features -> (N, heads) scores.
-
-    The support vectors of every head sit in one matrix (a head's coefficients are zero on
-    the others' rows), so one distance computation serves all heads.
-    """
-
-    # Kept in float32 in weights files: thousands of terms of both signs cancel in the sum, so
-    # half precision would move a score by up to 0.01. The support rows are fitted in half
-    # precision already (`ml.face_kernel`), so they are stored exactly as halves.
-    full_precision = ("coefficients", "gammas", "offsets")
-
-    def __init__(self, heads: int, support: int, dimensions: int):
-        super().__init__()
-        self.register_buffer("support", torch.zeros(support, dimensions))
-        self.register_buffer("coefficients", torch.zeros(heads, support))
-        self.register_buffer("gammas", torch.ones(heads))
-        self.register_buffer("offsets", torch.zeros(heads))
-
-    @classmethod
-    def from_fits(cls, fits: list[KernelRidge]) -> KernelRidgeHeads:
-        sizes = [len(f.support) for f in fits]
-        layer = cls(len(fits), sum(sizes), fits[0].support.shape[1])
-        layer.support.copy_(torch.from_numpy(np.concatenate([f.support for f in fits])))
-        start = 0
-        for head, (f, size) in enumerate(zip(fits, sizes)):
-            layer.coefficients[head, start : start + size] = torch.from_numpy(f.coefficients)
-            start += size
-        layer.gammas.copy_(torch.tensor([f.gamma for f in fits]))
-        layer.offsets.copy_(torch.tensor([f.offset for f in fits]))
-        return layer
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        features, support = features.float(), self.support.float()
-        # |x|^2 + |s|^2 - 2 x.s: one matrix product; cdist took 1.5-2 ms a face at batch 1 on
-        # the 2-core CPU for the same numbers (its mm path costs 0.2 ms there).
-        squared = features.square().sum(1, keepdim=True) + support.square().sum(1) - 2 * features @ support.T
-        squared = squared.clamp_min(0)  # (N, S); rounding can make a near-zero distance negative
-        kernels = torch.exp(-self.gammas[:, None, None] * squared)  # (heads, N, S)
-        return (kernels * self.coefficients[:, None, :]).sum(-1).T + self.offsets
+def heads_from_fits(fits: list[KernelRidge]) -> KernelRidgeHeads:
+    """One layer running every panel's fitted kernel ridge (a head's coefficients are zero on the
+    others' support rows)."""
+    sizes = [len(f.support) for f in fits]
+    layer = KernelRidgeHeads(len(fits), sum(sizes), fits[0].support.shape[1])
+    layer.support.copy_(torch.from_numpy(np.concatenate([f.support for f in fits])))
+    start = 0
+    for head, (f, size) in enumerate(zip(fits, sizes)):
+        layer.coefficients[head, start : start + size] = torch.from_numpy(f.coefficients)
+        start += size
+    layer.gammas.copy_(torch.tensor([f.gamma for f in fits]))
+    layer.offsets.copy_(torch.tensor([f.offset for f in fits]))
+    return layer

@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.face_resnet import DLIB_INPUT_SIZE, DLIB_MEAN_RGB, FaceResNet
-from ml.faces import TEMPLATE
-from ml.kernel_ridge import KernelRidgeHeads
-from ml.model import INPUT_MEAN, INPUT_STD, HeadedRegressor, RegressorConfig
+from ml.models.alignment import TEMPLATE
+from ml.models.face_resnet import DLIB_INPUT_SIZE, DLIB_MEAN_RGB, FaceResNet
+from ml.models.heads import KernelRidgeHeads
+from ml.models.regressor import INPUT_MEAN, INPUT_STD, HeadedRegressor, RegressorConfig
 
 # dlib's mean face (`get_face_chip_details`, dlib/image_transforms/interpolation.h: the mean
 # positions of 68-point landmarks in a unit square) at our five landmarks: the centres of
@@ -94,3 +94,8 @@ class FaceBeautyNet(HeadedRegressor):
         if self.config.map_components:
             return self.map_projection(x.flatten(1))
         return self.network.forward_head(x) * EMBEDDING_SCALE
+
+
+def face_beauty_net(regressor: dict) -> FaceBeautyNet:
+    """The registry's builder."""
+    return FaceBeautyNet(RegressorConfig(**regressor))

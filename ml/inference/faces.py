@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ml.models.alignment import TEMPLATE
+
 # Photos are scaled down to this longest side for detection only; boxes and
 # landmarks are mapped back to the full-size image before alignment.
 DETECTION_MAX_SIDE = 640
@@ -40,24 +42,6 @@ REFINE_SIZE = 320
 REFINE_ROUNDS = 3
 REFINE_MIN_TURN = 5  # degrees
 REFINE_SETTLED_TURN = 2  # degrees: a look that turns the eye line less ends the search
-# Names the crops this code makes: dataset crop caches made by other code are not reused.
-ALIGNMENT = "yunet-refined"
-
-# Canonical positions of the five YuNet landmarks (eye, eye, nose tip, mouth corner,
-# mouth corner; image left first) as fractions of the crop side. They are the mean
-# YuNet landmarks over the 3300 SCUT-FBP5500 training photos (350x350), made
-# left-right symmetric, so an aligned crop frames the whole head, hair and jaw
-# included, the way the dataset's own photos do.
-TEMPLATE = np.array(
-    [
-        [0.3736, 0.4464],
-        [0.6264, 0.4464],
-        [0.5000, 0.6002],
-        [0.3924, 0.7075],
-        [0.6076, 0.7075],
-    ],
-    dtype=np.float32,
-)
 
 
 class FaceError(ValueError):

@@ -20,14 +20,18 @@ import torch
 from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
-from ml import augment, mebeauty, preprocess
-from ml.dataset import CropCache, Sample, load_split
-from ml.ensemble import EnsembleNet
-from ml.metrics import regression_metrics
-from ml.model import FACE_RESNET, HeadedRegressor, RegressorConfig, load_imagenet_backbone
-from ml.predictor import resolve_device
-from ml.seed_net import SEED_INPUT_SIZE, SeedNet
-from ml.weights import SEED_ARCH, architecture_of, build_network, load_weights, save_weights
+from ml.inference.predictor import resolve_device
+from ml.models import preprocess
+from ml.models.ensemble import EnsembleNet
+from ml.models.registry import FACE_RESNET, SEED_CNN, build_network
+from ml.models.regressor import HeadedRegressor, RegressorConfig
+from ml.models.seed_net import SEED_INPUT_SIZE
+from ml.models.weights import architecture_of, load_weights, save_weights
+from ml.training import augment, mebeauty
+from ml.training.dataset import CropCache, Sample, load_split
+from ml.training.dlib_weights import load_dlib_backbone
+from ml.training.imagenet import load_imagenet_backbone
+from ml.training.metrics import regression_metrics
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +70,13 @@ class TrainConfig:
     ema_decay: float = 0.0
     seed: int = 0
     threads: int = 2
-    # A backbone of `ml.model.BACKBONES`, or "seed-cnn": the seed article's network, trained
+    # An architecture of `ml.models.registry`, e.g. "seed-cnn": the seed article's network, trained
     # from scratch with plain MSE as that article did, for comparison.
     arch: str = "efficientnet-lite0"
     device: str = "auto"
 
 
-SEED_BASELINE = dict(arch=SEED_ARCH, input_size=SEED_INPUT_SIZE, correlation_weight=0.0, frozen_stages=())
+SEED_BASELINE = dict(arch=SEED_CNN, input_size=SEED_INPUT_SIZE, correlation_weight=0.0, frozen_stages=())
 # One SCUT training photo in this many (chosen by a hash of its name) is held back for validation.
 SCUT_VALIDATION_EVERY = 10
 
@@ -110,8 +114,8 @@ def mebeauty_set(data_dir: Path, cache_dir: Path) -> TrainingSet:
 
 
 def build_model(config: TrainConfig, heads: tuple[str, ...], score_mean: float) -> torch.nn.Module:
-    if config.arch == SEED_ARCH:
-        return SeedNet()
+    if config.arch == SEED_CNN:
+        return build_network(SEED_CNN)
     regressor = RegressorConfig(
         backbone=config.arch, score_mean=score_mean, heads=heads, score_head=score_head_of(heads)
     )
@@ -129,24 +133,6 @@ def build_model(config: TrainConfig, heads: tuple[str, ...], score_mean: float) 
 def score_head_of(heads: tuple[str, ...]) -> str:
     """The product's score follows the in-the-wild, multi-ethnic panel when it is trained."""
     return mebeauty.NAME if mebeauty.NAME in heads else heads[0]
-
-
-def dlib_weights_path() -> Path:
-    """dlib's face-verification weights (CC0) in the PyPI package face_recognition_models
-    (requirements-train.txt): needed to fit or train from them, never to score."""
-    import importlib.util
-
-    # Located, not imported: the package's __init__ needs pkg_resources, gone from new setuptools.
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None:
-        raise RuntimeError("training from dlib's weights needs: pip install -r requirements-train.txt")
-    return Path(spec.submodule_search_locations[0]) / "models" / "dlib_face_recognition_resnet_model_v1.dat"
-
-
-def load_dlib_backbone(model: HeadedRegressor) -> None:
-    from ml.face_resnet import read_dlib_weights
-
-    model.network.load_state_dict(read_dlib_weights(dlib_weights_path()))
 
 
 def _load_backbone_and_heads(model: HeadedRegressor, path: Path) -> None:
@@ -357,7 +343,7 @@ def train(sets: list[TrainingSet], out_path: Path, config: TrainConfig = TrainCo
             if len(index) < 2:
                 continue
             batch = augmented_batch(images[index], config, generator, device)
-            outputs = model.forward_heads(batch) if isinstance(model, HeadedRegressor) else model(batch)[:, None]
+            outputs = model.forward_head(model.forward_features(batch))
             loss = joint_loss(
                 outputs,
                 head_of[index].to(device),

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ml import faces
+from ml.inference import faces
+from ml.models.alignment import ALIGNMENT
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class CropCache:
         """SCUT-FBP5500's 5500 photos."""
         names = [sample.name for sample in read_list(data_dir / "train_test_files/All_labels.txt")]
         paths = {name: data_dir / "Images" / name for name in names}
-        return cls.build_from(paths, cache_dir / f"scut-crops-{size}-{faces.ALIGNMENT}.npz", size, workers)
+        return cls.build_from(paths, cache_dir / f"scut-crops-{size}-{ALIGNMENT}.npz", size, workers)
 
     @classmethod
     def build_from(cls, paths: dict[str, Path], cache_file: Path, size: int = 224, workers: int = 2) -> CropCache:

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ml import mebeauty
-from ml.dataset import CropCache, default_cache_dir
-from ml.predictor import Predictor
-from ml.rating_band import band, share_inside
-from ml.rating_spread import STEPS, RatingSpread, earth_movers_distance
+from ml.inference.predictor import Predictor
+from ml.inference.rating_band import SCALE_FACTOR, band, share_inside
+from ml.inference.rating_spread import STEPS, RatingSpread, earth_movers_distance
+from ml.training import mebeauty
+from ml.training.dataset import CropCache, default_cache_dir
 
 SCALES = np.arange(0.6, 1.81, 0.05)
 OFFSETS = np.arange(-0.6, 0.81, 0.05)
@@ -80,7 +80,7 @@ def fit_spread(data_dir: Path, weights: Path, device: str = "auto") -> dict:
     scores = {which: _scores(predictor, cache, names[which]) for which in names}
     train_ratings = [ratings[name] for name in names["train"]]
     # The width's shape: the raters' spread of a training photo against the model's score of it.
-    poly = np.polyfit(scores["train"] * 2, [np.std(r) for r in train_ratings], 2)
+    poly = np.polyfit(scores["train"] * SCALE_FACTOR, [np.std(r) for r in train_ratings], 2)
     true = torch.as_tensor(np.stack([histogram(r) for r in train_ratings]))
 
     def train_emd(scale_offset: tuple[float, float]) -> float:

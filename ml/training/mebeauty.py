@@ -2,19 +2,18 @@
 
 Labels are the authors' 1-10 "generic" scores; `Sample.score` holds them halved so that
 they sit on the 1-5 range the product shows. The two panels' scales are not the same
-quantity: the model gives this dataset its own output head (see `ml.model.RegressorConfig`).
+quantity: the model gives this dataset its own output head (see `ml.models.regressor.RegressorConfig`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ml import faces
-from ml.dataset import CropCache, Sample, read_list
+from ml.inference.rating_band import SCALE_FACTOR
+from ml.models.alignment import ALIGNMENT
+from ml.training.dataset import CropCache, Sample, read_list
 
 NAME = "mebeauty"
-# The authors' scale is 1-10; dividing by this puts it on the 1-5 range of the app.
-SCALE_DIVISOR = 2.0
 GENDERS = ("female", "male")
 ETHNICITIES = ("asian", "black", "caucasian", "hispanic", "indian", "mideastern")
 
@@ -28,7 +27,7 @@ def load_list(data_dir: Path, which: str) -> list[Sample]:
     path = data_dir / f"{which}.txt"
     if which not in ("train", "val", "test") or not path.exists():
         raise ValueError(f"no MEBeauty list {which!r} in {data_dir} (this project's copy has train and val)")
-    return [Sample(s.name, s.score / SCALE_DIVISOR) for s in read_list(path)]
+    return [Sample(s.name, s.score / SCALE_FACTOR) for s in read_list(path)]
 
 
 def image_path(data_dir: Path, name: str) -> Path:
@@ -45,4 +44,4 @@ def crop_cache(data_dir: Path, cache_dir: Path, size: int = 224) -> CropCache:
     """Aligned crops of every photo of the train and val lists (largest face), made once."""
     names = sorted({s.name for which in ("train", "val") for s in load_list(data_dir, which)})
     paths = {name: image_path(data_dir, name) for name in names}
-    return CropCache.build_from(paths, cache_dir / f"mebeauty-crops-{size}-{faces.ALIGNMENT}.npz", size)
+    return CropCache.build_from(paths, cache_dir / f"mebeauty-crops-{size}-{ALIGNMENT}.npz", size)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ml import faces, mebeauty
-from ml.dataset import Sample, load_split
-from ml.metrics import metrics_by_subset, scut_groups
-from ml.predictor import Predictor
-from ml.weights import DEFAULT_WEIGHTS
+from ml.inference import faces
+from ml.inference.predictor import Predictor
+from ml.models.weights import DEFAULT_WEIGHTS
+from ml.training import mebeauty
+from ml.training.dataset import Sample, load_split
+from ml.training.metrics import metrics_by_subset, scut_groups
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def evaluate(
         "list": listed,
         "head": predictor.head,
         "flip_average": predictor.flip,
-        "alignment": faces.ALIGNMENT,
+        "alignment": predictor.preprocessing.alignment,
         "faces_found": f"{len(names)} of {len(samples)}",
         "unscored": unscored,
         **metrics_by_subset(names, predicted, target, groups_of),

@@ -12,23 +12,13 @@ import cv2
 import numpy as np
 import torch
 
-from ml import activations, faces, preprocess
-from ml.faces import Face
-from ml.model import HeadedRegressor, fuse_batch_norm
-from ml.rating_spread import RatingSpread
-from ml.weights import DEFAULT_WEIGHTS, load_weights
-
-# Aligned crops are made at this size (the dataset cache uses it too) and then
-# scaled to the network's input size by `preprocess`.
-CROP_SIZE = 224
-
-
-def _faces_or_error(rgb: np.ndarray) -> tuple[list[Face], list[np.ndarray]] | str:
-    try:
-        return faces.faces_and_crops(rgb, CROP_SIZE)
-    except faces.FaceError as error:
-        return str(error)
-
+from ml.inference import activations, faces
+from ml.inference.faces import Face
+from ml.inference.rating_spread import RatingSpread
+from ml.models import preprocess
+from ml.models.alignment import ALIGNMENT
+from ml.models.regressor import fuse_batch_norm
+from ml.models.weights import DEFAULT_WEIGHTS, Preprocessing, load_weights
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -64,7 +54,7 @@ def resolve_device(device: str = "auto") -> torch.device:
 @dataclass
 class ScoredFace:
     face: Face
-    crop: np.ndarray  # aligned RGB crop, CROP_SIZE square
+    crop: np.ndarray  # aligned RGB crop, the weights' crop size square
     score: float  # 1-5
     insight: activations.Insight | None = None  # only when asked for
     # How a panel would split: probabilities of a rating 1..10 on MEBeauty's scale (None when
@@ -99,16 +89,20 @@ class Predictor:
     ):
         self.device = resolve_device(device)
         model, self.metadata = load_weights(weights)
+        self.preprocessing = Preprocessing.of(self.metadata)
+        if self.preprocessing.alignment != ALIGNMENT:
+            raise ValueError(
+                f"{weights} was made for {self.preprocessing.alignment!r} crops; this code makes {ALIGNMENT!r} crops"
+            )
         # Which rating panel's output scores (the model's own score head unless told).
-        # The seed baseline has one output, trained on SCUT-FBP5500.
-        self.heads: tuple[str, ...] = model.config.heads if isinstance(model, HeadedRegressor) else ("scut",)
-        self.head = self.heads[model.output_index] if isinstance(model, HeadedRegressor) else "scut"
+        self.heads: tuple[str, ...] = model.heads
+        self.head: str = model.selected_head
         # Batch norm folded into the convolutions: same scores, about 1.6x faster at batch 1 on a CPU.
         self.model = fuse_batch_norm(model).to(self.device, memory_format=torch.channels_last)
         if head:
             self.use_head(head)
         self.model.requires_grad_(False)  # Grad-CAM needs activation gradients only, never weight gradients
-        self.input_size: int = self.metadata["input_size"]
+        self.input_size: int = self.preprocessing.input_size
         self.version: str = self.metadata["version"]
         # Averaging the score of the mirrored face removes left-right bias at the cost of a
         # doubled batch; see MODEL_CARD.md for what it buys.
@@ -120,10 +114,7 @@ class Predictor:
 
     def use_head(self, name: str) -> None:
         """Score with the named rating panel's output (ValueError if the model has none)."""
-        if name not in self.heads:
-            raise ValueError(f"this model has no {name!r} head; it has {', '.join(self.heads)}")
-        if isinstance(self.model, HeadedRegressor):
-            self.model.use_head(name)
+        self.model.use_head(name)
         self.head = name
 
     def tensor(self, crops: list[np.ndarray]) -> torch.Tensor:
@@ -131,9 +122,7 @@ class Predictor:
         return self._input(preprocess.crops_to_pixels(crops, self.device))
 
     def _input(self, pixels: torch.Tensor) -> torch.Tensor:
-        batch = preprocess.pixels_to_input(
-            pixels, self.input_size, self.metadata["input_mean"], self.metadata["input_std"]
-        )
+        batch = preprocess.pixels_to_input(pixels, self.input_size, self.preprocessing.mean, self.preprocessing.std)
         return batch.contiguous(memory_format=torch.channels_last)
 
     def _chunks(self, items: list) -> list[list]:
@@ -165,7 +154,7 @@ class Predictor:
         """
         results: list[ImageResult] = []
         pending: list[tuple[ImageResult, Face, np.ndarray]] = []
-        for found in parallel_map(_faces_or_error, images):
+        for found in parallel_map(self._faces_or_error, images):
             result = ImageResult()
             results.append(result)
             if isinstance(found, str):
@@ -185,6 +174,12 @@ class Predictor:
                 ScoredFace(face=face, crop=crop, score=score, insight=insight, distribution=distribution)
             )
         return results
+
+    def _faces_or_error(self, rgb: np.ndarray) -> tuple[list[Face], list[np.ndarray]] | str:
+        try:
+            return faces.faces_and_crops(rgb, self.preprocessing.crop_size)
+        except faces.FaceError as error:
+            return str(error)
 
     def distributions(self, scores: list[float]) -> list[list[float] | None]:
         """How MEBeauty's panel would split over faces of these scores (the spread was fitted on its ratings)."""

@@ -1,43 +1,56 @@
-"""Saving and loading trained weights together with the configuration that made them."""
+"""Saving and loading trained weights together with everything needed to use and judge them.
+
+A weights file is a bundle, as torchvision's weights enums are: the network (architecture from
+`ml.models.registry`, settings, tensors; an ensemble's members and mix), its preprocessing
+(alignment id, crop size, input size, normalisation: `Preprocessing`), and its figures
+(`metrics`, from `python -m ml evaluate --record`; validation figures; the training recipe).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from ml.ensemble import EnsembleNet
-from ml.face_model import FaceBeautyNet
-from ml.model import FACE_RESNET, INPUT_MEAN, INPUT_STD, BeautyNet, HeadedRegressor, RegressorConfig
-from ml.seed_net import SeedNet
+from ml.models.alignment import ALIGNMENT, CROP_SIZE
+from ml.models.ensemble import EnsembleNet
+from ml.models.registry import SEED_CNN, build_network
+from ml.models.regressor import INPUT_MEAN, INPUT_STD, HeadedRegressor
 
-DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "beautynet.pt"
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "beautynet.pt"
 FORMAT = 1
-SEED_ARCH = "seed-cnn"
-
-
 ENSEMBLE_ARCH = "ensemble"
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a photo becomes the network's input, as its weights file says."""
+
+    alignment: str  # the crops' id (`ml.models.alignment.ALIGNMENT`) the file was measured with
+    crop_size: int  # side of the aligned crop
+    input_size: int  # side the network (an ensemble's largest member) takes it at
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    @classmethod
+    def of(cls, metadata: dict) -> Preprocessing:
+        return cls(
+            metadata["alignment"],
+            metadata["crop_size"],
+            metadata["input_size"],
+            tuple(metadata["input_mean"]),
+            tuple(metadata["input_std"]),
+        )
 
 
 def architecture_of(model: nn.Module) -> str:
     if isinstance(model, EnsembleNet):
         return ENSEMBLE_ARCH
-    return model.config.backbone if isinstance(model, HeadedRegressor) else SEED_ARCH
-
-
-def build_network(arch: str, regressor: dict) -> nn.Module:
-    """The registry: the seed baseline, the face-ResNet regressor or a BeautyNet on a known
-    backbone; anything else is refused."""
-    if arch == SEED_ARCH:
-        return SeedNet()
-    config = RegressorConfig(**{"backbone": arch, **regressor})
-    if arch == FACE_RESNET:
-        return FaceBeautyNet(config)
-    return BeautyNet(config)
+    return model.config.backbone if isinstance(model, HeadedRegressor) else SEED_CNN
 
 
 def _full_precision_keys(model: nn.Module) -> set[str]:
@@ -86,11 +99,20 @@ def _build_from_record(record: dict) -> nn.Module:
     return model
 
 
-def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | None = None) -> str:
+def save_weights(
+    model: nn.Module,
+    path: Path,
+    input_size: int,
+    extra: dict | None = None,
+    *,
+    crop_size: int = CROP_SIZE,
+    alignment: str = ALIGNMENT,
+) -> str:
     """Write half-precision weights (small enough for the repo) with everything needed to use them.
 
-    The file carries the architecture, input size and normalisation, so a reader needs no
-    other source; an ensemble carries each member's. Returns the model version.
+    The file carries the architecture, the preprocessing (alignment, crop size, input size and
+    normalisation), so a reader needs no other source; an ensemble carries each member's.
+    Returns the model version.
     """
     if isinstance(model, EnsembleNet):
         members = [_network_record(m, size) for m, size in zip(model.members, model.input_sizes)]
@@ -107,6 +129,8 @@ def save_weights(model: nn.Module, path: Path, input_size: int, extra: dict | No
     payload = {
         "format": FORMAT,
         "version": version,
+        "alignment": alignment,
+        "crop_size": crop_size,
         "input_mean": list(INPUT_MEAN),
         "input_std": list(INPUT_STD),
         **record,
@@ -142,6 +166,9 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[nn.Module, dict]:
     # Files written before normalisation was stored used the backbone's [-1, 1] scaling.
     metadata.setdefault("input_mean", list(INPUT_MEAN))
     metadata.setdefault("input_std", list(INPUT_STD))
+    # Files written before the crop was recorded were made and measured on these crops.
+    metadata.setdefault("crop_size", CROP_SIZE)
+    metadata.setdefault("alignment", ALIGNMENT)
     return model, metadata
 
 

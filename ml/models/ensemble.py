@@ -8,12 +8,11 @@ another's score (e.g. the face-ResNet on in-the-wild photos but not on studio po
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
-from ml import preprocess
-from ml.model import HeadedRegressor
+from ml.models import preprocess
+from ml.models.regressor import HeadedRegressor
 
 
 class EnsembleNet(HeadedRegressor):
@@ -53,16 +52,16 @@ class EnsembleNet(HeadedRegressor):
     def named_stage_modules(self) -> list[tuple[str, nn.Module]]:
         return self.members[0].named_stage_modules()
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError("an ensemble has no single feature map; use its members'")
-
     def pool(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError("an ensemble has no single feature map; use its members'")
 
-    def forward_heads(self, x: torch.Tensor) -> torch.Tensor:
-        outputs = torch.stack(
-            [m.forward_heads(preprocess.resize(x, size)) for m, size in zip(self.members, self.input_sizes)]
-        )  # (members, N, heads)
+    def forward_features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Each member's last map, from `x` at that member's input size (no single map is shared)."""
+        return [m.forward_features(preprocess.resize(x, size)) for m, size in zip(self.members, self.input_sizes)]
+
+    def forward_head(self, features: list[torch.Tensor]) -> torch.Tensor:
+        """Every head's scores (N, heads): the members' heads mixed by each head's weights."""
+        outputs = torch.stack([m.forward_head(f) for m, f in zip(self.members, features)])  # (members, N, heads)
         table = torch.tensor(self.normalised_weights, dtype=outputs.dtype, device=outputs.device).T
         return (outputs * table[:, None, :]).sum(dim=0)
 
@@ -72,9 +71,11 @@ class EnsembleNet(HeadedRegressor):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.explained_share(x) + self.rest_of_score(x, flip=False)
 
-    def forward_stages(self, x: torch.Tensor, leaf: str | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    def forward_intermediates(
+        self, x: torch.Tensor, leaf: str | None = None
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """The first member's stages and its weighted share of the score (`rest_of_score` adds the others')."""
-        outputs, first = self.members[0].forward_stages(preprocess.resize(x, self.input_sizes[0]), leaf)
+        outputs, first = self.members[0].forward_intermediates(preprocess.resize(x, self.input_sizes[0]), leaf)
         return outputs, self._weights()[0] * first
 
     def explained_share(self, x: torch.Tensor) -> torch.Tensor:
@@ -90,20 +91,3 @@ class EnsembleNet(HeadedRegressor):
                 xi = preprocess.resize(x, size)
                 rest = rest + weight * (preprocess.mirror_averaged(member, xi) if flip and mirrored else member(xi))
         return rest
-
-
-# Candidate weights of the second member in a head's score (the first gets the rest). Below 1:
-# the explained member always has a share, or the look inside would explain nothing.
-WEIGHT_GRID = tuple(round(0.05 * step, 2) for step in range(20))
-
-
-def choose_head_weights(predictions: list[np.ndarray], targets: np.ndarray) -> tuple[list[float], float]:
-    """The two members' weights whose mean has the best Pearson correlation on validation data."""
-    first, second = predictions
-
-    def pc(weight: float) -> float:
-        value = float(np.corrcoef((1 - weight) * first + weight * second, targets)[0, 1])
-        return value if np.isfinite(value) else -np.inf  # a constant mix orders nothing
-
-    best = max(WEIGHT_GRID, key=pc)
-    return [1 - best, best], pc(best)

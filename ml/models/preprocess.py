@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ml.model import INPUT_MEAN, INPUT_STD
+from ml.models.regressor import INPUT_MEAN, INPUT_STD
 
 SCORE_MIN, SCORE_MAX = 1.0, 5.0
 

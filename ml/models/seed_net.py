@@ -16,6 +16,11 @@ KERNELS = (5, 5, 3, 3, 3, 3)
 
 
 class SeedNet(nn.Module):
+    """One output, SCUT-FBP5500's panel (it was trained on that set alone)."""
+
+    heads: tuple[str, ...] = ("scut",)
+    selected_head = "scut"
+
     def __init__(self) -> None:
         super().__init__()
         layers: list[nn.Module] = []
@@ -36,7 +41,24 @@ class SeedNet(nn.Module):
             nn.Linear(512, 1),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Scores (N,) for normalised RGB (N, 3, 160, 160); converted to grey here."""
+    def use_head(self, name: str) -> None:
+        if name not in self.heads:
+            raise ValueError(f"this model has no {name!r} head; it has {', '.join(self.heads)}")
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last convolution's map for normalised RGB (N, 3, 160, 160), converted to grey here."""
         grey = 0.299 * x[:, :1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
-        return self.regressor(self.features(grey)).squeeze(1)
+        return self.features(grey)
+
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        """The one head's scores (N, 1)."""
+        return self.regressor(features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores (N,) for normalised RGB (N, 3, 160, 160)."""
+        return self.forward_head(self.forward_features(x)).squeeze(1)
+
+
+def seed_cnn(regressor: dict) -> SeedNet:
+    """The registry's builder: the seed network has no regressor settings."""
+    return SeedNet()

@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ml import preprocess
-from ml.model import HeadedRegressor
+from ml.models import preprocess
+from ml.models.regressor import HeadedRegressor
 
 THUMBNAIL_SIDE = 160  # each half of a stage thumbnail: heat map | channel grid
 GRID_CHANNELS = 9  # 3x3 most active channels
@@ -297,7 +297,9 @@ def score_and_explain(
     # autograd graph, which halves the backward pass and what the forward keeps for it.
     joint = flip and 2 * faces <= JOINT_EXPLAINED_PASS_IMAGES
     with torch.enable_grad():
-        outputs, raw = model.forward_stages(preprocess.with_mirrors(batch) if joint else batch, leaf=GRAD_CAM_STAGE)
+        outputs, raw = model.forward_intermediates(
+            preprocess.with_mirrors(batch) if joint else batch, leaf=GRAD_CAM_STAGE
+        )
         (gradient,) = torch.autograd.grad(raw[:faces].sum(), outputs[GRAD_CAM_STAGE])
     raw = raw.detach()
     if joint:

@@ -3,7 +3,7 @@
 A rater's rating is modelled as a latent normal around the face's score, rounded to MEBeauty's
 integer 1-10 steps (the two ends take the tails). Its centre is set so that the distribution's
 mean is the score itself (doubled to the 1-10 scale), so the score stays what it was; its
-width is a function of the score fitted on the training photos' own ratings (`ml.fit_spread`):
+width is a function of the score fitted on the training photos' own ratings (`ml.training.fit_spread`):
 faces scored near the middle split raters most, the ends of the scale squeeze them.
 """
 
@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import torch
 
-from ml.rating_band import HIGHEST, LOWEST
+from ml.inference.rating_band import HIGHEST, LOWEST, SCALE_FACTOR
 
 STEPS = torch.arange(LOWEST, HIGHEST + 1, dtype=torch.float64)  # the raters' 1-10 scale
-SCALE_FACTOR = 2.0  # product score (1-5) -> the raters' 1-10 scale
 MIN_WIDTH = 0.3
 _BISECTION_STEPS = 50
 
