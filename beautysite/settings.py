@@ -36,19 +36,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "scoring.health.HealthMiddleware",  # /healthz and /readyz, before host checks and the HTTPS redirect
+    "scoring.middleware.HealthMiddleware",  # /healthz and /readyz, before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
-    "scoring.error_pages.JsonErrorsWhileDebuggingMiddleware",  # sees every answer's final form
+    "scoring.middleware.JsonErrorsWhileDebuggingMiddleware",  # sees every answer's final form
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the language cookie (set_language), else Accept-Language, else English;
     # after the session, before CommonMiddleware (its 404 redirects are language-aware).
     "django.middleware.locale.LocaleMiddleware",
-    "scoring.api_paths.ApiOptionalSlashMiddleware",  # before CommonMiddleware's slash redirect
+    "scoring.middleware.ApiOptionalSlashMiddleware",  # before CommonMiddleware's slash redirect
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "scoring.languages.AccountLanguageMiddleware",  # a signed-in user's own choice wins, on every device
+    "scoring.middleware.AccountLanguageMiddleware",  # a signed-in user's own choice wins, on every device
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -1,8 +1,9 @@
 """The interface's language: the browser's (Accept-Language) or the visitor's pick, and for a
 signed-in user the one stored on their account, so the choice follows them to every device.
 
-Django's LocaleMiddleware decides from the language cookie and Accept-Language; this module
-adds the account's choice on top (it needs the user, known only after AuthenticationMiddleware).
+Django's LocaleMiddleware decides from the language cookie and Accept-Language; the account's
+choice goes on top (scoring.middleware.AccountLanguageMiddleware: it needs the user, known only
+after AuthenticationMiddleware).
 """
 
 from allauth.account.signals import user_signed_up
@@ -19,27 +20,6 @@ def supported(code: str) -> str | None:
         return translation.get_supported_language_variant(code) if code else None
     except LookupError:
         return None
-
-
-class AccountLanguageMiddleware:
-    """Speak a signed-in user's chosen language, whatever this browser asked for, and remember
-    it in the language cookie too so the pages after signing out stay in it."""
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        chosen = supported(user.language) if user is not None and user.is_authenticated else None
-        if chosen and chosen != request.LANGUAGE_CODE:
-            translation.activate(chosen)
-            request.LANGUAGE_CODE = chosen
-        response = self.get_response(request)
-        cookie = settings.LANGUAGE_COOKIE_NAME
-        # A language just switched (set_language sets the cookie) is not overwritten with the old one.
-        if chosen and request.COOKIES.get(cookie) != chosen and cookie not in response.cookies:
-            set_language_cookie(response, chosen)
-        return response
 
 
 def set_language_cookie(response, code: str) -> None:
