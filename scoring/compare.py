@@ -12,7 +12,6 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
 from ml.inference.rating_band import share_preferring  # numpy only: safe in the web process
-from scoring import selectors
 from scoring.explain import SCORE_MARGIN
 from scoring.models import Photo
 from scoring.serializers import photo_as_dict
@@ -42,11 +41,6 @@ def selected_ids(raw: list[str]) -> list[str]:
         if public_id not in ordered:
             ordered.append(public_id)
     return ordered
-
-
-def selected_photos(user, ids: list[str]) -> list[Photo]:
-    """The user's photos for these ids, in order; 404 if any is not theirs (or does not exist)."""
-    return [selectors.photo_for_user(user, public_id) for public_id in ids]
 
 
 @dataclass

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,11 +65,6 @@ class _Pipe:
 def export_file_name(user, now: datetime | None = None) -> str:
     day = timezone.localdate(now or timezone.now())
     return f"beauty-evaluator-{user.username}-{day:%Y-%m-%d}.zip"
-
-
-def photos_for_export(user) -> QuerySet[Photo]:
-    """What the user sees of their photos (flagged ones stay hidden), with faces and layers, oldest first."""
-    return selectors.photo_list_for_user(user).prefetch_related("faces__layers").order_by("created", "id")
 
 
 def _archive_files(photo: Photo) -> list[tuple[str, str]]:
@@ -175,7 +169,7 @@ def export_stream(user) -> Iterator[bytes]:
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED), str(README_TEXT))
         yield from _taken(pipe)
-        for photo in photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
+        for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             for archive_name, storage_name in _archive_files(photo):
                 try:
                     yield from _copy_file(archive, pipe, archive_name, storage_name)
@@ -185,7 +179,7 @@ def export_stream(user) -> Iterator[bytes]:
                     missing.add(storage_name)
         with archive.open(_entry(SCORES_NAME, zipfile.ZIP_DEFLATED), "w") as scores:
             scores.write(b"[")
-            for number, photo in enumerate(photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
+            for number, photo in enumerate(selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
                 separator = b",\n" if number else b"\n"
                 scores.write(separator + json.dumps(_scores_entry(photo, missing)).encode())
                 yield from _taken(pipe)
