@@ -15,6 +15,7 @@ from datetime import datetime
 from django.core.files.storage import default_storage
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from scoring import selectors
 from scoring.models import Photo
@@ -25,7 +26,8 @@ logger = logging.getLogger(__name__)
 CHUNK_BYTES = 64 * 1024
 PHOTOS_PER_QUERY = 20  # rows (with their faces and layers) held at once
 SCORES_NAME = "scores.json"
-README_TEXT = """Your photos from Beauty Evaluator.
+# Read at export time, in the language of the request.
+README_TEXT = _("""Your photos from Beauty Evaluator.
 
 photos/<photo id>/          the original as you uploaded it (location data removed), the annotated
                             copy and the first layer's filters
@@ -35,7 +37,7 @@ scores.json                 every photo: when it was uploaded, its status (a fai
                             each face's box (x, y, width, height in pixels), score (1-5) and
                             percentile; the "files" entries name the files above (null: the file
                             could not be read when the archive was made)
-"""
+""")
 
 
 class _Pipe:
@@ -125,7 +127,7 @@ def export_stream(user) -> Iterator[bytes]:
     pipe = _Pipe()
     missing: set[str] = set()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED), README_TEXT)
+        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED), str(README_TEXT))
         yield from _taken(pipe)
         for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             for archive_name, storage_name in _archive_files(photo):

@@ -10,6 +10,7 @@ from rest_framework.reverse import reverse
 
 from ml.inference.rating_band import BAND_SHARE, band
 from scoring import explain
+from scoring.errors import failure_sentence
 from scoring.media import private_url
 from scoring.models import Face, Photo
 
@@ -44,6 +45,13 @@ class BlankAsNullField(serializers.Field):
 
     def to_representation(self, value) -> str | None:
         return value or None
+
+
+class FailureSentenceField(BlankAsNullField):
+    """A failed photo's sentence, in the reader's language (the worker stores it in English)."""
+
+    def to_representation(self, value) -> str | None:
+        return failure_sentence(value) or None
 
 
 class RoundedFloatField(serializers.FloatField):
@@ -104,7 +112,7 @@ class FaceSerializer(serializers.Serializer):
 class PhotoSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
-    error = BlankAsNullField(help_text="why the photo failed, a sentence for its owner")
+    error = FailureSentenceField(help_text="why the photo failed, a sentence for its owner")
     error_code = serializers.SerializerMethodField(help_text="the failure's stable code (see the README)")
     created = serializers.DateTimeField(read_only=True)
     model_version = BlankAsNullField(help_text="the weights that scored it")
