@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ScoringConfig(AppConfig):
     name = "scoring"
+    verbose_name = _("Scoring")  # the admin's heading for the app's models
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -179,3 +179,13 @@ def test_every_sentence_the_worker_can_store_is_shown_in_chinese_with_its_figure
         assert re.findall(r"\d+", chinese) == re.findall(r"\d+", sentence)  # its figures kept
     with translation.override("en"):
         assert [failure_sentence(sentence) for sentence in sentences] == sentences
+
+
+def test_mail_is_written_in_the_language_of_the_request_that_sent_it(client, alice, mailoutbox):
+    client.post(reverse("account_reset_password"), {"email": alice.email}, headers={"accept-language": "zh-CN"})
+    client.post(reverse("account_reset_password"), {"email": alice.email}, headers={"accept-language": "en"})
+    chinese, english = mailoutbox
+    assert chinese.body.startswith("您好，这里是 Beauty Evaluator！")
+    assert CHINESE.search(chinese.subject) and "密码" in chinese.body
+    assert english.body.startswith("Hello from Beauty Evaluator!")
+    assert not CHINESE.search(english.subject + english.body)
