@@ -16,13 +16,10 @@ from django.core.files.storage import default_storage
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.fields import DateTimeField
 
 from scoring import selectors
 from scoring.models import Photo
-from scoring.serializers import band_of
-
-API_TIME = DateTimeField()
+from scoring.serializers import ArchivedPhotoSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -89,47 +86,10 @@ def _extension(name: str) -> str:
 
 
 def _scores_entry(photo: Photo, missing: set[str]) -> dict:
-    folder = f"photos/{photo.public_id}"
-
-    def path(archive_name: str, field) -> str | None:
-        if not field or field.name in missing:
-            return None
-        return f"{folder}/{archive_name}{_extension(field.name)}"
-
-    return {
-        "id": str(photo.public_id),
-        "created": API_TIME.to_representation(photo.created),  # as the API writes it ("...Z")
-        "status": photo.status,
-        "error": photo.error or None,
-        "error_code": photo.error_code,
-        "model_version": photo.model_version or None,
-        "width": photo.width,
-        "height": photo.height,
-        "files": {
-            "original": path("original", photo.image),
-            "annotated": path("annotated", photo.annotated),
-            "filters": path("filters", photo.filters),
-        },
-        "faces": [
-            {
-                "box": face.box,
-                "score": round(face.score, 3),
-                "percentile": round(face.percentile, 1),
-                "distribution": face.distribution,
-                "band": band_of(face.distribution),
-                "grad_cam": path(f"face-{face.rank + 1}/grad-cam", face.grad_cam),
-                "layers": [
-                    {
-                        "name": layer.name,
-                        "shape": layer.shape,
-                        "file": path(f"face-{face.rank + 1}/layers/{layer.order + 1:02d}-{layer.name}", layer.image),
-                    }
-                    for layer in face.layers.all()
-                ],
-            }
-            for face in photo.faces.all()
-        ],
-    }
+    """The API's shape of the photo, its files named by their place in the archive (null where
+    one could not be read)."""
+    paths = {storage: archive for archive, storage in _archive_files(photo) if storage not in missing}
+    return ArchivedPhotoSerializer(photo, context={"archive_paths": paths}).data
 
 
 def _entry(name: str, compress_type: int) -> zipfile.ZipInfo:

@@ -128,6 +128,48 @@ class PhotoSerializer(serializers.Serializer):
         return photo.error_code
 
 
+# The export's scores.json: the API's shapes, each file named by its path inside the zip instead
+# of a URL (`photos/<id>/...`, as `scoring.export` lays the archive out).
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class ArchivePathField(serializers.Field):
+    """Where a stored file lies in the export's zip (`context["archive_paths"]`: storage name ->
+    archive path); null where there is no file or it could not be read into the archive."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance) or None
+
+    def to_representation(self, value) -> str | None:
+        return self.context["archive_paths"].get(value.name)
+
+
+class ArchivedLayerSerializer(LayerSerializer):
+    url = None
+    file = ArchivePathField(source="image")
+
+
+class ArchivedFaceSerializer(FaceSerializer):
+    grad_cam_url = None
+    grad_cam = ArchivePathField()
+    layers = ArchivedLayerSerializer(many=True, read_only=True)
+
+
+class ArchivedFilesSerializer(serializers.Serializer):
+    original = ArchivePathField(source="image")
+    annotated = ArchivePathField()
+    filters = ArchivePathField()
+
+
+class ArchivedPhotoSerializer(PhotoSerializer):
+    image_url = annotated_url = filters_url = None
+    files = ArchivedFilesSerializer(source="*", read_only=True)
+    faces = ArchivedFaceSerializer(many=True, read_only=True)
+
+
 def photo_as_dict(photo: Photo, request=None) -> dict:
     return PhotoSerializer(photo, context={"request": request}).data
 
