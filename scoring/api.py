@@ -1,5 +1,6 @@
 """JSON API: the same services and selectors as the pages."""
 
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -43,7 +44,8 @@ class PhotoPagination(PageNumberPagination):
         if asked is not None and not (asked.isdigit() and 1 <= int(asked) <= self.max_page_size):
             # DRF would fall back to 50 without a word.
             raise ApiError(
-                f"Invalid page size: ask for 1 to {self.max_page_size} photos a page.", code="invalid_page_size"
+                gettext("Invalid page size: ask for 1 to %(most)d photos a page.") % {"most": self.max_page_size},
+                code="invalid_page_size",
             )
         return super().get_page_size(request)
 
@@ -62,7 +64,9 @@ class PhotoPagination(PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
             pages = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
-            raise ApiError(f"Invalid page: ask for a page from 1 to {pages}.", code="invalid_page") from None
+            raise ApiError(
+                gettext("Invalid page: ask for a page from 1 to %(pages)d.") % {"pages": pages}, code="invalid_page"
+            ) from None
 
 
 class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -114,7 +118,9 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def create(self, request):
         if len(request.FILES.getlist("image")) > 1:  # DRF would keep the last and drop the rest unsaid
-            raise ApiError("Send one photo per request; upload the others one by one.", code="one_photo_per_request")
+            raise ApiError(
+                gettext("Send one photo per request; upload the others one by one."), code="one_photo_per_request"
+            )
         upload = PhotoUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         wait = upload_limit_wait(request)

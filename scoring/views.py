@@ -10,17 +10,18 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from scoring import compare as comparing
 from scoring import explain, selectors
 from scoring import export as exporting
-from scoring import history as histories
 from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, UploadForm
 from scoring.images import UploadRejected
 from scoring.limits import upload_limit_message, upload_limit_wait
 from scoring.media import media_reader
+from scoring.selectors import history as histories
 from scoring.serializers import photo_page_dict
 from scoring.services import api_keys
 from scoring.services import photos as photo_services
@@ -33,6 +34,7 @@ def home(request):
     example = example_result()
     context = {
         "example": example,
+        "example_credit": gettext(example["credit"]) if example else "",  # marked in make_example
         "example_panel": explain.panel_split(example.get("distribution")) if example else None,
         "stages": explain.STAGES,
         "two_networks": explain.TWO_NETWORKS,
@@ -59,16 +61,20 @@ def upload(request):
             try:
                 created.append(photo_services.photo_create(owner=request.user, upload=upload_file))
             except UploadRejected as error:
-                rejected.append(f"{upload_file.name}: {error}")
+                rejected.append(gettext("%(file)s: %(error)s") % {"file": upload_file.name, "error": error})
         for message in rejected:
             messages.error(request, message)
         if len(created) == 1 and not rejected:
             return redirect("scoring:photo", public_id=created[0].public_id)
         if created:
             # Some or all were stored: say so, and show the rest's errors on the history page.
-            uploaded = "1 photo uploaded; it is" if len(created) == 1 else f"{len(created)} photos uploaded; they are"
+            uploaded = ngettext(
+                "%(count)d photo uploaded; it is being scored.",
+                "%(count)d photos uploaded; they are being scored.",
+                len(created),
+            ) % {"count": len(created)}
             # Tagged so the history page's script can say when scoring has finished.
-            messages.success(request, f"{uploaded} being scored.", extra_tags="scoring-progress")
+            messages.success(request, uploaded, extra_tags="scoring-progress")
             return redirect("scoring:history")
     else:
         status, wait = (400 if request.method == "POST" else 200), None
@@ -137,14 +143,14 @@ def compare(request):
     try:
         comparing.check_selection(len(ids))
     except comparing.SelectionError as error:
-        chosen = comparing.selected_photos(request.user, ids[: comparing.MAX_PHOTOS])
+        chosen = selectors.selected_photos(request.user, ids[: comparing.MAX_PHOTOS])
         # A link from a photo page ("compare with...") opens the picker with it chosen, quietly;
         # a submitted selection that cannot be compared says why and keeps the ticks.
         if "go" in request.GET:
             messages.error(request, str(error))
             return _compare_pick(request, chosen, status=400)
         return _compare_pick(request, chosen)
-    chosen = comparing.selected_photos(request.user, ids)
+    chosen = selectors.selected_photos(request.user, ids)
     context = {"comparison": comparing.compare(chosen, request), "margin": comparing.SCORE_MARGIN}
     return render(request, "scoring/compare.html", context)
 
@@ -161,7 +167,7 @@ def _compare_pick(request, chosen, status: int = 200):
 @require_POST
 def photo_delete(request, public_id):
     photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
-    messages.success(request, "The photo and everything computed from it were deleted.")
+    messages.success(request, gettext("The photo and everything computed from it were deleted."))
     return redirect("scoring:history")
 
 
@@ -180,7 +186,9 @@ def account(request):
         elif action == "revoke":
             request.session.pop(NEW_KEY_SESSION, None)
             if api_keys.api_key_revoke(user=request.user):
-                messages.success(request, "Your API key was revoked; programs using it are refused from now on.")
+                messages.success(
+                    request, gettext("Your API key was revoked; programs using it are refused from now on.")
+                )
         return redirect("scoring:account")
     new_key = request.session.pop(NEW_KEY_SESSION, None)
     if new_key and not selectors.api_key_is_current(request.user, new_key):
@@ -208,7 +216,7 @@ def account_delete(request):
         user = request.user
         logout(request)
         photo_services.user_delete(user)
-        messages.success(request, "Your account and all its photos were deleted.")
+        messages.success(request, gettext("Your account and all its photos were deleted."))
         return redirect("scoring:home")
     photo_count = request.user.photos.count()
     status = 400 if request.method == "POST" else 200

@@ -1,4 +1,4 @@
-"""Reads for the history page: the chart over every photo, filters, and live status of tiles."""
+"""The history page's reads: the chart over every photo, filters, and live status of tiles."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import uuid
 from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
 
-from scoring import selectors
 from scoring.compare import photo_label
 from scoring.errors import failure_short
 from scoring.media import private_url
 from scoring.models import Face, Photo
+from scoring.selectors.photos import photo_list_for_user
 from scoring.serializers import band_of
 
 FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
@@ -22,7 +22,7 @@ CHART_CACHE_SECONDS = 3600
 
 def photos_for_filter(user, name: str) -> QuerySet[Photo]:
     """The user's visible photos, newest first, narrowed to one status when the filter names one."""
-    photos = selectors.photo_list_for_user(user)
+    photos = photo_list_for_user(user)
     status = FILTERS.get(name)
     return photos.filter(status=status) if status else photos
 
@@ -70,7 +70,7 @@ def tile_states(user, ids: list[str]) -> list[dict]:
             wanted.append(uuid.UUID(value))
         except ValueError:
             continue  # not one of ours; say nothing about it
-    photos = selectors.photo_list_for_user(user).filter(public_id__in=wanted)
+    photos = photo_list_for_user(user).filter(public_id__in=wanted)
     return [
         {
             "id": str(photo.public_id),

@@ -1,4 +1,5 @@
-"""Reads: which photos a user may see, with what they need preloaded."""
+"""Which photos a user may see, with what they need preloaded: every read of photos goes through
+`Photo.objects.visible_to`."""
 
 import uuid
 
@@ -41,15 +42,11 @@ def photo_for_file_name(user, name: str) -> Photo:
     return photo_for_user(user, match["public_id"])
 
 
-def api_key_is_current(user, key: str) -> bool:
-    """Whether this key is still the user's (not replaced or revoked since it was made)."""
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.filter(user=user, key=key).exists()
+def selected_photos(user, ids: list[str]) -> list[Photo]:
+    """The user's photos for these ids, in order; 404 if any is not theirs (or does not exist)."""
+    return [photo_for_user(user, public_id) for public_id in ids]
 
 
-def api_key_created(user):
-    """When the user's API key was made; None without one (the key itself is shown only once, when made)."""
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.filter(user=user).values_list("created", flat=True).first()
+def photos_for_export(user) -> QuerySet[Photo]:
+    """What the user sees of their photos (flagged ones stay hidden), with faces and layers, oldest first."""
+    return photo_list_for_user(user).prefetch_related("faces__layers").order_by("created", "id")
