@@ -233,10 +233,8 @@ def dark_filter_notes(model_version: str | None) -> dict | None:
     }
     stages = {}
     for name, stage in found.stages.items():
-        sentence = ngettext(
-            "%(dark)d of the %(filters)d filters in this stage stayed dark on the training photos (%(share)s).",
-            "%(dark)d of the %(filters)d filters in this stage stayed dark on the training photos (%(share)s).",
-            stage.dark,
+        sentence = gettext(
+            "%(dark)d of the %(filters)d filters in this stage stayed dark on the training photos (%(share)s)."
         ) % {"dark": stage.dark, "filters": stage.filters, "share": f"{stage.share:.1%}"}
         label = gettext("This stage's %(filters)d filters as squares; the %(dark)d dark ones are black.") % {
             "filters": stage.filters,
