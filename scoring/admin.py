@@ -1,6 +1,7 @@
 """Staff review of uploads; actions go through the same services as the app."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html, format_html_join
@@ -112,7 +113,7 @@ def shown(field: str):
     @admin.display(description=PHOTO_FIELDS[field], ordering=field)
     def show(photo):
         value = getattr(photo, field)
-        return VALUE_WORDS.get(field, {}).get(value, value)
+        return display_for_value(VALUE_WORDS.get(field, {}).get(value, value), admin.site.empty_value_display)
 
     show.__name__ = field
     return show
@@ -156,22 +157,16 @@ class PhotoAdmin(admin.ModelAdmin):
     list_filter = (StatusFilter, ReviewFilter, ("created", UploadedFilter))
     search_fields = ("owner__username", "owner__email", "public_id")
     list_select_related = ("owner",)
+    # What the photo's page shows, read-only, under names in the reader's language; staff edit the review only.
     readonly_fields = (
         shown("public_id"),
         shown("owner"),
         "preview",
-        shown("width"),
-        shown("height"),
-        shown("status"),
-        shown("error"),
-        shown("attempts"),
-        shown("claimed"),
-        shown("claimed_by"),
-        shown("model_version"),
+        *map(shown, ("width", "height", "status", "error", "attempts", "claimed", "claimed_by", "model_version")),
         shown("created"),
         shown("scored"),
     )
-    exclude = ("image", "annotated", "filters")
+    fields = (*readonly_fields, "review")
     inlines = [FaceInline]
     actions = ["rescore", "flag", "approve"]
 
