@@ -211,3 +211,15 @@ def test_the_photo_admin_names_fields_and_values_in_chinese_and_keeps_them_read_
     assert response.status_code == 302
     scored_photo.refresh_from_db()
     assert scored_photo.review == "flagged" and scored_photo.status == "done"
+
+
+def test_allauths_pages_use_the_sites_chinese_words(client, alice):
+    """allauth's catalogue says Email地址 and 登出; the site's Chinese says 邮箱地址 and 退出登录."""
+    client.force_login(alice)
+    headers = {"accept-language": "zh-CN"}
+    emails = client.get(reverse("account_email"), headers=headers).content.decode()
+    assert "邮箱地址" in emails and "Email地址" not in emails
+    sign_out = client.get(reverse("account_logout"), headers=headers).content.decode()
+    assert "确定要退出登录吗？" in sign_out and "登出" not in sign_out
+    english = client.get(reverse("account_email"), headers={"accept-language": "en"}).content.decode()
+    assert "Email addresses" in english  # locale/en's sentence case, untouched
