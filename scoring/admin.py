@@ -203,16 +203,16 @@ class PhotoAdmin(admin.ModelAdmin):
         return "" if best is None else f"{best:.2f}"
 
     def delete_model(self, request, obj):
-        photos.photo_delete(obj)
+        photos.photo_delete(photo=obj)
 
     def delete_queryset(self, request, queryset):
         for photo in queryset:
-            photos.photo_delete(photo)
+            photos.photo_delete(photo=photo)
 
     @admin.action(description=_("Re-score the selected photos"))
     def rescore(self, request, queryset):
         for photo in queryset:
-            photos.photo_rescore(photo)
+            photos.photo_rescore(photo=photo)
         count = queryset.count()
         self.message_user(
             request,
@@ -222,14 +222,14 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Flag and hide from their owners"))
     def flag(self, request, queryset):
-        count = photos.photo_review(queryset, Photo.Review.FLAGGED)
+        count = photos.photo_review(photos=queryset, review=Photo.Review.FLAGGED)
         self.message_user(
             request, ngettext("%(count)d photo flagged.", "%(count)d photos flagged.", count) % {"count": count}
         )
 
     @admin.action(description=_("Approve (clear the flag)"))
     def approve(self, request, queryset):
-        count = photos.photo_review(queryset, Photo.Review.APPROVED)
+        count = photos.photo_review(photos=queryset, review=Photo.Review.APPROVED)
         self.message_user(
             request, ngettext("%(count)d photo approved.", "%(count)d photos approved.", count) % {"count": count}
         )
