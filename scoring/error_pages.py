@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views import defaults
 from rest_framework.response import Response
 
+from scoring import outages
 from scoring.api_paths import API_PREFIX
 
 SERVER_ERROR_SENTENCE = "We could not answer because of an error on our side; the request can be sent again."
@@ -66,4 +67,26 @@ class JsonErrorsWhileDebuggingMiddleware:
         is_drf = isinstance(response, Response)
         if settings.DEBUG and response.status_code in self.replaced and not (is_json or is_drf) and wants_json(request):
             return self.replaced[response.status_code](request)
+        return response
+
+
+class OutageMiddleware:
+    """A database or storage outage during a page is a 503 saying to try again, not a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        code = outages.unavailable(exception)
+        if code is None:
+            return None
+        if wants_json(request):
+            response = _json(503, outages.sentence(code), code)
+        else:
+            # Like 500.html, rendered without context processors (they may need the database).
+            response = render(None, "503.html", {"sentence": outages.sentence(code)}, status=503)
+        response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
         return response
