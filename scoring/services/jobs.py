@@ -105,7 +105,10 @@ def claim_batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
     wanted = settings.SCORING_BATCH_SIZE - 1
     if not task_id or leader.attempts > 1 or wanted <= 0:
         return []
-    waiting = Photo.objects.filter(status=Photo.Status.QUEUED, attempts=0).order_by("created")
+    # A photo given back after an outage waits out its pause first: taken into every next batch,
+    # it would be tried again at once, and each try would send it again (give_back_after_outage).
+    rested = Q(claimed__isnull=True) | Q(claimed__lt=timezone.now() - timedelta(seconds=OUTAGE_PAUSE_SECONDS))
+    waiting = Photo.objects.filter(rested, status=Photo.Status.QUEUED, attempts=0).order_by("created")
     ids = list(waiting.values_list("pk", flat=True)[:wanted])
     # Another worker may take some of the same rows first; the status condition settles it.
     Photo.objects.filter(pk__in=ids, status=Photo.Status.QUEUED, attempts=0).update(
@@ -134,7 +137,7 @@ def give_back_after_outage(photos: QuerySet[Photo]) -> None:
     same outage."""
     public_ids = list(photos.filter(status=Photo.Status.RUNNING).values_list("public_id", flat=True))
     Photo.objects.filter(public_id__in=public_ids, status=Photo.Status.RUNNING).update(
-        status=Photo.Status.QUEUED, attempts=F("attempts") - 1
+        status=Photo.Status.QUEUED, attempts=F("attempts") - 1, claimed=timezone.now()
     )
     for public_id in public_ids:
         send(public_id, countdown=OUTAGE_PAUSE_SECONDS)

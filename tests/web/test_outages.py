@@ -2,11 +2,14 @@
 its photos back without using up their attempts. (Real outages of every server, across hosts:
 tests/hosts/test_several_hosts.py.)"""
 
+from datetime import timedelta
+
 import pytest
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 
 from scoring import outages
 from scoring.models import Photo
@@ -76,3 +79,15 @@ def test_a_worker_meeting_a_storage_outage_gives_the_photos_back_uncounted_for_l
         photo.refresh_from_db()
         assert (photo.status, photo.attempts, photo.faces.count()) == ("queued", 0, 0)
     assert sorted(sent) == sorted((str(photo.public_id), jobs.OUTAGE_PAUSE_SECONDS) for photo in stored)
+
+
+def test_a_photo_given_back_after_an_outage_joins_no_batch_before_its_pause(alice, face_upload, monkeypatch):
+    monkeypatch.setattr(jobs, "send", lambda public_id, countdown=None: True)
+    rested, leader = (photos.photo_create(owner=alice, upload=face_upload) for _ in range(2))
+    jobs.claim(rested.public_id, task_id="task-1")
+    jobs.give_back_after_outage(Photo.objects.filter(pk=rested.pk))
+    claimed_leader = jobs.claim(leader.public_id, task_id="task-2")
+    assert jobs.claim_batch_mates(claimed_leader, "task-2") == []  # back in the queue, but resting
+
+    Photo.objects.filter(pk=rested.pk).update(claimed=timezone.now() - timedelta(seconds=jobs.OUTAGE_PAUSE_SECONDS))
+    assert [mate.pk for mate in jobs.claim_batch_mates(claimed_leader, "task-2")] == [rested.pk]
