@@ -13,23 +13,21 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from rest_framework.fields import DateTimeField
+from django.utils.translation import gettext_lazy as _
 
 from scoring import selectors
-from scoring.models import Photo
-from scoring.serializers import band_of
-
-API_TIME = DateTimeField()
+from scoring.models import Photo, User
+from scoring.serializers import ArchivedPhotoSerializer
 
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
 PHOTOS_PER_QUERY = 20  # rows (with their faces and layers) held at once
 SCORES_NAME = "scores.json"
-README_TEXT = """Your photos from Beauty Evaluator.
+# Read at export time, in the language of the request.
+README_TEXT = _("""Your photos from Beauty Evaluator.
 
 photos/<photo id>/          the original as you uploaded it (location data removed), the annotated
                             copy and the first layer's filters
@@ -39,7 +37,7 @@ scores.json                 every photo: when it was uploaded, its status (a fai
                             each face's box (x, y, width, height in pixels), score (1-5) and
                             percentile; the "files" entries name the files above (null: the file
                             could not be read when the archive was made)
-"""
+""")
 
 
 class _Pipe:
@@ -61,14 +59,9 @@ class _Pipe:
         return data
 
 
-def export_file_name(user, now: datetime | None = None) -> str:
+def export_file_name(user: User, now: datetime | None = None) -> str:
     day = timezone.localdate(now or timezone.now())
     return f"beauty-evaluator-{user.username}-{day:%Y-%m-%d}.zip"
-
-
-def photos_for_export(user) -> QuerySet[Photo]:
-    """What the user sees of their photos (flagged ones stay hidden), with faces and layers, oldest first."""
-    return selectors.photo_list_for_user(user).prefetch_related("faces__layers").order_by("created", "id")
 
 
 def _archive_files(photo: Photo) -> list[tuple[str, str]]:
@@ -93,47 +86,10 @@ def _extension(name: str) -> str:
 
 
 def _scores_entry(photo: Photo, missing: set[str]) -> dict:
-    folder = f"photos/{photo.public_id}"
-
-    def path(archive_name: str, field) -> str | None:
-        if not field or field.name in missing:
-            return None
-        return f"{folder}/{archive_name}{_extension(field.name)}"
-
-    return {
-        "id": str(photo.public_id),
-        "created": API_TIME.to_representation(photo.created),  # as the API writes it ("...Z")
-        "status": photo.status,
-        "error": photo.error or None,
-        "error_code": photo.error_code,
-        "model_version": photo.model_version or None,
-        "width": photo.width,
-        "height": photo.height,
-        "files": {
-            "original": path("original", photo.image),
-            "annotated": path("annotated", photo.annotated),
-            "filters": path("filters", photo.filters),
-        },
-        "faces": [
-            {
-                "box": face.box,
-                "score": round(face.score, 3),
-                "percentile": round(face.percentile, 1),
-                "distribution": face.distribution,
-                "band": band_of(face.distribution),
-                "grad_cam": path(f"face-{face.rank + 1}/grad-cam", face.grad_cam),
-                "layers": [
-                    {
-                        "name": layer.name,
-                        "shape": layer.shape,
-                        "file": path(f"face-{face.rank + 1}/layers/{layer.order + 1:02d}-{layer.name}", layer.image),
-                    }
-                    for layer in face.layers.all()
-                ],
-            }
-            for face in photo.faces.all()
-        ],
-    }
+    """The API's shape of the photo, its files named by their place in the archive (null where
+    one could not be read)."""
+    paths = {storage: archive for archive, storage in _archive_files(photo) if storage not in missing}
+    return ArchivedPhotoSerializer(photo, context={"archive_paths": paths}).data
 
 
 def _entry(name: str, compress_type: int) -> zipfile.ZipInfo:
@@ -166,14 +122,14 @@ def _taken(pipe: _Pipe) -> Iterator[bytes]:
         yield data
 
 
-def export_stream(user) -> Iterator[bytes]:
+def export_stream(user: User) -> Iterator[bytes]:
     """The user's zip, as chunks of bytes; the file list and the scores are read as it goes."""
     pipe = _Pipe()
     missing: set[str] = set()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED), README_TEXT)
+        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED), str(README_TEXT))
         yield from _taken(pipe)
-        for photo in photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
+        for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             for archive_name, storage_name in _archive_files(photo):
                 try:
                     yield from _copy_file(archive, pipe, archive_name, storage_name)
@@ -183,7 +139,7 @@ def export_stream(user) -> Iterator[bytes]:
                     missing.add(storage_name)
         with archive.open(_entry(SCORES_NAME, zipfile.ZIP_DEFLATED), "w") as scores:
             scores.write(b"[")
-            for number, photo in enumerate(photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
+            for number, photo in enumerate(selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
                 separator = b",\n" if number else b"\n"
                 scores.write(separator + json.dumps(_scores_entry(photo, missing)).encode())
                 yield from _taken(pipe)
@@ -191,7 +147,7 @@ def export_stream(user) -> Iterator[bytes]:
     yield from _taken(pipe)
 
 
-def export_response(user) -> StreamingHttpResponse:
+def export_response(user: User) -> StreamingHttpResponse:
     """The user's zip as a download, written while it is sent (the account page's and the API's)."""
     response = StreamingHttpResponse(export_stream(user), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export_file_name(user)}"'

@@ -1,6 +1,7 @@
 from allauth.account.forms import LoginForm
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -21,9 +22,13 @@ class MultipleFileField(forms.FileField):
         files = data if isinstance(data, (list, tuple)) else [data]
         cleaned = [super(MultipleFileField, self).clean(item, initial) for item in files if item]
         if not cleaned:
-            raise forms.ValidationError("Choose at least one photo.")
+            raise forms.ValidationError(gettext("Choose at least one photo."))
         if len(cleaned) > settings.PHOTO_MAX_FILES_PER_UPLOAD:
-            raise forms.ValidationError(f"Upload at most {settings.PHOTO_MAX_FILES_PER_UPLOAD} photos at a time.")
+            most = settings.PHOTO_MAX_FILES_PER_UPLOAD
+            raise forms.ValidationError(
+                ngettext("Upload at most %(most)d photo at a time.", "Upload at most %(most)d photos at a time.", most)
+                % {"most": most}
+            )
         return cleaned
 
 
@@ -31,21 +36,21 @@ def upload_limits() -> str:
     """The upload form's limits in one sentence, from the settings that enforce them."""
     megabytes = settings.PHOTO_MAX_BYTES // (1024 * 1024)
     megapixels = settings.PHOTO_MAX_PIXELS // 1_000_000
-    return (
-        f"Up to {settings.PHOTO_MAX_FILES_PER_UPLOAD} photos at a time, each at most {megabytes} MB and "
-        f"{megapixels} megapixels. JPEG, PNG or WebP (not animated)."
-    )
+    return gettext(
+        "Up to %(files)d photos at a time, each at most %(megabytes)d MB and %(megapixels)d megapixels. "
+        "JPEG, PNG or WebP (not animated)."
+    ) % {"files": settings.PHOTO_MAX_FILES_PER_UPLOAD, "megabytes": megabytes, "megapixels": megapixels}
 
 
 class UploadForm(forms.Form):
-    photos = MultipleFileField(label="Photos", help_text=upload_limits)
+    photos = MultipleFileField(label=gettext_lazy("Photos"), help_text=upload_limits)
 
 
 class AccountDeleteForm(forms.Form):
     """Deleting an account is for good: the password proves it is its owner at the keyboard."""
 
     password = forms.CharField(
-        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=gettext_lazy("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -55,7 +60,7 @@ class AccountDeleteForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password; nothing was deleted.")
+            raise forms.ValidationError(gettext("That is not your password; nothing was deleted."))
         return password
 
 
@@ -64,6 +69,6 @@ class SignInForm(LoginForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["login"].label = "Username or email"
+        self.fields["login"].label = gettext("Username or email")
         if "remember" in self.fields:  # absent when ACCOUNT_SESSION_REMEMBER decides for everyone
-            self.fields["remember"].label = "Keep me signed in on this device"
+            self.fields["remember"].label = gettext("Keep me signed in on this device")

@@ -9,9 +9,27 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 
+from scoring.labels import LABEL_MAX_LENGTH
+from scoring.time_zones import TIME_ZONE_MAX_LENGTH, validate_time_zone
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The site's languages, read when asked: a language added to settings needs no migration."""
+    return list(settings.LANGUAGES)
+
 
 class User(AbstractUser):
     """Our own user model from the first migration, so it can grow without a painful swap."""
+
+    language = models.CharField(
+        max_length=15, choices=language_choices, blank=True, help_text="Blank: follow the browser."
+    )
+    time_zone = models.CharField(
+        max_length=TIME_ZONE_MAX_LENGTH,
+        validators=[validate_time_zone],
+        blank=True,
+        help_text="An IANA name such as Asia/Shanghai; blank until the browser has told us.",
+    )
 
 
 def photo_folder(public_id) -> str:
@@ -80,6 +98,9 @@ class Photo(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(max_length=200)
+    label = models.CharField(
+        max_length=LABEL_MAX_LENGTH, blank=True, help_text="The uploaded file's name, cleaned; for its owner and staff."
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -137,7 +158,7 @@ class Face(models.Model):
     h = models.IntegerField()
     score = models.FloatField()
     percentile = models.FloatField()
-    # A rater's chance of each rating 1..10 on MEBeauty's scale (ml.rating_spread); null for
+    # A rater's chance of each rating 1..10 on MEBeauty's scale (ml.inference.rating_spread); null for
     # faces scored before the model predicted it.
     distribution = models.JSONField(null=True, blank=True)
     grad_cam = models.FileField(max_length=200)

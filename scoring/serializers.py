@@ -8,8 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from ml.rating_band import BAND_SHARE, band
+from ml.inference.rating_band import BAND_SHARE, band
 from scoring import explain
+from scoring.errors import failure_sentence
 from scoring.media import private_url
 from scoring.models import Face, Photo
 
@@ -44,6 +45,13 @@ class BlankAsNullField(serializers.Field):
 
     def to_representation(self, value) -> str | None:
         return value or None
+
+
+class FailureSentenceField(BlankAsNullField):
+    """A failed photo's sentence, in the reader's language (the worker stores it in English)."""
+
+    def to_representation(self, value) -> str | None:
+        return failure_sentence(value) or None
 
 
 class RoundedFloatField(serializers.FloatField):
@@ -104,7 +112,7 @@ class FaceSerializer(serializers.Serializer):
 class PhotoSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
-    error = BlankAsNullField(help_text="why the photo failed, a sentence for its owner")
+    error = FailureSentenceField(help_text="why the photo failed, a sentence for its owner")
     error_code = serializers.SerializerMethodField(help_text="the failure's stable code (see the README)")
     created = serializers.DateTimeField(read_only=True)
     model_version = BlankAsNullField(help_text="the weights that scored it")
@@ -118,6 +126,48 @@ class PhotoSerializer(serializers.Serializer):
     @extend_schema_field({"type": "string", "nullable": True})
     def get_error_code(self, photo: Photo) -> str | None:
         return photo.error_code
+
+
+# The export's scores.json: the API's shapes, each file named by its path inside the zip instead
+# of a URL (`photos/<id>/...`, as `scoring.export` lays the archive out).
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class ArchivePathField(serializers.Field):
+    """Where a stored file lies in the export's zip (`context["archive_paths"]`: storage name ->
+    archive path); null where there is no file or it could not be read into the archive."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance) or None
+
+    def to_representation(self, value) -> str | None:
+        return self.context["archive_paths"].get(value.name)
+
+
+class ArchivedLayerSerializer(LayerSerializer):
+    url = None
+    file = ArchivePathField(source="image")
+
+
+class ArchivedFaceSerializer(FaceSerializer):
+    grad_cam_url = None
+    grad_cam = ArchivePathField()
+    layers = ArchivedLayerSerializer(many=True, read_only=True)
+
+
+class ArchivedFilesSerializer(serializers.Serializer):
+    original = ArchivePathField(source="image")
+    annotated = ArchivePathField()
+    filters = ArchivePathField()
+
+
+class ArchivedPhotoSerializer(PhotoSerializer):
+    image_url = annotated_url = filters_url = None
+    files = ArchivedFilesSerializer(source="*", read_only=True)
+    faces = ArchivedFaceSerializer(many=True, read_only=True)
 
 
 def photo_as_dict(photo: Photo, request=None) -> dict:

@@ -200,7 +200,7 @@ def test_deleting_the_account_asks_for_the_password_and_says_what_goes(client, a
 
 
 def test_every_stage_of_the_model_has_a_sentence():
-    from ml.model import BeautyNet
+    from ml.models.efficientnet_lite import BeautyNet
 
     assert list(STAGES) == BeautyNet().stage_names()
     assert all(words["title"] and words["text"] for words in STAGES.values())
@@ -210,13 +210,13 @@ def test_the_pages_say_the_pictures_show_one_of_the_models_two_networks(client):
     """The shipped model mixes two networks and draws the first: the pages must not say there is one."""
     from django.utils.html import escape
 
-    from ml.predictor import Predictor
+    from ml.inference.predictor import Predictor
     from scoring.explain import TWO_NETWORKS, page_texts
 
     model = Predictor().model
     assert len(model.members) == 2 and model.stage_names() == list(STAGES)
     for name in ("scoring:home", "scoring:about"):
-        assert escape(TWO_NETWORKS) in client.get(reverse(name)).content.decode(), name
+        assert escape(str(TWO_NETWORKS)) in client.get(reverse(name)).content.decode(), name
     assert page_texts()["two_networks"] == TWO_NETWORKS  # the photo page's script shows it under each score
 
 

@@ -1,0 +1,107 @@
+"""Every middleware of the app, in the order settings.MIDDLEWARE places them; each says why it sits there."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import is_valid_path
+from django.utils import translation
+from rest_framework.response import Response
+
+from scoring import error_pages, health, languages, outages
+from scoring.error_pages import API_PREFIX
+
+
+class HealthMiddleware:
+    """Answers the health routes (`scoring.health`) before anything that could refuse a probe
+    (hosts, HTTPS, sessions): a load balancer probes by IP address and plain HTTP."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # "/readyz/" too: a probe configured with a final slash should not read as a dead app.
+        view = health.ROUTES.get(request.path_info.rstrip("/"))
+        if view is None:
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return view(request)
+
+
+class JsonErrorsWhileDebuggingMiddleware:
+    """With DEBUG on, Django answers a missing route or a crash with its HTML debug page and never
+    calls the handlers of `scoring.error_pages`; a client that wants JSON (every `/api/` caller)
+    gets the same JSON as in production instead, so `make run` behaves as the README says. A no-op
+    with DEBUG off. Placed early, so it sees every answer's final form."""
+
+    replaced = {404: error_pages.page_not_found, 500: error_pages.server_error}
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        # A DRF answer (its browsable page, say) is left as production leaves it.
+        is_drf = isinstance(response, Response)
+        wants_json = error_pages.wants_json(request)
+        if settings.DEBUG and response.status_code in self.replaced and not (is_json or is_drf) and wants_json:
+            return self.replaced[response.status_code](request)
+        return response
+
+
+
+class OutageMiddleware:
+    """A database or storage outage while a view runs is a 503 saying to try again, not a 500
+    (`scoring.outages`; the API's own handler answers the same for DRF views)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        code = outages.unavailable(exception)
+        return None if code is None else error_pages.service_unavailable(request, code)
+
+class ApiOptionalSlashMiddleware:
+    """API addresses answer with or without their final slash; placed before CommonMiddleware.
+
+    Django's APPEND_SLASH answers `/api/photos` with a redirect to `/api/photos/`: most HTTP
+    clients follow a 301 as a GET, so `POST /api/photos` would lose its upload (and with DEBUG on,
+    Django raises instead of redirecting a POST). An API client gets the view itself.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if path.startswith(API_PREFIX) and not path.endswith("/"):
+            urlconf = getattr(request, "urlconf", None)
+            if not is_valid_path(path, urlconf) and is_valid_path(f"{path}/", urlconf):
+                request.path_info = f"{path}/"
+                request.path = f"{request.path}/"
+        return self.get_response(request)
+
+
+class AccountLanguageMiddleware:
+    """Speak a signed-in user's chosen language (`User.language`), whatever this browser asked
+    LocaleMiddleware for, and remember it in the language cookie too so the pages after signing
+    out stay in it. After AuthenticationMiddleware: it reads the user."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        chosen = languages.supported(user.language) if user is not None and user.is_authenticated else None
+        if chosen and chosen != request.LANGUAGE_CODE:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        # A language just switched (set_language sets the cookie) is not overwritten with the old one.
+        if chosen and request.COOKIES.get(cookie) != chosen and cookie not in response.cookies:
+            languages.set_language_cookie(response, chosen)
+        return response
