@@ -9,6 +9,7 @@ from scoring import compare
 from scoring.explain import STAGES
 from scoring.models import Face, Photo
 from tests.web.conftest import add_scored_rows
+from tests.web.factories import FaceFactory, PhotoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,7 @@ def scored_rows(owner, *scores: float) -> list[Photo]:
     """Scored photos (rows only, no files), oldest first, with these scores."""
     photos = []
     for value in scores:
-        photo = Photo.objects.create(owner=owner, image="photos/x.jpg", width=1, height=1, status=Photo.Status.DONE)
-        Face.objects.create(photo=photo, rank=0, x=0, y=0, w=1, h=1, score=value, percentile=value * 20, grad_cam="")
-        photos.append(photo)
+        photos.append(FaceFactory(photo__owner=owner, score=value, percentile=value * 20, grad_cam="").photo)
     return photos
 
 
@@ -136,7 +135,7 @@ def test_a_failed_tile_says_why_in_a_few_words_on_the_page_and_when_polled(clien
 
 def test_the_history_filters_show_done_or_failed_photos(client, alice):
     scored_rows(alice, 3)
-    Photo.objects.create(owner=alice, image="photos/y.jpg", width=1, height=1, status=Photo.Status.FAILED)
+    PhotoFactory(owner=alice, image="photos/y.jpg", status=Photo.Status.FAILED)
     client.force_login(alice)
     for shown, status in (("done", Photo.Status.DONE), ("failed", Photo.Status.FAILED)):
         page = client.get(reverse("scoring:history"), {"status": shown}).context["page"]
