@@ -119,6 +119,11 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             429: OpenApiResponse(
                 ErrorSerializer, description="upload limit reached (code rate_limited); Retry-After says when to retry"
             ),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="the database or the photo storage cannot be reached (code database_unavailable or "
+                "storage_unavailable): nothing was kept; send the photo again after Retry-After",
+            ),
         },
     )
     def create(self, request: Request) -> Response:

@@ -7,6 +7,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
+from scoring import outages
 from scoring.services import jobs, pipeline
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,11 @@ def score_photo_task(self, public_id: str) -> None:
     except SoftTimeLimitExceeded:
         jobs.fail_too_slow(public_id)
     except Exception as error:
+        if outage := outages.unavailable(error):
+            # The database went away mid-job (the photo's state cannot even be written): the same
+            # task, with the same id that may take its claim back, runs again after a pause.
+            log.warning("scoring photo %s met an outage (%s); trying again", public_id, outage)
+            raise self.retry(exc=error, countdown=jobs.OUTAGE_PAUSE_SECONDS, max_retries=jobs.OUTAGE_RETRIES) from error
         log.exception("scoring photo %s failed", public_id)
         delay = jobs.retry_delay(public_id, retries=self.request.retries)
         if delay is not None:

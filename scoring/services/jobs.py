@@ -3,7 +3,8 @@
 A photo's status moves queued -> running (claimed by one task) -> done | failed, or back to
 queued when its task gives it back. Here are sending, claiming, batch mates, giving back,
 re-sending stale photos, and what a failed attempt leads to: a retry after a pause, or
-`failed` once the photo has used up SCORING_MAX_ATTEMPTS.
+`failed` once the photo has used up SCORING_MAX_ATTEMPTS. An attempt an outage stopped (the
+database or storage unreachable) does not count: the photo is given back and sent again later.
 """
 
 import logging
@@ -27,12 +28,17 @@ SCORE_PHOTO_TASK = "scoring.tasks.score_photo"
 GAVE_UP_MESSAGE = "We could not score this photo because of an error on our side. Delete it and upload it again later."
 TOO_SLOW_MESSAGE = "Scoring took too long. Try again with a smaller photo."
 RETRY_PAUSE_SECONDS = 5  # times the attempts already made
+OUTAGE_PAUSE_SECONDS = 10  # before a photo an outage held up is tried again
+OUTAGE_RETRIES = 30  # a task meeting an outage retries this often (5 minutes), then leaves the photo to beat
 
 
-def send(public_id) -> bool:
-    """Send the scoring task; when the broker is down, log it and leave the photo queued for a later resend."""
+def send(public_id, *, countdown: float | None = None) -> bool:
+    """Send the scoring task (run no sooner than `countdown` seconds from now, if given); when the
+    broker is down, log it and leave the photo queued for a later resend."""
     try:
-        current_app.send_task(SCORE_PHOTO_TASK, args=[str(public_id)], queue=settings.SCORING_QUEUE, retry=False)
+        current_app.send_task(
+            SCORE_PHOTO_TASK, args=[str(public_id)], queue=settings.SCORING_QUEUE, retry=False, countdown=countdown
+        )
     except Exception:  # kombu/redis raise several types; none may lose the upload
         log.warning("could not reach the broker for photo %s; it stays queued", public_id, exc_info=True)
         return False
@@ -99,7 +105,10 @@ def claim_batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
     wanted = settings.SCORING_BATCH_SIZE - 1
     if not task_id or leader.attempts > 1 or wanted <= 0:
         return []
-    waiting = Photo.objects.filter(status=Photo.Status.QUEUED, attempts=0).order_by("created")
+    # A photo given back after an outage waits out its pause first: taken into every next batch,
+    # it would be tried again at once, and each try would send it again (give_back_after_outage).
+    rested = Q(claimed__isnull=True) | Q(claimed__lt=timezone.now() - timedelta(seconds=OUTAGE_PAUSE_SECONDS))
+    waiting = Photo.objects.filter(rested, status=Photo.Status.QUEUED, attempts=0).order_by("created")
     ids = list(waiting.values_list("pk", flat=True)[:wanted])
     # Another worker may take some of the same rows first; the status condition settles it.
     Photo.objects.filter(pk__in=ids, status=Photo.Status.QUEUED, attempts=0).update(
@@ -120,6 +129,18 @@ def release(photos: QuerySet[Photo]) -> None:
     Photo.objects.filter(public_id__in=public_ids, status=Photo.Status.RUNNING).update(status=Photo.Status.QUEUED)
     for public_id in public_ids:
         send(public_id)
+
+
+def give_back_after_outage(photos: QuerySet[Photo]) -> None:
+    """Photos an outage (database or storage unreachable) kept from being scored go back to the
+    queue with that attempt uncounted, and are sent again after a pause, not at once into the
+    same outage."""
+    public_ids = list(photos.filter(status=Photo.Status.RUNNING).values_list("public_id", flat=True))
+    Photo.objects.filter(public_id__in=public_ids, status=Photo.Status.RUNNING).update(
+        status=Photo.Status.QUEUED, attempts=F("attempts") - 1, claimed=timezone.now()
+    )
+    for public_id in public_ids:
+        send(public_id, countdown=OUTAGE_PAUSE_SECONDS)
 
 
 def fail(photo: Photo, message: str) -> None:

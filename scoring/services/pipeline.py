@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from scoring import outages
 from scoring.inference import get_predictor
 from scoring.models import Face, LayerImage, Photo
 from scoring.services import jobs, storage
@@ -41,7 +42,8 @@ def run_scoring_job(public_id, *, task_id: str | None = None) -> None:
 
     A photo that cannot be scored fails with a sentence for its owner; one hit by a storage or
     database error is retried: the task's own photo by the task (ResultsNotStored), the others
-    given back to the queue.
+    given back to the queue. When the error was an outage (the database or storage does not
+    answer now), every such photo is given back uncounted and sent again after a pause.
     """
     leader = jobs.claim(public_id, task_id=task_id)
     if leader is None:
@@ -54,6 +56,11 @@ def run_scoring_job(public_id, *, task_id: str | None = None) -> None:
     except Exception:
         jobs.release(Photo.objects.filter(pk__in=[mate.pk for mate in mates]))
         raise
+    if retry and (outage := outages.unreachable_now()):
+        # Not the photos' fault: they wait out the outage without using up their attempts.
+        log.warning("%s: %d photos of this batch go back to the queue", outage, len(retry))
+        jobs.give_back_after_outage(Photo.objects.filter(pk__in=[photo.pk for photo in retry]))
+        return
     jobs.release(Photo.objects.filter(pk__in=[photo.pk for photo in retry if photo.pk != leader.pk]))
     if any(photo.pk == leader.pk for photo in retry):
         raise ResultsNotStored(f"photo {public_id} could not be read or its results not stored")
@@ -218,6 +225,7 @@ def _write_rows(stored: list[_Stored], model_version: str) -> list[Photo]:
     try:
         with transaction.atomic():
             _insert_rows(stored, model_version)
+        _log_scored(stored)
         return []
     except Exception:
         if len(stored) == 1:
@@ -230,7 +238,16 @@ def _write_rows(stored: list[_Stored], model_version: str) -> list[Photo]:
                 _insert_rows([one], model_version)
         except Exception:
             unwritten += _forget(one)
+        else:
+            _log_scored([one])
     return unwritten
+
+
+def _log_scored(stored: list[_Stored]) -> None:
+    # One line per photo once its rows are committed: operators (and the several-hosts test)
+    # count from the workers' logs which worker scored what, and that none scored a photo twice.
+    for one in stored:
+        log.info("photo %s scored: %d faces", one.photo.public_id, len(one.result.faces))
 
 
 def _forget(one: _Stored) -> list[Photo]:

@@ -176,7 +176,7 @@ def no_broker(monkeypatch):
     """Uploads here are scored in-process; nothing is sent to a broker no worker listens to."""
     from scoring.services import jobs
 
-    monkeypatch.setattr(jobs, "send", lambda public_id: True)
+    monkeypatch.setattr(jobs, "send", lambda public_id, **_: True)
 
 
 @pytest.fixture
