@@ -49,7 +49,6 @@ class JsonErrorsWhileDebuggingMiddleware:
         return response
 
 
-
 class OutageMiddleware:
     """A database or storage outage while a view runs is a 503 saying to try again, not a 500
     (`scoring.outages`; the API's own handler answers the same for DRF views)."""
@@ -63,6 +62,7 @@ class OutageMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         code = outages.unavailable(exception)
         return None if code is None else error_pages.service_unavailable(request, code)
+
 
 class ApiOptionalSlashMiddleware:
     """API addresses answer with or without their final slash; placed before CommonMiddleware.

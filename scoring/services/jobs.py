@@ -32,7 +32,7 @@ OUTAGE_PAUSE_SECONDS = 10  # before a photo an outage held up is tried again
 OUTAGE_RETRIES = 30  # a task meeting an outage retries this often (5 minutes), then leaves the photo to beat
 
 
-def send(public_id, *, countdown: float | None = None) -> bool:
+def send(*, public_id, countdown: float | None = None) -> bool:
     """Send the scoring task (run no sooner than `countdown` seconds from now, if given); when the
     broker is down, log it and leave the photo queued for a later resend."""
     try:
@@ -45,7 +45,7 @@ def send(public_id, *, countdown: float | None = None) -> bool:
     return True
 
 
-def requeue_stale(older_than: timedelta) -> int:
+def requeue_stale(*, older_than: timedelta) -> int:
     """Send again photos queued longer than `older_than` or held by a worker that died.
 
     Their first message may have met a dead broker, or died with its worker.
@@ -55,7 +55,7 @@ def requeue_stale(older_than: timedelta) -> int:
         Q(status=Photo.Status.QUEUED, created__lt=now - older_than)
         | Q(status=Photo.Status.RUNNING, claimed__lt=_dead_claim_time())
     ).values_list("public_id", flat=True)
-    return sum(send(public_id) for public_id in stale)
+    return sum(send(public_id=public_id) for public_id in stale)
 
 
 def _dead_claim_time():
@@ -76,7 +76,7 @@ def _claimable(public_id, task_id: str | None) -> QuerySet[Photo]:
     return Photo.objects.filter(Q(status=Photo.Status.QUEUED) | abandoned, public_id=public_id)
 
 
-def claim(public_id, *, task_id: str | None = None) -> Photo | None:
+def claim(*, public_id, task_id: str | None = None) -> Photo | None:
     """Claim a photo for scoring; None when it is gone, done, or being scored by a live worker.
 
     A photo whose earlier attempts all died with their worker ends `failed` instead of
@@ -86,7 +86,7 @@ def claim(public_id, *, task_id: str | None = None) -> Photo | None:
     spent = exhausted.first()
     if spent is not None:
         # What the killed attempts left goes first, so a photo seen `failed` has no stray file.
-        storage.result_files_delete(spent)
+        storage.result_files_delete(photo=spent)
         exhausted.update(status=Photo.Status.FAILED, error=GAVE_UP_MESSAGE, scored=timezone.now())
         log.warning("photo %s used up its %d attempts; marked failed", public_id, settings.SCORING_MAX_ATTEMPTS)
         return None
@@ -96,7 +96,7 @@ def claim(public_id, *, task_id: str | None = None) -> Photo | None:
     return Photo.objects.get(public_id=public_id) if claimed else None
 
 
-def claim_batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
+def claim_batch_mates(*, leader: Photo, task_id: str | None) -> list[Photo]:
     """Other waiting photos for the leader's task to score in the same forward pass.
 
     Only never-tried photos join a batch, and only a first attempt takes any: after a crash
@@ -117,21 +117,21 @@ def claim_batch_mates(leader: Photo, task_id: str | None) -> list[Photo]:
     return list(Photo.objects.filter(pk__in=ids, status=Photo.Status.RUNNING, claimed_by=task_id).order_by("created"))
 
 
-def release_mates_of_a_dead_attempt(leader: Photo, task_id: str | None) -> None:
+def release_mates_of_a_dead_attempt(*, leader: Photo, task_id: str | None) -> None:
     """A task delivered again (its worker died) sends back the photos its first attempt took."""
     if task_id and leader.attempts > 1:
-        release(Photo.objects.filter(status=Photo.Status.RUNNING, claimed_by=task_id).exclude(pk=leader.pk))
+        release(photos=Photo.objects.filter(status=Photo.Status.RUNNING, claimed_by=task_id).exclude(pk=leader.pk))
 
 
-def release(photos: QuerySet[Photo]) -> None:
+def release(*, photos: QuerySet[Photo]) -> None:
     """Give claimed photos back to the queue and send them again; their attempts still count."""
     public_ids = list(photos.values_list("public_id", flat=True))
     Photo.objects.filter(public_id__in=public_ids, status=Photo.Status.RUNNING).update(status=Photo.Status.QUEUED)
     for public_id in public_ids:
-        send(public_id)
+        send(public_id=public_id)
 
 
-def give_back_after_outage(photos: QuerySet[Photo]) -> None:
+def give_back_after_outage(*, photos: QuerySet[Photo]) -> None:
     """Photos an outage (database or storage unreachable) kept from being scored go back to the
     queue with that attempt uncounted, and are sent again after a pause, not at once into the
     same outage."""
@@ -140,22 +140,22 @@ def give_back_after_outage(photos: QuerySet[Photo]) -> None:
         status=Photo.Status.QUEUED, attempts=F("attempts") - 1, claimed=timezone.now()
     )
     for public_id in public_ids:
-        send(public_id, countdown=OUTAGE_PAUSE_SECONDS)
+        send(public_id=public_id, countdown=OUTAGE_PAUSE_SECONDS)
 
 
-def fail(photo: Photo, message: str) -> None:
+def fail(*, photo: Photo, message: str) -> None:
     """End the photo `failed` with a sentence for its owner."""
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, error=message, scored=timezone.now())
 
 
-def fail_too_slow(public_id) -> None:
+def fail_too_slow(*, public_id) -> None:
     """The task ran past its soft time limit: a bigger photo will not go faster next time."""
     Photo.objects.filter(public_id=public_id).update(
         status=Photo.Status.FAILED, error=TOO_SLOW_MESSAGE, scored=timezone.now()
     )
 
 
-def retry_delay(public_id, *, retries: int) -> int | None:
+def retry_delay(*, public_id, retries: int) -> int | None:
     """What an attempt that raised leads to: seconds to wait before the task runs again, or None.
 
     None when the photo is gone, when it has used up its attempts (it ends `failed`), or when
@@ -166,7 +166,7 @@ def retry_delay(public_id, *, retries: int) -> int | None:
     if photo is None:
         return None
     if photo.attempts >= settings.SCORING_MAX_ATTEMPTS:
-        fail(photo, GAVE_UP_MESSAGE)
+        fail(photo=photo, message=GAVE_UP_MESSAGE)
         return None
     Photo.objects.filter(pk=photo.pk, status=Photo.Status.RUNNING).update(status=Photo.Status.QUEUED)
     if retries >= settings.SCORING_MAX_ATTEMPTS:

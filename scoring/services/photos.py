@@ -46,15 +46,15 @@ def photo_create(*, owner: User, upload: UploadedFile) -> Photo:
     """Clean and store an upload, save its row as queued, and send it for scoring once committed."""
     clean = clean_upload(upload)
     public_id = uuid.uuid4()
-    name = storage.file_store(public_id, kind="original", content=ContentFile(clean.content), extension="jpg")
+    name = storage.file_store(public_id=public_id, kind="original", content=ContentFile(clean.content), extension="jpg")
     try:
         with transaction.atomic():
             photo = Photo.objects.create(
                 public_id=public_id, owner=owner, image=name, width=clean.width, height=clean.height
             )
-            transaction.on_commit(lambda: jobs.send(photo.public_id))
+            transaction.on_commit(lambda: jobs.send(public_id=photo.public_id))
     except Exception:
-        storage.files_delete([name])  # no orphan file when the row could not be saved
+        storage.files_delete(names=[name])  # no orphan file when the row could not be saved
         raise
     return photo
 
@@ -67,21 +67,21 @@ def photo_review(*, photos: QuerySet[Photo], review: Photo.Review) -> int:
 def photo_rescore(*, photo: Photo) -> None:
     """Drop previous results and send the photo again (admin action)."""
     with transaction.atomic():
-        storage.result_files_delete(photo)
+        storage.result_files_delete(photo=photo)
         photo.faces.all().delete()
         Photo.objects.filter(pk=photo.pk).update(
             status=Photo.Status.QUEUED, error="", attempts=0, annotated="", filters="", scored=None
         )
-        transaction.on_commit(lambda: jobs.send(photo.public_id))
+        transaction.on_commit(lambda: jobs.send(public_id=photo.public_id))
 
 
 def photo_delete(*, photo: Photo) -> None:
     """Remove the photo, its results and every file stored in its folders."""
-    storage.result_files_delete(photo)
-    names = storage.photo_file_names(photo)
+    storage.result_files_delete(photo=photo)
+    names = storage.photo_file_names(photo=photo)
     photo.delete()
-    storage.files_delete(names)
-    storage.empty_folders_delete(photo.public_id)
+    storage.files_delete(names=names)
+    storage.empty_folders_delete(public_id=photo.public_id)
 
 
 def user_delete(*, user: User) -> None:

@@ -53,7 +53,7 @@ def scored_photo(alice, face_upload):
     from scoring.services import photos, pipeline
 
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     return Photo.objects.get(pk=photo.pk)
 
 
@@ -201,7 +201,7 @@ def upload(owner, rgb: np.ndarray, name: str = "me.jpg") -> Photo:
 def score(photo: Photo) -> Photo:
     from scoring.services import pipeline
 
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photo.refresh_from_db()
     return photo
 

@@ -37,7 +37,7 @@ def test_a_bad_file_gets_400_with_a_sentence(api):
 
 def test_get_lists_only_the_callers_photos_and_shows_faces(api, alice, charlie, face_upload, blank_upload):
     mine = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(mine.public_id)
+    pipeline.run_scoring_job(public_id=mine.public_id)
     photos.photo_create(owner=charlie, upload=blank_upload)
     listed = api.get("/api/photos/").json()
     assert [p["id"] for p in listed["results"]] == [str(mine.public_id)]

@@ -73,7 +73,7 @@ def test_a_worker_meeting_a_storage_outage_gives_the_photos_back_uncounted_for_l
     monkeypatch.setattr(jobs, "send", lambda public_id, countdown=None: sent.append((str(public_id), countdown)))
     bucket_behind_the_discard_port(settings, monkeypatch)  # now the storage is away
 
-    pipeline.run_scoring_job(stored[0].public_id, task_id="task-1")  # claims both: one batch
+    pipeline.run_scoring_job(public_id=stored[0].public_id, task_id="task-1")  # claims both: one batch
 
     for photo in stored:
         photo.refresh_from_db()
@@ -84,10 +84,10 @@ def test_a_worker_meeting_a_storage_outage_gives_the_photos_back_uncounted_for_l
 def test_a_photo_given_back_after_an_outage_joins_no_batch_before_its_pause(alice, face_upload, monkeypatch):
     monkeypatch.setattr(jobs, "send", lambda public_id, countdown=None: True)
     rested, leader = (photos.photo_create(owner=alice, upload=face_upload) for _ in range(2))
-    jobs.claim(rested.public_id, task_id="task-1")
-    jobs.give_back_after_outage(Photo.objects.filter(pk=rested.pk))
-    claimed_leader = jobs.claim(leader.public_id, task_id="task-2")
-    assert jobs.claim_batch_mates(claimed_leader, "task-2") == []  # back in the queue, but resting
+    jobs.claim(public_id=rested.public_id, task_id="task-1")
+    jobs.give_back_after_outage(photos=Photo.objects.filter(pk=rested.pk))
+    claimed_leader = jobs.claim(public_id=leader.public_id, task_id="task-2")
+    assert jobs.claim_batch_mates(leader=claimed_leader, task_id="task-2") == []  # back in the queue, but resting
 
     Photo.objects.filter(pk=rested.pk).update(claimed=timezone.now() - timedelta(seconds=jobs.OUTAGE_PAUSE_SECONDS))
-    assert [mate.pk for mate in jobs.claim_batch_mates(claimed_leader, "task-2")] == [rested.pk]
+    assert [mate.pk for mate in jobs.claim_batch_mates(leader=claimed_leader, task_id="task-2")] == [rested.pk]
