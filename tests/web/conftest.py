@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from scoring.models import Photo, User
-from tests.web.factories import LayerImageFactory, PhotoFactory, StaffFactory, UserFactory
+from tests.web.factories import FaceFactory, LayerImageFactory, PhotoFactory, StaffFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -232,3 +232,15 @@ def worker() -> Iterator[None]:
     """A real worker on the scoring queue for the whole test."""
     with scoring_worker():
         yield
+
+
+def scored_rows(owner, *scores: float) -> list[Photo]:
+    """Scored photos (rows only, no files), oldest first, with these scores."""
+    photos = []
+    for value in scores:
+        photos.append(FaceFactory(photo__owner=owner, score=value, percentile=value * 20, grad_cam="").photo)
+    return photos
+
+
+def flag(photo: Photo) -> None:
+    Photo.objects.filter(pk=photo.pk).update(review=Photo.Review.FLAGGED)
