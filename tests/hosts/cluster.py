@@ -46,10 +46,15 @@ class Cluster:
         self.net = Network()
         self.folder = Path(tempfile.mkdtemp(prefix="beauty-hosts-"))
         os.chmod(self.folder, 0o755)  # the postgres user walks into data/
-        self.data = self.net.add_host("data", 10, 11)
+        try:
+            self.data = self.net.add_host("data", 10, 11)
+            self.web = self.net.add_host("web", 20)
+            self.workers = {name: self.net.add_host(name, last) for name, last in (("worker1", 31), ("worker2", 32))}
+        except BaseException:
+            self.net.close()  # the hosts made so far, and the bridge
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
         self.s3_address = self.net.address(11)
-        self.web = self.net.add_host("web", 20)
-        self.workers = {name: self.net.add_host(name, last) for name, last in (("worker1", 31), ("worker2", 32))}
         self.processes: dict[str, subprocess.Popen] = {}
         self.secret = secrets.token_urlsafe(50)
         self.base_url = f"http://{self.web.address}:{WEB_PORT}"

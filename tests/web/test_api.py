@@ -72,7 +72,7 @@ def test_an_id_that_is_not_a_uuid_or_a_route_that_does_not_exist_is_a_json_404(a
 
 def test_a_page_that_is_not_a_number_or_past_the_last_is_a_400_naming_the_range(api, alice):
     add_scored_rows(alice, 3)
-    for page in ("abc", "-1", "99999999999999999999", "2"):
+    for page in ("abc", "-1", "99999999999999999999", "2", "", "last", " 1"):
         response = api.get("/api/photos/", {"page": page})
         assert response.status_code == 400, page
         assert response.json() == {"detail": "Invalid page: ask for a page from 1 to 1.", "code": "invalid_page"}
