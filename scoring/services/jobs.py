@@ -8,6 +8,7 @@ database or storage unreachable) does not count: the photo is given back and sen
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 from celery import current_app
@@ -32,7 +33,7 @@ OUTAGE_PAUSE_SECONDS = 10  # before a photo an outage held up is tried again
 OUTAGE_RETRIES = 30  # a task meeting an outage retries this often (5 minutes), then leaves the photo to beat
 
 
-def send(*, public_id, countdown: float | None = None) -> bool:
+def send(*, public_id: uuid.UUID | str, countdown: float | None = None) -> bool:
     """Send the scoring task (run no sooner than `countdown` seconds from now, if given); when the
     broker is down, log it and leave the photo queued for a later resend."""
     try:
@@ -63,7 +64,7 @@ def _dead_claim_time():
     return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
 
 
-def _claimable(public_id, task_id: str | None) -> QuerySet[Photo]:
+def _claimable(public_id: uuid.UUID | str, task_id: str | None) -> QuerySet[Photo]:
     """Photos a scoring task may take.
 
     Queued photos; running ones whose worker must have died (claimed before the hard time
@@ -76,7 +77,7 @@ def _claimable(public_id, task_id: str | None) -> QuerySet[Photo]:
     return Photo.objects.filter(Q(status=Photo.Status.QUEUED) | abandoned, public_id=public_id)
 
 
-def claim(*, public_id, task_id: str | None = None) -> Photo | None:
+def claim(*, public_id: uuid.UUID | str, task_id: str | None = None) -> Photo | None:
     """Claim a photo for scoring; None when it is gone, done, or being scored by a live worker.
 
     A photo whose earlier attempts all died with their worker ends `failed` instead of
@@ -148,14 +149,14 @@ def fail(*, photo: Photo, message: str) -> None:
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, error=message, scored=timezone.now())
 
 
-def fail_too_slow(*, public_id) -> None:
+def fail_too_slow(*, public_id: uuid.UUID | str) -> None:
     """The task ran past its soft time limit: a bigger photo will not go faster next time."""
     Photo.objects.filter(public_id=public_id).update(
         status=Photo.Status.FAILED, error=TOO_SLOW_MESSAGE, scored=timezone.now()
     )
 
 
-def retry_delay(*, public_id, retries: int) -> int | None:
+def retry_delay(*, public_id: uuid.UUID | str, retries: int) -> int | None:
     """What an attempt that raised leads to: seconds to wait before the task runs again, or None.
 
     None when the photo is gone, when it has used up its attempts (it ends `failed`), or when

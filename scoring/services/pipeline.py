@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -37,7 +38,7 @@ class ResultsNotStored(RuntimeError):
     """A storage or database error kept the task's own photo from being scored; the task retries it later."""
 
 
-def run_scoring_job(*, public_id, task_id: str | None = None) -> None:
+def run_scoring_job(*, public_id: uuid.UUID | str, task_id: str | None = None) -> None:
     """Claim the photo (and others waiting), score every face, store the results.
 
     A photo that cannot be scored fails with a sentence for its owner; one hit by a storage or

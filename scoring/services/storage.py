@@ -3,6 +3,8 @@
 import contextlib
 import io
 import os
+import uuid
+from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -11,7 +13,7 @@ from PIL import Image
 from scoring.models import Photo, photo_file_name, photo_folder, results_folder
 
 
-def file_store(*, public_id, kind: str, content: ContentFile, extension: str) -> str:
+def file_store(*, public_id: uuid.UUID | str, kind: str, content: ContentFile, extension: str) -> str:
     """Save one file of the photo under a fresh random name; returns the name storage chose."""
     return default_storage.save(photo_file_name(public_id, kind, extension), content)
 
@@ -42,12 +44,12 @@ def photo_file_names(*, photo: Photo) -> set[str]:
     return set(_files_in(photo_folder(photo.public_id))) | {photo.image.name}
 
 
-def files_delete(*, names) -> None:
+def files_delete(*, names: Iterable[str]) -> None:
     for name in names:
         default_storage.delete(name)
 
 
-def empty_folders_delete(*, public_id) -> None:
+def empty_folders_delete(*, public_id: uuid.UUID | str) -> None:
     """A local folder outlives its last file, and its name is the photo's id: remove it too.
     (A bucket has no folders, only names.)"""
     if not isinstance(default_storage, FileSystemStorage):
