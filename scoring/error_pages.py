@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
 
+from scoring import outages
+
 API_PREFIX = "/api/"  # where the API's routes start (urls.py); its answers are always JSON
 SERVER_ERROR_SENTENCE = gettext_lazy(
     "We could not answer because of an error on our side; the request can be sent again."
@@ -47,3 +49,14 @@ def server_error(request):
     # Django's own view: a plain template rendered without context processors, which may be
     # what failed.
     return defaults.server_error(request)
+
+
+def service_unavailable(request, code: str):
+    """503 for an outage (`scoring.outages`): JSON for API clients, a page saying to try again for people."""
+    if wants_json(request):
+        response = _json(503, outages.sentence(code), code)
+    else:
+        # Like 500.html, rendered without context processors (they may need the database).
+        response = render(None, "503.html", {"sentence": outages.sentence(code)}, status=503)
+    response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
+    return response

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scoring import selectors
-from scoring.models import Photo
+from scoring.models import Photo, User
 from scoring.serializers import ArchivedPhotoSerializer
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class _Pipe:
         return data
 
 
-def export_file_name(user, now: datetime | None = None) -> str:
+def export_file_name(user: User, now: datetime | None = None) -> str:
     day = timezone.localdate(now or timezone.now())
     return f"beauty-evaluator-{user.username}-{day:%Y-%m-%d}.zip"
 
@@ -122,7 +122,7 @@ def _taken(pipe: _Pipe) -> Iterator[bytes]:
         yield data
 
 
-def export_stream(user) -> Iterator[bytes]:
+def export_stream(user: User) -> Iterator[bytes]:
     """The user's zip, as chunks of bytes; the file list and the scores are read as it goes."""
     pipe = _Pipe()
     missing: set[str] = set()
@@ -147,7 +147,7 @@ def export_stream(user) -> Iterator[bytes]:
     yield from _taken(pipe)
 
 
-def export_response(user) -> StreamingHttpResponse:
+def export_response(user: User) -> StreamingHttpResponse:
     """The user's zip as a download, written while it is sent (the account page's and the API's)."""
     response = StreamingHttpResponse(export_stream(user), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export_file_name(user)}"'

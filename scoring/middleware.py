@@ -6,7 +6,7 @@ from django.urls import is_valid_path
 from django.utils import translation
 from rest_framework.response import Response
 
-from scoring import error_pages, health, languages
+from scoring import error_pages, health, languages, outages
 from scoring.error_pages import API_PREFIX
 
 
@@ -47,6 +47,21 @@ class JsonErrorsWhileDebuggingMiddleware:
         if settings.DEBUG and response.status_code in self.replaced and not (is_json or is_drf) and wants_json:
             return self.replaced[response.status_code](request)
         return response
+
+
+class OutageMiddleware:
+    """A database or storage outage while a view runs is a 503 saying to try again, not a 500
+    (`scoring.outages`; the API's own handler answers the same for DRF views)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        code = outages.unavailable(exception)
+        return None if code is None else error_pages.service_unavailable(request, code)
 
 
 class ApiOptionalSlashMiddleware:

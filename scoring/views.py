@@ -1,13 +1,14 @@
 """Pages. Each one is thin: selectors read, services write."""
 
 import mimetypes
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext, ngettext
@@ -18,16 +19,16 @@ from scoring import explain, selectors
 from scoring import export as exporting
 from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, UploadForm
-from scoring.images import UploadRejected
-from scoring.limits import upload_limit_message, upload_limit_wait
+from scoring.limits import upload_limit_message
 from scoring.media import media_reader
+from scoring.models import Photo
 from scoring.selectors import history as histories
 from scoring.serializers import photo_page_dict
 from scoring.services import api_keys
 from scoring.services import photos as photo_services
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """What the site does, for visitors; signed-in users go straight to the upload page."""
     if request.user.is_authenticated:
         return redirect("scoring:upload")
@@ -42,26 +43,21 @@ def home(request):
     return render(request, "scoring/home.html", context)
 
 
-def about(request):
+def about(request: HttpRequest) -> HttpResponse:
     context = {"percentile_meaning": explain.percentile_meaning(), "two_networks": explain.TWO_NETWORKS}
     return render(request, "scoring/about.html", context)
 
 
 @login_required
-def upload(request):
+def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        created, rejected, status, wait = [], [], 400, None
-        for upload_file in form.cleaned_data["photos"]:
-            wait = upload_limit_wait(request)
-            if wait is not None:
-                rejected.append(upload_limit_message(wait))
-                status = 429
-                break
-            try:
-                created.append(photo_services.photo_create(owner=request.user, upload=upload_file))
-            except UploadRejected as error:
-                rejected.append(gettext("%(file)s: %(error)s") % {"file": upload_file.name, "error": error})
+        intake = photo_services.photos_intake(request=request, uploads=form.cleaned_data["photos"])
+        created, wait = intake.created, intake.wait
+        rejected = [gettext("%(file)s: %(error)s") % {"file": name, "error": error} for name, error in intake.rejected]
+        if wait is not None:
+            rejected.append(upload_limit_message(wait))
+        status = 429 if wait is not None else 400
         for message in rejected:
             messages.error(request, message)
         if len(created) == 1 and not rejected:
@@ -89,7 +85,7 @@ def upload(request):
 # revealed. The selectors decide. The page itself first sends an anonymous visitor to sign in
 # (whatever the id, so that says nothing either): an owner opening a link signed out gets there.
 @login_required
-def photo_detail(request, public_id):
+def photo_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         photo = selectors.photo_for_user(request.user, public_id)
     except Http404:
@@ -101,13 +97,13 @@ def photo_detail(request, public_id):
     return render(request, "scoring/photo.html", context)
 
 
-def photo_status(request, public_id):
+def photo_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     photo = selectors.photo_for_user(request.user, public_id)
     return JsonResponse(photo_page_dict(photo, request))
 
 
 @login_required
-def history(request):
+def history(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("status", "all")
     if shown not in histories.FILTERS:
         shown = "all"
@@ -124,20 +120,20 @@ def history(request):
 
 
 @login_required
-def history_chart(request):
+def history_chart(request: HttpRequest) -> HttpResponse:
     """Every scored photo's point for the history chart, fetched by the page after it renders:
     a long history's thousand points would otherwise weigh on every visit of every page of it."""
     return JsonResponse({"points": histories.chart_points(request.user)})
 
 
 @login_required
-def history_status(request):
+def history_status(request: HttpRequest) -> HttpResponse:
     """Status of the history tiles still waiting on a score, polled by the page."""
     return JsonResponse({"photos": histories.tile_states(request.user, request.GET.getlist("photo"))})
 
 
 @login_required
-def compare(request):
+def compare(request: HttpRequest) -> HttpResponse:
     """Pick photos (the picker's button sends `go`), or see the chosen ones side by side."""
     ids = comparing.selected_ids(request.GET.getlist("photo"))
     try:
@@ -155,7 +151,7 @@ def compare(request):
     return render(request, "scoring/compare.html", context)
 
 
-def _compare_pick(request, chosen, status: int = 200):
+def _compare_pick(request: HttpRequest, chosen: list[Photo], status: int = 200) -> HttpResponse:
     context = {
         "photos": histories.photos_for_filter(request.user, "done")[:60],
         "chosen": [str(p.public_id) for p in chosen],
@@ -165,8 +161,8 @@ def _compare_pick(request, chosen, status: int = 200):
 
 
 @require_POST
-def photo_delete(request, public_id):
-    photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
+def photo_delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    photo_services.photo_delete(photo=selectors.photo_for_user(request.user, public_id))
     messages.success(request, gettext("The photo and everything computed from it were deleted."))
     return redirect("scoring:history")
 
@@ -175,7 +171,7 @@ NEW_KEY_SESSION = "new_api_key"
 
 
 @login_required
-def account(request):
+def account(request: HttpRequest) -> HttpResponse:
     """The user's API key (made, shown once, revoked here) and the way out."""
     if request.method == "POST":
         action = request.POST.get("action")
@@ -204,18 +200,18 @@ def account(request):
 
 
 @login_required
-def export(request):
+def export(request: HttpRequest) -> HttpResponse:
     """Take my data: every photo, what scoring made of it, and the scores, in one zip."""
     return exporting.export_response(request.user)
 
 
 @login_required
-def account_delete(request):
+def account_delete(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        photo_services.user_delete(user)
+        photo_services.user_delete(user=user)
         messages.success(request, gettext("Your account and all its photos were deleted."))
         return redirect("scoring:home")
     photo_count = request.user.photos.count()
@@ -223,11 +219,11 @@ def account_delete(request):
     return render(request, "scoring/account_delete.html", {"form": form, "photo_count": photo_count}, status=status)
 
 
-def favicon(request):
+def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("scoring/favicon.svg"), permanent=True)
 
 
-def media(request, name):
+def media(request: HttpRequest, name: str) -> HttpResponse:
     """Local-storage media, after checking the file belongs to a photo the caller (session or token) may see."""
     selectors.photo_for_file_name(media_reader(request), name)
     if not default_storage.exists(name):
