@@ -79,12 +79,13 @@ class FaceInline(admin.TabularInline):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ("thumbnail", "public_id", "owner", "status", "score", "review", "created")
+    list_display = ("thumbnail", "public_id", "label", "owner", "status", "score", "review", "created")
     list_filter = ("status", "review", "created")
-    search_fields = ("owner__username", "owner__email", "public_id")
+    search_fields = ("owner__username", "owner__email", "public_id", "label")
     list_select_related = ("owner",)
     readonly_fields = (
         "public_id",
+        "label",  # the owner's name for it: staff read it, only the owner renames
         "owner",
         "preview",
         "width",

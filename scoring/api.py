@@ -103,7 +103,8 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             400: OpenApiResponse(
                 ValidationErrorSerializer,
                 description="the photo was refused: code empty_file, too_large, unsupported_format, "
-                "too_many_pixels, animated, unreadable_image, too_small, invalid (no file sent), "
+                "too_many_pixels, animated, unreadable_image, too_small, invalid (no file sent, or a label "
+                "over 120 characters), "
                 "or one_photo_per_request",
             ),
             401: NOT_SIGNED_IN,
@@ -123,7 +124,9 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             refused.wait = wait  # for Retry-After; given to Throttled, DRF repeats the wait in its own words
             raise refused
         try:
-            photo = photo_services.photo_create(owner=request.user, upload=upload.validated_data["image"])
+            photo = photo_services.photo_create(
+                owner=request.user, upload=upload.validated_data["image"], label=upload.validated_data.get("label")
+            )
         except UploadRejected as error:
             raise ApiError(str(error), code=error.code) from error
         created = PhotoCreatedSerializer(photo, context={"request": request}).data

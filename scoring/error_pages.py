@@ -49,10 +49,20 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+# Django's debug pages (technical_404.html, technical_500.html) carry this; the site's never do.
+DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+
+def is_debug_page(response) -> bool:
+    return not response.streaming and DEBUG_PAGE_MARK in response.content
+
+
 class JsonErrorsWhileDebuggingMiddleware:
-    """With DEBUG on, Django answers a missing route or a crash with its HTML debug page and never
-    calls the handlers above; a client that wants JSON (every `/api/` caller) gets the same JSON
-    as in production instead, so `make run` behaves as the README says. A no-op with DEBUG off."""
+    """With DEBUG on, Django answers a missing route or a crash with its HTML debug page (the site's
+    routes, a traceback) and never calls the handlers above. Here production's answer replaces it:
+    JSON for a client that wants JSON (every `/api/` caller), the site's own page for a person, so
+    `make run` shows what users see. DEBUG_ERROR_PAGES brings Django's pages back for people (the
+    traceback is in the server's console either way). A no-op with DEBUG off."""
 
     replaced = {404: page_not_found, 500: server_error}
 
@@ -64,6 +74,8 @@ class JsonErrorsWhileDebuggingMiddleware:
         is_json = response.get("Content-Type", "").startswith("application/json")
         # A DRF answer (its browsable page, say) is left as production leaves it.
         is_drf = isinstance(response, Response)
-        if settings.DEBUG and response.status_code in self.replaced and not (is_json or is_drf) and wants_json(request):
+        if not settings.DEBUG or response.status_code not in self.replaced or is_json or is_drf:
+            return response
+        if wants_json(request) or (not settings.DEBUG_ERROR_PAGES and is_debug_page(response)):
             return self.replaced[response.status_code](request)
         return response

@@ -4,13 +4,17 @@ The serializers below both produce the JSON and describe it to drf-spectacular, 
 OpenAPI schema cannot tell something other than what the code sends.
 """
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from ml.rating_band import BAND_SHARE, band
 from scoring import explain
+from scoring.labels import LABEL_MAX_LENGTH
+from scoring.local_time import account_zone
 from scoring.media import private_url
+from scoring.model_releases import scored_by_sentence
 from scoring.models import Face, Photo
 
 
@@ -44,6 +48,19 @@ class BlankAsNullField(serializers.Field):
 
     def to_representation(self, value) -> str | None:
         return value or None
+
+
+class ReaderDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with the offset of the reader's zone ("2026-12-03T16:36:00+08:00"): the account's
+    zone, for API callers too (DRF reads their token after the middleware chose a zone), else
+    the page's (the browser's, for a new account), else UTC ("Z")."""
+
+    def default_timezone(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.time_zone:
+            return account_zone(user)
+        return timezone.get_current_timezone()
 
 
 class RoundedFloatField(serializers.FloatField):
@@ -106,7 +123,10 @@ class PhotoSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
     error = BlankAsNullField(help_text="why the photo failed, a sentence for its owner")
     error_code = serializers.SerializerMethodField(help_text="the failure's stable code (see the README)")
-    created = serializers.DateTimeField(read_only=True)
+    label = BlankAsNullField(help_text="the uploaded file's name, cleaned (or the upload's `label`); for its owner")
+    created = ReaderDateTimeField(
+        read_only=True, help_text="when it was uploaded: ISO 8601 with the offset of the account's time zone"
+    )
     model_version = BlankAsNullField(help_text="the weights that scored it")
     width = serializers.IntegerField(read_only=True)
     height = serializers.IntegerField(read_only=True)
@@ -125,8 +145,10 @@ def photo_as_dict(photo: Photo, request=None) -> dict:
 
 
 def photo_page_dict(photo: Photo, request=None) -> dict:
-    """The API's shape plus what the photo page draws from it: each face's panel of raters, in words."""
+    """The API's shape plus what the photo page draws from it: each face's panel of raters and the
+    model that scored it, in words."""
     data = photo_as_dict(photo, request)
+    data["model_line"] = scored_by_sentence(photo)
     for face in data["faces"]:
         face["panel"] = explain.panel_split(face["distribution"])
     return data
@@ -135,6 +157,12 @@ def photo_page_dict(photo: Photo, request=None) -> dict:
 class PhotoUploadSerializer(serializers.Serializer):
     # An empty file is refused by the upload's own checks, with their sentence and code.
     image = serializers.FileField(allow_empty_file=True, help_text="a JPEG, PNG or WebP photo")
+    label = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=LABEL_MAX_LENGTH,
+        help_text="a name to tell the photo apart (control characters dropped); the file's name when left out",
+    )
 
 
 class PhotoCreatedSerializer(serializers.Serializer):

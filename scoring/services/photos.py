@@ -7,25 +7,36 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from scoring.images import clean_upload
+from scoring.labels import clean_label
 from scoring.models import Photo
 from scoring.services import jobs, storage
 
 
-def photo_create(*, owner, upload) -> Photo:
-    """Clean and store an upload, save its row as queued, and send it for scoring once committed."""
+def photo_create(*, owner, upload, label: str | None = None) -> Photo:
+    """Clean and store an upload, save its row as queued, and send it for scoring once committed.
+
+    Its label is `label` when one is given, else the uploaded file's name, cleaned either way.
+    """
     clean = clean_upload(upload)
+    label = clean_label(label) or clean_label(getattr(upload, "name", ""))
     public_id = uuid.uuid4()
     name = storage.file_store(public_id, kind="original", content=ContentFile(clean.content), extension="jpg")
     try:
         with transaction.atomic():
             photo = Photo.objects.create(
-                public_id=public_id, owner=owner, image=name, width=clean.width, height=clean.height
+                public_id=public_id, owner=owner, image=name, label=label, width=clean.width, height=clean.height
             )
             transaction.on_commit(lambda: jobs.send(photo.public_id))
     except Exception:
         storage.files_delete([name])  # no orphan file when the row could not be saved
         raise
     return photo
+
+
+def photo_label_set(*, photo: Photo, label: str) -> None:
+    """The owner's new name for the photo (cleaned; the form refuses one that cleans to nothing)."""
+    photo.label = clean_label(label)
+    Photo.objects.filter(pk=photo.pk).update(label=photo.label)
 
 
 def photo_review(photos: QuerySet[Photo], review: Photo.Review) -> int:

@@ -19,12 +19,9 @@
     return el;
   }
 
-  function when(t, withTime) {
-    const options = withTime
-      ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
-      : { day: "numeric", month: "short", year: "numeric" };
-    return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
-  }
+  // Ticks in the zone the server wrote the points' times in (the account's), not the browser's.
+  const zone = svg.dataset.timeZone || undefined;
+  const language = document.documentElement.lang || undefined;
 
   // Labels as fine as the ticks' spacing needs: ticks under a minute apart show seconds and
   // ticks under a day apart the time, or labels would repeat ("10:42 10:42", "3 Jan 3 Jan").
@@ -34,7 +31,7 @@
       : span >= 2 * DAY ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
       : step < 60000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }
       : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }; // 24-hour, as the tiles' labels
-    return new Intl.DateTimeFormat(undefined, options).format(new Date(t));
+    return new Intl.DateTimeFormat(language, { ...options, timeZone: zone }).format(new Date(t));
   }
 
   // The band, where the photo has one: the ratings (1-10) of the middle 80% of a panel.
@@ -45,7 +42,7 @@
 
   function show(p) {
     detail.replaceChildren(
-      when(p.t, true) + ": " + p.score.toFixed(2) + " / 5, higher than " + p.percentile + "% of the reference faces" + bandWords(p) + ". ",
+      p.label + (p.label === p.when ? "" : ", " + p.when) + " (" + zone + "): " + p.score.toFixed(2) + " / 5, higher than " + p.percentile + "% of the reference faces" + bandWords(p) + ". ",
       Object.assign(document.createElement("a"), { href: "/photos/" + p.id + "/", textContent: "Open the photo" })
     );
   }
@@ -94,7 +91,7 @@
       }
       placed.push([cx, cy]);
       const dot = node("circle", { cx: cx, cy: cy, r: 5, class: "dot", tabindex: 0, "data-id": p.id });
-      dot.append(node("title", {}, when(p.t, true) + ": " + p.score.toFixed(2) + " / 5" + bandWords(p)));
+      dot.append(node("title", {}, p.label + (p.label === p.when ? "" : ", " + p.when) + ": " + p.score.toFixed(2) + " / 5" + bandWords(p)));
       ["mouseenter", "focus", "click"].forEach((type) => dot.addEventListener(type, () => show(p)));
       svg.append(dot);
     });
