@@ -22,8 +22,8 @@ def close_inherited_connections(**_kwargs) -> None:
 
 @worker_process_init.connect
 def keep_freed_memory_for_the_next_batch(**_kwargs) -> None:
-    # Each batch reuses blocks of the sizes the last one freed (ml/allocator.py).
-    from ml.allocator import keep_freed_memory
+    # Each batch reuses blocks of the sizes the last one freed (ml/inference/allocator.py).
+    from ml.inference.allocator import keep_freed_memory
 
     keep_freed_memory()
 

@@ -39,16 +39,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "scoring.health.HealthMiddleware",  # /healthz and /readyz, before host checks and the HTTPS redirect
+    "scoring.middleware.HealthMiddleware",  # /healthz and /readyz, before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
-    "scoring.error_pages.JsonErrorsWhileDebuggingMiddleware",  # sees every answer's final form
+    "scoring.middleware.JsonErrorsWhileDebuggingMiddleware",  # sees every answer's final form
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "scoring.api_paths.ApiOptionalSlashMiddleware",  # before CommonMiddleware's slash redirect
+    "scoring.middleware.ApiOptionalSlashMiddleware",  # before CommonMiddleware's slash redirect
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "scoring.local_time.LocalTimeMiddleware",  # the reader's zone, once the user is known
+    "scoring.middleware.LocalTimeMiddleware",  # the reader's zone, once the user is known
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

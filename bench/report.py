@@ -26,7 +26,7 @@ SEED_HISTORY = ROOT / "ml" / "baselines" / "seed-cnn.history.json"
 def network_accuracy() -> dict[str, tuple[str, str]]:
     """SCUT 60/40 test PC and MAE of each network: the shipped model's as its weights file records
     them (`python -m ml evaluate --record`), the seed baseline's from its last training epoch."""
-    from ml.weights import DEFAULT_WEIGHTS, load_weights
+    from ml.models.weights import DEFAULT_WEIGHTS, load_weights
 
     shipped = load_weights(DEFAULT_WEIGHTS)[1]["metrics"]["scut-60-40"]["overall"]
     seed = json.loads(SEED_HISTORY.read_text())[-1]["test"]

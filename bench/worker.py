@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.host import machine
 from bench.photos import sample_photos
-from ml.allocator import keep_freed_memory
+from ml.inference.allocator import keep_freed_memory
 
 BATCH_SIZES = (1, 8, 32)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from ml import faces
-from ml.predictor import CROP_SIZE, Predictor, set_cpu_threads
-from ml.seed_net import SEED_INPUT_SIZE, SeedNet
-from ml.weights import DEFAULT_WEIGHTS
+from ml.inference import faces
+from ml.inference.predictor import Predictor, set_cpu_threads
+from ml.models.seed_net import SEED_INPUT_SIZE, SeedNet
+from ml.models.weights import DEFAULT_WEIGHTS
 
 MODEL_BATCHES = (1, 4, 16, 64)
 
@@ -78,7 +78,7 @@ def run_benchmarks(
     run_on = predictor.device
     photo = sample_photo_bytes()
     rgb = faces.load_image(photo)
-    crop = faces.faces_and_crops(rgb, CROP_SIZE)[1][0]
+    crop = faces.faces_and_crops(rgb, predictor.preprocessing.crop_size)[1][0]
     figures: dict = {
         "device": torch.cuda.get_device_name(run_on) if run_on.type == "cuda" else "cpu",
         "torch_threads": torch.get_num_threads(),

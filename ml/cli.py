@@ -9,10 +9,10 @@ import logging
 import sys
 from pathlib import Path
 
-from ml.allocator import keep_freed_memory
-from ml.dataset import default_cache_dir
-from ml.model import DEFAULT_MAP_COMPONENTS
-from ml.weights import DEFAULT_WEIGHTS
+from ml.inference.allocator import keep_freed_memory
+from ml.models.regressor import DEFAULT_MAP_COMPONENTS
+from ml.models.weights import DEFAULT_WEIGHTS
+from ml.training.dataset import default_cache_dir
 
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +53,7 @@ def _config_from_arguments(args: argparse.Namespace, config_class: type, base: d
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ml.train import SEED_BASELINE, TrainConfig, train
+    from ml.training.train import SEED_BASELINE, TrainConfig, train
 
     config = _config_from_arguments(args, TrainConfig, SEED_BASELINE if args.arch == SEED_BASELINE["arch"] else {})
     print(json.dumps(train(_training_sets(args), args.out, config), indent=1))
@@ -61,7 +61,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _training_sets(args: argparse.Namespace) -> list:
-    from ml.train import mebeauty_set, scut_set
+    from ml.training.train import mebeauty_set, scut_set
 
     sets = [scut_set(args.data, args.cache, args.split, args.fold)]
     if args.mebeauty:
@@ -70,21 +70,21 @@ def _training_sets(args: argparse.Namespace) -> list:
 
 
 def _fit_face_kernel(args: argparse.Namespace) -> int:
-    from ml.face_kernel import fit_face_kernels
+    from ml.training.fit_face_kernel import fit_face_kernels
 
     print(json.dumps(fit_face_kernels(_training_sets(args), args.out, args.threads, args.map_components), indent=1))
     return 0
 
 
 def _ensemble(args: argparse.Namespace) -> int:
-    from ml.combine import combine
+    from ml.training.ensemble import combine
 
     print(json.dumps(combine(args.members, _training_sets(args), args.out, args.mirror_second), indent=1))
     return 0
 
 
 def _fit_spread(args: argparse.Namespace) -> int:
-    from ml.fit_spread import fit_spread
+    from ml.training.fit_spread import fit_spread
 
     print(json.dumps(fit_spread(args.data, args.weights, args.device), indent=1))
     return 0
@@ -104,11 +104,11 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from ml.evaluate import evaluate
+    from ml.training.evaluate import evaluate
 
     figures = evaluate(args.data, args.weights, args.split, args.fold, args.device, mebeauty_list=args.list)
     if args.record:
-        from ml.weights import record_metrics
+        from ml.models.weights import record_metrics
 
         record_metrics(args.weights, figures["list"], figures)
     print(json.dumps(figures, indent=1))
@@ -116,9 +116,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _percentiles(args: argparse.Namespace) -> int:
-    from ml import mebeauty
-    from ml.dataset import read_list
-    from ml.percentile import write_quantiles
+    from ml.inference.percentile import write_quantiles
+    from ml.training import mebeauty
+    from ml.training.dataset import read_list
 
     if mebeauty.is_mebeauty(args.data):
         samples = [s for which in ("train", "val") for s in mebeauty.load_list(args.data, which)]
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_arguments(train)
     train.add_argument("--mebeauty", type=Path, help="folder of MEBeauty (train.txt, val.txt, images/): train on both")
     train.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
-    from ml.train import TrainConfig
+    from ml.training.train import TrainConfig
 
     _add_config_arguments(train, TrainConfig)
     train.set_defaults(run=_train)

@@ -9,11 +9,11 @@ from typing import TextIO
 
 import numpy as np
 
-from ml import faces
-from ml.annotate import annotate
-from ml.predictor import ImageResult, Predictor, ScoredFace, parallel_map
-from ml.rating_band import band
-from ml.weights import DEFAULT_WEIGHTS
+from ml.inference import faces
+from ml.inference.annotate import annotate
+from ml.inference.predictor import ImageResult, Predictor, ScoredFace, parallel_map
+from ml.inference.rating_band import band
+from ml.models.weights import DEFAULT_WEIGHTS
 
 
 def result_as_dict(path: str, result: ImageResult) -> dict:

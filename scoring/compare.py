@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from django.http import Http404
 from django.utils.text import get_text_list
 
-from ml.rating_band import share_preferring  # numpy only: safe in the web process
-from scoring import selectors
+from ml.inference.rating_band import share_preferring  # numpy only: safe in the web process
 from scoring.explain import SCORE_MARGIN
 from scoring.local_time import local_time_text
 from scoring.models import Photo
@@ -40,11 +39,6 @@ def selected_ids(raw: list[str]) -> list[str]:
         if public_id not in ordered:
             ordered.append(public_id)
     return ordered
-
-
-def selected_photos(user, ids: list[str]) -> list[Photo]:
-    """The user's photos for these ids, in order; 404 if any is not theirs (or does not exist)."""
-    return [selectors.photo_for_user(user, public_id) for public_id in ids]
 
 
 @dataclass

@@ -1,14 +1,11 @@
 """Error answers Django gives itself (no route, a crash, a refused request): JSON in the
 README's {"detail", "code"} shape for API clients, the site's own page for people."""
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import defaults
-from rest_framework.response import Response
 
-from scoring.api_paths import API_PREFIX
-
+API_PREFIX = "/api/"  # where the API's routes start (urls.py); its answers are always JSON
 SERVER_ERROR_SENTENCE = "We could not answer because of an error on our side; the request can be sent again."
 
 
@@ -54,28 +51,5 @@ DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
 
 
 def is_debug_page(response) -> bool:
+    """Whether this is Django's DEBUG page for a missing page or a crash (routes, a traceback)."""
     return not response.streaming and DEBUG_PAGE_MARK in response.content
-
-
-class JsonErrorsWhileDebuggingMiddleware:
-    """With DEBUG on, Django answers a missing route or a crash with its HTML debug page (the site's
-    routes, a traceback) and never calls the handlers above. Here production's answer replaces it:
-    JSON for a client that wants JSON (every `/api/` caller), the site's own page for a person, so
-    `make run` shows what users see. DEBUG_ERROR_PAGES brings Django's pages back for people (the
-    traceback is in the server's console either way). A no-op with DEBUG off."""
-
-    replaced = {404: page_not_found, 500: server_error}
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        is_json = response.get("Content-Type", "").startswith("application/json")
-        # A DRF answer (its browsable page, say) is left as production leaves it.
-        is_drf = isinstance(response, Response)
-        if not settings.DEBUG or response.status_code not in self.replaced or is_json or is_drf:
-            return response
-        if wants_json(request) or (not settings.DEBUG_ERROR_PAGES and is_debug_page(response)):
-            return self.replaced[response.status_code](request)
-        return response

@@ -9,7 +9,7 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
 # What a failed photo's code is, found from the sentence the worker stored. The worker records
-# the sentence of ml.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job
+# the sentence of ml.inference.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job
 # policy (scoring.services.jobs); tests/web/test_errors.py raises each of them and checks its
 # code here, so a reworded sentence cannot silently lose its code.
 FAILURE_SENTENCE_STARTS = {

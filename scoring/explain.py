@@ -1,10 +1,10 @@
 """Plain words for what the pages show: each stage of the network, the images' legends, the score scale.
 
 Kept as plain dicts and strings so templates and the page scripts (through json_script) read the
-same text; the stage names are those of ml.model.BeautyNet.stage_names().
+same text; the stage names are those of ml.models.efficientnet_lite.BeautyNet.stage_names().
 """
 
-from ml.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
+from ml.inference.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
 # looks for more complex patterns, so early stages are about edges and colours, late ones
@@ -81,7 +81,7 @@ SCORE_MARGIN = 0.35
 
 def percentile_meaning() -> str:
     """What the percentile counts, naming the population the table was made from."""
-    from ml.percentile import reference_population  # numpy only: safe in the web process
+    from ml.inference.percentile import reference_population  # numpy only: safe in the web process
 
     return f"The percentile is the share of the reference faces rated lower than this score: {reference_population()}."
 

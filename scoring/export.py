@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
@@ -65,11 +64,6 @@ class _Pipe:
 def export_file_name(user, now: datetime | None = None) -> str:
     day = timezone.localdate(now or timezone.now(), account_zone(user))
     return f"beauty-evaluator-{user.username}-{day:%Y-%m-%d}.zip"
-
-
-def photos_for_export(user) -> QuerySet[Photo]:
-    """What the user sees of their photos (flagged ones stay hidden), with faces and layers, oldest first."""
-    return selectors.photo_list_for_user(user).prefetch_related("faces__layers").order_by("created", "id")
 
 
 def _archive_files(photo: Photo) -> list[tuple[str, str]]:
@@ -179,7 +173,7 @@ def export_stream(user) -> Iterator[bytes]:
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), README_TEXT.format(zone=zone))
         yield from _taken(pipe)
-        for photo in photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
+        for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             for archive_name, storage_name in _archive_files(photo):
                 try:
                     yield from _copy_file(archive, pipe, archive_name, storage_name, zone)
@@ -189,7 +183,7 @@ def export_stream(user) -> Iterator[bytes]:
                     missing.add(storage_name)
         with archive.open(_entry(SCORES_NAME, zipfile.ZIP_DEFLATED, zone), "w") as scores:
             scores.write(b"[")
-            for number, photo in enumerate(photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
+            for number, photo in enumerate(selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
                 separator = b",\n" if number else b"\n"
                 scores.write(separator + json.dumps(_scores_entry(photo, missing, times)).encode())
                 yield from _taken(pipe)

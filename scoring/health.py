@@ -5,8 +5,8 @@ broker and the storage answer (503 when one does not), the age of the last worke
 and how many photos wait. Answers name what failed, never a host, a URL or a message that
 could carry credentials: the exception itself goes to the log.
 
-Both are answered by a middleware placed first, before host validation and the HTTPS
-redirect: a load balancer probes by IP address and plain HTTP.
+Both are answered by `scoring.middleware.HealthMiddleware`, placed first, before host
+validation and the HTTPS redirect: a load balancer probes by IP address and plain HTTP.
 """
 
 import logging
@@ -18,7 +18,7 @@ from pathlib import Path
 from celery import current_app
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import JsonResponse
 
 from scoring.heartbeat import last_heartbeat_age
 from scoring.models import Photo
@@ -92,19 +92,3 @@ def readyz(_request) -> JsonResponse:
 
 
 ROUTES = {"/healthz": healthz, "/readyz": readyz}
-
-
-class HealthMiddleware:
-    """Answers the health routes before anything that could refuse a probe (hosts, HTTPS, sessions)."""
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request):
-        # "/readyz/" too: a probe configured with a final slash should not read as a dead app.
-        view = ROUTES.get(request.path_info.rstrip("/"))
-        if view is None:
-            return self.get_response(request)
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        return view(request)

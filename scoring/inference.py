@@ -18,7 +18,7 @@ def torch_threads() -> int:
 def get_predictor():
     # Imported here so web processes never import torch; built lazily so CUDA is first
     # touched after Celery has forked its pool.
-    from ml.predictor import Predictor, set_cpu_threads
+    from ml.inference.predictor import Predictor, set_cpu_threads
 
     set_cpu_threads(torch_threads())
     return Predictor(device=settings.SCORING_DEVICE)

@@ -48,16 +48,3 @@ def local_time_text(value: datetime, zone=None) -> str:
     """`value` as people read it, in `zone` (default: the active one): "3 Dec 2026, 16:36"."""
     return date_format(timezone.localtime(value, zone), TIME_FORMAT)
 
-
-class LocalTimeMiddleware:
-    """Activates the reader's zone for the request, so templates, forms and DRF's times follow it."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        timezone.activate(zoneinfo.ZoneInfo(reader_zone(request)))
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()

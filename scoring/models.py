@@ -158,7 +158,7 @@ class Face(models.Model):
     h = models.IntegerField()
     score = models.FloatField()
     percentile = models.FloatField()
-    # A rater's chance of each rating 1..10 on MEBeauty's scale (ml.rating_spread); null for
+    # A rater's chance of each rating 1..10 on MEBeauty's scale (ml.inference.rating_spread); null for
     # faces scored before the model predicted it.
     distribution = models.JSONField(null=True, blank=True)
     grad_cam = models.FileField(max_length=200)

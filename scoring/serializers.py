@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from ml.rating_band import BAND_SHARE, band
+from ml.inference.rating_band import BAND_SHARE, band
 from scoring import explain
 from scoring.labels import LABEL_MAX_LENGTH
 from scoring.local_time import account_zone

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 from scoring import compare as comparing
 from scoring import explain, selectors
 from scoring import export as exporting
-from scoring import history as histories
 from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, PhotoLabelForm, TimeZoneForm, UploadForm
 from scoring.images import UploadRejected
 from scoring.limits import upload_limit_message, upload_limit_wait
 from scoring.media import media_reader
+from scoring.selectors import history as histories
 from scoring.serializers import photo_page_dict
 from scoring.services import accounts, api_keys
 from scoring.services import photos as photo_services
@@ -162,14 +162,14 @@ def compare(request):
     try:
         comparing.check_selection(len(ids))
     except comparing.SelectionError as error:
-        chosen = comparing.selected_photos(request.user, ids[: comparing.MAX_PHOTOS])
+        chosen = selectors.selected_photos(request.user, ids[: comparing.MAX_PHOTOS])
         # A link from a photo page ("compare with...") opens the picker with it chosen, quietly;
         # a submitted selection that cannot be compared says why and keeps the ticks.
         if "go" in request.GET:
             messages.error(request, str(error))
             return _compare_pick(request, chosen, status=400)
         return _compare_pick(request, chosen)
-    chosen = comparing.selected_photos(request.user, ids)
+    chosen = selectors.selected_photos(request.user, ids)
     context = {"comparison": comparing.compare(chosen, request), "margin": comparing.SCORE_MARGIN}
     return render(request, "scoring/compare.html", context)
 

@@ -27,7 +27,7 @@ from scoring.services import jobs, storage
 if TYPE_CHECKING:  # the worker imports torch; the web process never does
     import numpy as np
 
-    from ml.predictor import ImageResult
+    from ml.inference.predictor import ImageResult
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ def _read_originals(photos: list[Photo]) -> tuple[list[tuple[Photo, object]], li
     Read and decoded on ml's thread pool (file I/O and Pillow release the GIL); rows are
     written here, in this thread, whose database connection the task uses.
     """
-    from ml.faces import FaceError
-    from ml.predictor import parallel_map  # the worker imports torch; the web process never does
+    from ml.inference.faces import FaceError
+    from ml.inference.predictor import parallel_map  # the worker imports torch; the web process never does
 
     loaded, unread = [], []
     for photo, rgb in zip(photos, parallel_map(_read_original, photos)):
@@ -101,7 +101,7 @@ def _read_originals(photos: list[Photo]) -> tuple[list[tuple[Photo, object]], li
 
 def _read_original(photo: Photo):
     """The photo's RGB array, or the exception that kept it from being read (raised in a pool thread)."""
-    from ml.faces import load_image
+    from ml.inference.faces import load_image
 
     try:
         with default_storage.open(photo.image.name, "rb") as stored:
@@ -148,7 +148,7 @@ class _File:
 
 def _result_files(scored: _Scored, filters_png: bytes) -> list[_File]:
     """Every file a scored photo gets: annotated photo, filters, then per face Grad-CAM and its layers."""
-    from ml.annotate import annotate
+    from ml.inference.annotate import annotate
 
     public_id, result = scored.photo.public_id, scored.result
     boxes = [(face.box, face.score) for face in result.faces]
@@ -175,7 +175,7 @@ def _store_files(scored: list[_Scored], filters_png: bytes) -> tuple[list[_Store
 
     A photo one of whose files could not be stored keeps none of them, and is retried.
     """
-    from ml.predictor import parallel_map
+    from ml.inference.predictor import parallel_map
 
     scored, unstored = _clear_leftovers(scored)
     stored = []
@@ -245,7 +245,7 @@ def _forget(one: _Stored) -> list[Photo]:
 
 def _insert_rows(stored: list[_Stored], model_version: str) -> None:
     """A few statements whatever the batch: all faces, all layer images, one update to `done`."""
-    from ml.percentile import score_percentile
+    from ml.inference.percentile import score_percentile
 
     faces, layers, annotated, filters = [], [], [], []
     for one in stored:

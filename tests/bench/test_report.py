@@ -73,7 +73,7 @@ def test_only_the_text_between_the_markers_is_replaced():
 
 def test_accuracy_comes_from_the_weights_file_not_from_typed_figures():
     from bench.report import network_accuracy
-    from ml.weights import load_weights
+    from ml.models.weights import load_weights
 
     recorded = load_weights()[1]["metrics"]["scut-60-40"]["overall"]
     accuracy = network_accuracy()

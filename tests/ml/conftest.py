@@ -21,7 +21,7 @@ def grace_hopper() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def predictor():
-    from ml.predictor import Predictor
+    from ml.inference.predictor import Predictor
 
     return Predictor(device="cpu")
 
@@ -43,7 +43,7 @@ def one_level_of_either_palette() -> int:
 
     import cv2
 
-    from ml.activations import HEAT_WEIGHT, _colormap
+    from ml.inference.activations import HEAT_WEIGHT, _colormap
 
     def step(colormap: int) -> int:
         return int(np.abs(np.diff(_colormap(colormap).astype(int), axis=0)).max())

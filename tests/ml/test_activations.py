@@ -6,9 +6,16 @@ import cv2
 import numpy as np
 import torch
 
-from ml import faces
-from ml.activations import GRAD_CAM_STAGE, GRID_CHANNELS, THUMBNAIL_SIDE, _colormap, channel_grids, runs_of_one_size
-from ml.predictor import CROP_SIZE
+from ml.inference import faces
+from ml.inference.activations import (
+    GRAD_CAM_STAGE,
+    GRID_CHANNELS,
+    THUMBNAIL_SIDE,
+    _colormap,
+    channel_grids,
+    runs_of_one_size,
+)
+from ml.models.alignment import CROP_SIZE
 from tests.ml.conftest import one_level_of_either_palette
 
 
@@ -39,7 +46,7 @@ def _reference_thumbnail(maps: np.ndarray, crop: np.ndarray) -> np.ndarray:
 
 def _stage_outputs(predictor, crop):
     with torch.enable_grad():
-        outputs, raw = predictor.model.forward_stages(predictor.tensor([crop]), leaf=GRAD_CAM_STAGE)
+        outputs, raw = predictor.model.forward_intermediates(predictor.tensor([crop]), leaf=GRAD_CAM_STAGE)
         raw.sum().backward()
     return outputs
 

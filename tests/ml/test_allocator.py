@@ -3,8 +3,8 @@
 import ctypes
 import resource
 
-from ml import allocator, faces
-from ml.predictor import CROP_SIZE
+from ml.inference import allocator, faces
+from ml.models.alignment import CROP_SIZE
 
 GLIBC_DEFAULT_THRESHOLD = 128 * 1024  # glibc's starting mmap and trim thresholds
 

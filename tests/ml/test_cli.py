@@ -60,13 +60,13 @@ def test_weights_load_with_networking_unavailable():
         "    raise OSError('network disabled in this test')\n"
         "socket.socket.connect = socket.socket.connect_ex = refuse\nsocket.create_connection = refuse\n"
         "socket.getaddrinfo = refuse\n"
-        "from ml.predictor import Predictor\n"
+        "from ml.inference.predictor import Predictor\n"
         "p = Predictor(device='cpu')\n"
         "print(p.version)\n"
         "print(len(tries))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    from ml.weights import load_weights
+    from ml.models.weights import load_weights
 
     assert done.stdout.split() == [load_weights()[1]["version"], "0"], done.stdout

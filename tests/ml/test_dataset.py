@@ -1,7 +1,7 @@
 import pytest
 
-from ml.dataset import load_split
-from ml.metrics import metrics_by_subset, regression_metrics
+from ml.training.dataset import load_split
+from ml.training.metrics import metrics_by_subset, regression_metrics
 from tests import datasets
 
 DATA = datasets.folder("scut-fbp5500")
@@ -23,8 +23,8 @@ def test_metrics_are_split_by_subset():
 
 @pytest.mark.dataset("scut-fbp5500")
 def test_shipped_weights_score_a_few_test_photos_near_their_ratings():
-    from ml import faces
-    from ml.predictor import Predictor
+    from ml.inference import faces
+    from ml.inference.predictor import Predictor
 
     predictor = Predictor(device="cpu", head="scut")  # SCUT-FBP5500's own panel
     _, test = load_split(DATA)
@@ -37,7 +37,8 @@ def test_shipped_weights_score_a_few_test_photos_near_their_ratings():
 
 @pytest.mark.dataset("mebeauty")
 def test_shipped_weights_score_in_the_wild_val_photos_with_the_product_head(predictor):
-    from ml import faces, mebeauty
+    from ml.inference import faces
+    from ml.training import mebeauty
 
     samples = mebeauty.load_list(ME_DATA, "val")[::8]
     results = predictor.score_images([faces.load_image(mebeauty.image_path(ME_DATA, s.name)) for s in samples])

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from ml.ensemble import EnsembleNet, choose_head_weights
-from ml.model import BeautyNet, RegressorConfig
-from ml.weights import load_weights, save_weights
+from ml.models.efficientnet_lite import BeautyNet
+from ml.models.ensemble import EnsembleNet
+from ml.models.regressor import RegressorConfig
+from ml.models.weights import load_weights, save_weights
+from ml.training.ensemble import choose_head_weights
 
 HEADS = ("scut", "mebeauty")
 
@@ -27,10 +29,12 @@ def pair() -> EnsembleNet:
 @torch.no_grad()
 def test_each_head_mixes_the_members_by_its_own_weights(pair):
     x = torch.rand(3, 3, 64, 64) * 2 - 1
-    first = pair.members[0].forward_heads(x)
-    second = pair.members[1].forward_heads(torch.nn.functional.interpolate(x, size=48, mode="bilinear", antialias=True))
+    first = pair.members[0].forward_head(pair.members[0].forward_features(x))
+    second = pair.members[1].forward_head(
+        pair.members[1].forward_features(torch.nn.functional.interpolate(x, size=48, mode="bilinear", antialias=True))
+    )
     expected = torch.stack([first[:, 0], 0.6 * first[:, 1] + 0.4 * second[:, 1]], dim=1)
-    assert torch.allclose(pair.forward_heads(x), expected, atol=1e-5)
+    assert torch.allclose(pair.forward_head(pair.forward_features(x)), expected, atol=1e-5)
     assert torch.allclose(pair(x), expected[:, 1], atol=1e-5)  # the score head is MEBeauty's
     pair.use_head("scut")
     assert torch.allclose(pair(x), first[:, 0], atol=1e-5)
@@ -39,13 +43,13 @@ def test_each_head_mixes_the_members_by_its_own_weights(pair):
 
 def test_the_first_member_is_looked_inside_and_the_score_is_the_ensembles(pair):
     x = torch.rand(2, 3, 64, 64) * 2 - 1
-    outputs, raw = pair.forward_stages(x, leaf="stage6")
+    outputs, raw = pair.forward_intermediates(x, leaf="stage6")
     assert list(outputs) == pair.members[0].stage_names() == pair.stage_names()
     with torch.no_grad():
         assert torch.allclose(raw.detach() + pair.rest_of_score(x, flip=False), pair(x), atol=1e-5)
     # The gradient at the leaf is the first member's, scaled by its weight in the score.
     (gradient,) = torch.autograd.grad(raw.sum(), outputs["stage6"])
-    alone, own = pair.members[0].forward_stages(x, leaf="stage6")
+    alone, own = pair.members[0].forward_intermediates(x, leaf="stage6")
     (own_gradient,) = torch.autograd.grad(own.sum(), alone["stage6"])
     assert torch.allclose(gradient, 0.6 * own_gradient, atol=1e-6)
 
@@ -59,7 +63,9 @@ def test_an_ensemble_file_rebuilds_the_same_model(pair, tmp_path):
     assert loaded.head_weights == pair.head_weights
     x = torch.rand(2, 3, 64, 64) * 2 - 1
     with torch.no_grad():
-        assert torch.allclose(loaded.forward_heads(x), pair.forward_heads(x), atol=0.02)  # half precision
+        assert torch.allclose(
+            loaded.forward_head(loaded.forward_features(x)), pair.forward_head(pair.forward_features(x)), atol=0.02
+        )  # half precision
 
 
 def test_members_must_share_heads_and_have_a_weight_in_each():
@@ -94,7 +100,7 @@ def test_head_weights_follow_what_predicts_the_validation_ratings():
 
 
 def test_a_member_left_unmirrored_scores_the_face_alone(pair):
-    from ml import preprocess
+    from ml.models import preprocess
 
     pair.mirrored = [True, False]
     x = torch.rand(3, 3, 64, 64) * 2 - 1
@@ -112,9 +118,9 @@ def test_a_member_left_unmirrored_scores_the_face_alone(pair):
 @pytest.mark.parametrize("faces", [1, 3, 20])  # joint passes, separate passes, beyond both limits
 def test_the_shipped_scores_are_the_mix_the_file_states(predictor, astronaut, faces):
     """Every scoring path gives w1 x Lite0 averaged with the mirror + w2 x the face member on the face alone."""
-    from ml import faces as face_finding
-    from ml import preprocess
-    from ml.predictor import CROP_SIZE
+    from ml.inference import faces as face_finding
+    from ml.models import preprocess
+    from ml.models.alignment import CROP_SIZE
 
     model = predictor.model
     assert isinstance(model, EnsembleNet) and model.mirrored == [True, False]

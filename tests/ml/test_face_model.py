@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from ml.face_kernel import fit_face_kernels
-from ml.face_model import DLIB_CHIP_PADDING, DLIB_MEAN_FACE, FaceBeautyNet, chip_window
-from ml.face_resnet import DLIB_INPUT_SIZE, DLIB_MEAN_RGB
-from ml.faces import TEMPLATE
-from ml.kernel_ridge import KernelRidgeHeads, fit
-from ml.model import FACE_RESNET, RegressorConfig
-from ml.weights import load_weights, save_weights
+from ml.inference.faces import TEMPLATE
+from ml.models.face_beauty_net import DLIB_CHIP_PADDING, DLIB_MEAN_FACE, FaceBeautyNet, chip_window
+from ml.models.face_resnet import DLIB_INPUT_SIZE, DLIB_MEAN_RGB
+from ml.models.registry import FACE_RESNET
+from ml.models.regressor import RegressorConfig
+from ml.models.weights import load_weights, save_weights
+from ml.training.fit_face_kernel import fit_face_kernels
+from ml.training.kernel_ridge import fit, heads_from_fits
 
 HEADS = ("scut", "mebeauty")
 
@@ -66,21 +67,23 @@ def test_kernel_heads_travel_in_the_weights_file(tmp_path, map_components):
         backbone=FACE_RESNET, heads=HEADS, score_head="mebeauty", kernel_support=50, map_components=map_components
     )
     model = FaceBeautyNet(config).eval()
-    model.regressor = KernelRidgeHeads.from_fits(fits)
+    model.regressor = heads_from_fits(fits)
     path = tmp_path / "face.pt"
     save_weights(model, path, input_size=224)
     loaded, metadata = load_weights(path)
     assert metadata["arch"] == FACE_RESNET and metadata["regressor"]["kernel_support"] == 50
     x = torch.rand(2, 3, 224, 224) * 2 - 1
     with torch.no_grad():
-        assert torch.allclose(loaded.forward_heads(x), model.forward_heads(x), atol=0.01)
-        assert loaded(x) == pytest.approx(model.forward_heads(x)[:, 1], abs=0.01)
+        assert torch.allclose(
+            loaded.forward_head(loaded.forward_features(x)), model.forward_head(model.forward_features(x)), atol=0.01
+        )
+        assert loaded(x) == pytest.approx(model.forward_head(model.forward_features(x))[:, 1], abs=0.01)
 
 
 def test_folding_the_affine_layers_keeps_the_outputs():
     import copy
 
-    from ml.model import fuse_batch_norm
+    from ml.models.regressor import fuse_batch_norm
 
     torch.manual_seed(0)
     model = FaceBeautyNet(RegressorConfig(backbone=FACE_RESNET, heads=HEADS, score_head="mebeauty")).eval()
@@ -93,14 +96,16 @@ def test_folding_the_affine_layers_keeps_the_outputs():
     assert not any("affine" in name and "weight" in name for name, _ in fused.named_parameters())
     x = torch.rand(2, 3, 224, 224) * 2 - 1
     with torch.no_grad():
-        assert torch.allclose(fused.forward_heads(x), model.forward_heads(x), atol=1e-4)
+        assert torch.allclose(
+            fused.forward_head(fused.forward_features(x)), model.forward_head(model.forward_features(x)), atol=1e-4
+        )
 
 
 def test_the_face_network_fine_tunes_from_a_weights_file_and_joins_an_ensemble(tmp_path):
-    from ml.combine import combine
-    from ml.ensemble import EnsembleNet
-    from ml.model import BeautyNet
-    from ml.train import TrainConfig, train
+    from ml.models.efficientnet_lite import BeautyNet
+    from ml.models.ensemble import EnsembleNet
+    from ml.training.ensemble import combine
+    from ml.training.train import TrainConfig, train
     from tests.ml.test_joint_training import _fake_set
 
     generator = torch.Generator().manual_seed(0)
@@ -120,7 +125,7 @@ def test_the_face_network_fine_tunes_from_a_weights_file_and_joins_an_ensemble(t
     assert mixed.head_weights == result["head_weights"] and set(result["head_weights"]) == set(HEADS)
     assert mixed.mirrored == [True, False] and mixed.stage_names() == explained.stage_names()
     # The figures the file records are those of the model as saved (half precision included).
-    from ml.train import validate
+    from ml.training.train import validate
 
     again = validate(mixed, sets, metadata["input_size"])
     for head in HEADS:
@@ -128,9 +133,8 @@ def test_the_face_network_fine_tunes_from_a_weights_file_and_joins_an_ensemble(t
 
 
 def test_dlibs_file_read_again_gives_the_shipped_face_network():
-    from ml.ensemble import EnsembleNet
-    from ml.face_resnet import read_dlib_weights
-    from ml.train import dlib_weights_path
+    from ml.models.ensemble import EnsembleNet
+    from ml.training.dlib_weights import dlib_weights_path, read_dlib_weights
 
     shipped, _ = load_weights()
     assert isinstance(shipped, EnsembleNet)
@@ -142,7 +146,8 @@ def test_dlibs_file_read_again_gives_the_shipped_face_network():
 
 
 def test_the_embeddings_tell_people_apart_and_not_a_face_from_its_mirror(astronaut, grace_hopper):
-    from ml import faces, preprocess
+    from ml.inference import faces
+    from ml.models import preprocess
 
     shipped, _ = load_weights()
     face_member = shipped.members[1]
@@ -178,8 +183,8 @@ def test_map_components_are_refused_where_they_cannot_apply(settings):
 
 
 def test_fitting_the_face_kernels_centres_the_components_and_stores_exactly_what_the_file_computes(tmp_path):
-    from ml.face_kernel import head_features, last_maps
-    from ml.train import validate
+    from ml.training.fit_face_kernel import head_features, last_maps
+    from ml.training.train import validate
     from tests.ml.test_joint_training import _fake_set
 
     generator = torch.Generator().manual_seed(1)
@@ -207,7 +212,7 @@ def test_fitting_the_face_kernels_centres_the_components_and_stores_exactly_what
 
 
 def test_a_photo_and_its_mirror_image_score_alike(astronaut, grace_hopper):
-    from ml.predictor import Predictor
+    from ml.inference.predictor import Predictor
 
     predictor = Predictor()
     for photo in (astronaut, grace_hopper):

@@ -5,14 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from ml.face_resnet import (
-    DLIB_INPUT_SIZE,
-    DLIB_MEAN_RGB,
-    DlibReader,
-    FaceResNet,
-    add_zero_padded,
-    read_dlib_weights,
-)
+from ml.models.face_resnet import DLIB_INPUT_SIZE, DLIB_MEAN_RGB, FaceResNet, add_zero_padded
+from ml.training.dlib_weights import DlibReader, read_dlib_weights
 
 
 def dlib_int(value: int) -> bytes:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ml import faces
+from ml.inference import faces
 from tests.ml.conftest import jpeg_bytes
 
 

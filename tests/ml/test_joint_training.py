@@ -5,9 +5,11 @@ import json
 import pytest
 import torch
 
-from ml import augment, mebeauty
-from ml.model import BeautyNet, RegressorConfig
-from ml.train import (
+from ml.models.efficientnet_lite import BeautyNet
+from ml.models.regressor import RegressorConfig
+from ml.models.weights import load_weights, save_weights
+from ml.training import augment, mebeauty
+from ml.training.train import (
     TrainConfig,
     TrainingSet,
     is_scut_validation,
@@ -18,7 +20,6 @@ from ml.train import (
     validate,
     with_teachers,
 )
-from ml.weights import load_weights, save_weights
 
 
 def test_each_head_is_judged_only_on_its_own_dataset():
@@ -108,7 +109,7 @@ def test_balanced_heads_give_the_smaller_dataset_an_equal_say():
 
 
 def test_recorded_metrics_travel_in_the_weights_file_without_changing_the_version(tmp_path):
-    from ml.weights import record_metrics, save_weights
+    from ml.models.weights import record_metrics, save_weights
 
     path = tmp_path / "w.pt"
     version = save_weights(BeautyNet(RegressorConfig()), path, input_size=64)
@@ -171,7 +172,7 @@ def test_the_moving_average_ramps_up_to_its_decay():
 
 
 def test_the_seed_network_trains_and_validates_with_its_single_output(tmp_path):
-    from ml.train import SEED_BASELINE
+    from ml.training.train import SEED_BASELINE
 
     generator = torch.Generator().manual_seed(0)
     out = tmp_path / "seed.pt"

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from ml import kernel_ridge
-from ml.kernel_ridge import KernelRidgeHeads, cross_validated_fit
+from ml.models.heads import KernelRidgeHeads
+from ml.training import kernel_ridge
+from ml.training.kernel_ridge import cross_validated_fit, heads_from_fits
 
 
 def smooth_data(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +46,7 @@ def test_the_layer_gives_each_head_its_own_fit():
     features_b, targets_b = smooth_data(80, 4)
     fit_a = kernel_ridge.fit(features_a, targets_a, gamma=0.1, alpha=0.5)
     fit_b = kernel_ridge.fit(features_b, -targets_b + 3, gamma=0.2, alpha=1.0)
-    layer = KernelRidgeHeads.from_fits([fit_a, fit_b])
+    layer = heads_from_fits([fit_a, fit_b])
     queries, _ = smooth_data(30, 5)
     out = layer(torch.from_numpy(queries).float()).numpy()
     assert out.shape == (30, 2)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ml import percentile
+from ml.inference import percentile
 
 
 @pytest.fixture

@@ -2,9 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from ml import faces
-from ml.model import BeautyNet, imagenet_classifier, load_imagenet_backbone
-from ml.predictor import CROP_SIZE, resolve_device
+from ml.inference import faces
+from ml.inference.predictor import resolve_device
+from ml.models.alignment import CROP_SIZE
+from ml.models.efficientnet_lite import BeautyNet
+from ml.training.imagenet import imagenet_classifier, load_imagenet_backbone
 from tests.ml.conftest import jpeg_bytes, one_level_of_either_palette
 
 
@@ -52,7 +54,7 @@ def test_importing_ml_does_not_initialise_cuda():
     import subprocess
     import sys
 
-    code = "import ml.predictor, ml.activations, torch; print(torch.cuda.is_initialized())"
+    code = "import ml.inference.predictor, ml.inference.activations, torch; print(torch.cuda.is_initialized())"
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
         == "False"
@@ -69,7 +71,7 @@ def test_the_pretrained_backbone_mapping_recognises_a_cat():
     x = cv2.resize(data.chelsea(), (224, 224)).astype(np.float32) / 127.5 - 1
     with torch.no_grad():
         logits = imagenet_classifier(model)(
-            model.pool(model.features(torch.from_numpy(x).permute(2, 0, 1)[None])).flatten(1)
+            model.pool(model.forward_features(torch.from_numpy(x).permute(2, 0, 1)[None])).flatten(1)
         )
     assert 281 <= int(logits.argmax()) <= 285  # ImageNet's domestic cat classes
 
@@ -78,7 +80,7 @@ def _one_colour_level() -> int:
     """The most one step of the heat map's colour levels changes a blended pixel."""
     import cv2
 
-    from ml.activations import HEAT_WEIGHT, _palette
+    from ml.inference.activations import HEAT_WEIGHT, _palette
 
     weighted = _palette(cv2.COLORMAP_JET, torch.device("cpu"), HEAT_WEIGHT).int()
     return int((weighted[1:] - weighted[:-1]).abs().max())
@@ -86,7 +88,14 @@ def _one_colour_level() -> int:
 
 def _textbook_grad_cam(predictor, crop):
     """Grad-CAM the usual way: backward from the score through the whole network to the input."""
-    from ml.activations import GRAD_CAM_STAGE, THUMBNAIL_SIDE, dimmed_faces, grad_cams, heat_overlays, unpacked
+    from ml.inference.activations import (
+        GRAD_CAM_STAGE,
+        THUMBNAIL_SIDE,
+        dimmed_faces,
+        grad_cams,
+        heat_overlays,
+        unpacked,
+    )
 
     kept = {}
     stage = dict(predictor.model.named_stage_modules())[GRAD_CAM_STAGE]
@@ -130,7 +139,8 @@ def test_one_pass_for_many_faces_gives_each_face_its_own_grad_cam(predictor, ast
 def test_mirrors_in_the_same_pass_or_their_own_give_the_same_scores_and_pictures(
     predictor, astronaut, grace_hopper, monkeypatch
 ):
-    from ml import activations, preprocess
+    from ml.inference import activations
+    from ml.models import preprocess
 
     crops = [faces.faces_and_crops(image, CROP_SIZE)[1][0] for image in (astronaut, grace_hopper)]
     results = {}
@@ -155,8 +165,8 @@ def test_mirrors_in_the_same_pass_or_their_own_give_the_same_scores_and_pictures
 def test_folding_batch_norm_keeps_the_scores():
     import copy
 
-    from ml.model import fuse_batch_norm
-    from ml.weights import load_weights
+    from ml.models.regressor import fuse_batch_norm
+    from ml.models.weights import load_weights
 
     model, _ = load_weights()
     fused = fuse_batch_norm(copy.deepcopy(model))

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from ml.fit_spread import histogram, measure
-from ml.rating_band import band, panel_counts, share_inside
-from ml.rating_spread import STEPS, RatingSpread, earth_movers_distance, rounded_normal
+from ml.inference.rating_band import band, panel_counts, share_inside
+from ml.inference.rating_spread import STEPS, RatingSpread, earth_movers_distance, rounded_normal
+from ml.training.fit_spread import histogram, measure
 
 SPREAD = RatingSpread(poly=(-0.08, 0.8, 0.0), scale=0.9, offset=0.4)
 

@@ -1,7 +1,7 @@
 import torch
 
-from ml import augment
-from ml.train import _lr_at, correlation_loss
+from ml.training import augment
+from ml.training.train import _lr_at, correlation_loss
 
 
 def test_augmentation_is_reproducible_from_its_seed_and_resizes():

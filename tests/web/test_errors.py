@@ -100,7 +100,7 @@ def test_a_photo_still_waiting_or_scored_has_no_error_code(api, scored_photo):
 
 
 def test_every_sentence_the_worker_can_store_maps_to_its_code(monkeypatch):
-    from ml import faces
+    from ml.inference import faces
 
     def load_error(content: bytes) -> str:
         with pytest.raises(faces.FaceError) as raised:

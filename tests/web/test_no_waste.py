@@ -24,11 +24,11 @@ def test_viewing_a_scored_photo_reads_its_stored_images_and_makes_none(client, a
 
 
 def test_the_model_is_loaded_once_per_process_however_many_photos_it_scores(alice, face_rgb, monkeypatch):
-    import ml.predictor
+    import ml.inference.predictor
 
     loads = []
-    real_load = ml.predictor.load_weights
-    monkeypatch.setattr(ml.predictor, "load_weights", lambda *a, **k: loads.append(1) or real_load(*a, **k))
+    real_load = ml.inference.predictor.load_weights
+    monkeypatch.setattr(ml.inference.predictor, "load_weights", lambda *a, **k: loads.append(1) or real_load(*a, **k))
     inference.get_predictor.cache_clear()
     try:
         for i in range(3):

@@ -200,7 +200,7 @@ def test_deleting_the_account_asks_for_the_password_and_says_what_goes(client, a
 
 
 def test_every_stage_of_the_model_has_a_sentence():
-    from ml.model import BeautyNet
+    from ml.models.efficientnet_lite import BeautyNet
 
     assert list(STAGES) == BeautyNet().stage_names()
     assert all(words["title"] and words["text"] for words in STAGES.values())
@@ -210,7 +210,7 @@ def test_the_pages_say_the_pictures_show_one_of_the_models_two_networks(client):
     """The shipped model mixes two networks and draws the first: the pages must not say there is one."""
     from django.utils.html import escape
 
-    from ml.predictor import Predictor
+    from ml.inference.predictor import Predictor
     from scoring.explain import TWO_NETWORKS, page_texts
 
     model = Predictor().model

@@ -51,7 +51,7 @@ def test_the_history_chart_and_the_export_carry_the_band(client, alice, scored_p
 
 
 def test_compare_says_how_raters_would_split_over_two_clearly_different_faces(alice):
-    from ml.rating_band import share_preferring
+    from ml.inference.rating_band import share_preferring
     from scoring.compare import Entry, difference_in_words
 
     low = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]

@@ -15,9 +15,9 @@ class Command(BaseCommand):
         # Imported here: the web process never needs torch, only this command and the worker.
         from skimage import data
 
-        from ml.annotate import annotate
-        from ml.percentile import score_percentile
-        from ml.predictor import Predictor
+        from ml.inference.annotate import annotate
+        from ml.inference.percentile import score_percentile
+        from ml.inference.predictor import Predictor
 
         rgb = data.astronaut()
         predictor = Predictor(device="cpu")

@@ -1,0 +1,91 @@
+"""Every middleware of the app, in the order settings.MIDDLEWARE places them; each says why it sits there."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import is_valid_path
+from django.utils import timezone
+from rest_framework.response import Response
+
+from scoring import error_pages, health, local_time
+from scoring.error_pages import API_PREFIX
+
+
+class HealthMiddleware:
+    """Answers the health routes (`scoring.health`) before anything that could refuse a probe
+    (hosts, HTTPS, sessions): a load balancer probes by IP address and plain HTTP."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # "/readyz/" too: a probe configured with a final slash should not read as a dead app.
+        view = health.ROUTES.get(request.path_info.rstrip("/"))
+        if view is None:
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return view(request)
+
+
+class JsonErrorsWhileDebuggingMiddleware:
+    """With DEBUG on, Django answers a missing route or a crash with its HTML debug page (the
+    site's routes, a traceback) and never calls the handlers of `scoring.error_pages`. Here
+    production's answer replaces it: JSON for a client that wants JSON (every `/api/` caller), the
+    site's own page for a person, so `make run` shows what users see; DEBUG_ERROR_PAGES brings
+    Django's pages back for people (the traceback is in the server's console either way). A no-op
+    with DEBUG off. Placed early, so it sees every answer's final form."""
+
+    replaced = {404: error_pages.page_not_found, 500: error_pages.server_error}
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        # A DRF answer (its browsable page, say) is left as production leaves it.
+        is_drf = isinstance(response, Response)
+        if not settings.DEBUG or response.status_code not in self.replaced or is_json or is_drf:
+            return response
+        debug_page_for_a_person = not settings.DEBUG_ERROR_PAGES and error_pages.is_debug_page(response)
+        if error_pages.wants_json(request) or debug_page_for_a_person:
+            return self.replaced[response.status_code](request)
+        return response
+
+
+class ApiOptionalSlashMiddleware:
+    """API addresses answer with or without their final slash; placed before CommonMiddleware.
+
+    Django's APPEND_SLASH answers `/api/photos` with a redirect to `/api/photos/`: most HTTP
+    clients follow a 301 as a GET, so `POST /api/photos` would lose its upload (and with DEBUG on,
+    Django raises instead of redirecting a POST). An API client gets the view itself.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if path.startswith(API_PREFIX) and not path.endswith("/"):
+            urlconf = getattr(request, "urlconf", None)
+            if not is_valid_path(path, urlconf) and is_valid_path(f"{path}/", urlconf):
+                request.path_info = f"{path}/"
+                request.path = f"{request.path}/"
+        return self.get_response(request)
+
+
+class LocalTimeMiddleware:
+    """Activates the reader's zone (`scoring.local_time`) for the request, so templates, forms and
+    DRF's times follow it; after AuthenticationMiddleware, which says whose account it is."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.activate(zoneinfo.ZoneInfo(local_time.reader_zone(request)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

