@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install bench lint
+.PHONY: run test install bench lint messages
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,7 @@ run: install
 test: install
 	bash scripts/ensure-services.sh
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-i18n.sh
 	# 1: everything on the embedded defaults (SQLite, filesystem broker, local media).
 	$(BIN)/python -m pytest
 	# 2: the web tests again on PostgreSQL + Redis.
@@ -36,3 +37,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check ml scoring beautysite tests bench
+
+# After changing words: collect them into locale/zh_Hans, translate the new entries, run it again to compile.
+messages: install
+	bash scripts/make-messages.sh

@@ -44,10 +44,14 @@ MIDDLEWARE = [
     "scoring.middleware.JsonErrorsWhileDebuggingMiddleware",  # sees every answer's final form
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the language cookie (set_language), else Accept-Language, else English;
+    # after the session, before CommonMiddleware (its 404 redirects are language-aware).
+    "django.middleware.locale.LocaleMiddleware",
     "scoring.middleware.ApiOptionalSlashMiddleware",  # before CommonMiddleware's slash redirect
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "scoring.middleware.AccountLanguageMiddleware",  # a signed-in user's own choice wins, on every device
     "scoring.middleware.LocalTimeMiddleware",  # the reader's zone, once the user is known
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -65,6 +69,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "scoring.context_processors.contact",
@@ -129,8 +134,17 @@ CONTACT_EMAIL = env("CONTACT_EMAIL", default="")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
-LANGUAGE_CODE = "en-us"
-LOCALE_PATHS = [BASE_DIR / "locale"]  # allauth's words in the site's sentence case
+# English by default; Simplified Chinese for browsers that ask for it (zh-CN, zh-SG, zh-Hans)
+# or people who pick it. The names are each language's own, as a language switch shows them.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# Our catalogues: locale/zh_Hans holds the site's Chinese (allauth's pages keep allauth's own
+# zh_Hans catalogue); locale/en puts allauth's words in the site's sentence case.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as the pages write them, per language (beautysite/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["beautysite.formats"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a visitor's choice outlives the browser session
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,11 +1,18 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from scoring import languages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", languages.set_language, name="set_language"),
+    # The page scripts' words (gettext, ngettext, interpolate) in the page's language: a script
+    # from our own origin, as the CSP wants.
+    path("i18n/catalogue.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -48,27 +50,27 @@ class FaceInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="face")
+    @admin.display(description=_("face"))
     def number(self, face):
         return face.rank + 1  # numbered from 1, as on the photo page and the annotated photo
 
-    @admin.display(description="score")
+    @admin.display(description=_("score"))
     def score_text(self, face):
         return f"{face.score:.2f}"
 
-    @admin.display(description="percentile")
+    @admin.display(description=_("percentile"))
     def percentile_text(self, face):
         return f"{face.percentile:.0f}"
 
-    @admin.display(description="box")
+    @admin.display(description=_("box"))
     def box_text(self, face):
         return ", ".join(map(str, face.box))
 
-    @admin.display(description="Grad-CAM")
+    @admin.display(description=_("Grad-CAM"))
     def grad_cam_preview(self, face):
         return format_html('<img src="{}" width="120">', private_url(face.grad_cam))
 
-    @admin.display(description="layers")
+    @admin.display(description=_("layers"))
     def layer_previews(self, face):
         return format_html_join(
             "",
@@ -112,36 +114,47 @@ class PhotoAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # photos arrive through uploads, which clean them
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def thumbnail(self, photo):
         return format_html('<img src="{}" height="48">', private_url(photo.image))
 
-    @admin.display(description="annotated")
+    @admin.display(description=_("annotated"))
     def preview(self, photo):
         return format_html('<img src="{}" class="photo-preview">', private_url(photo.annotated or photo.image))
 
-    @admin.display(description="score")
+    @admin.display(description=_("score"))
     def score(self, photo):
         best = photo.best_score
         return "" if best is None else f"{best:.2f}"
 
     def delete_model(self, request, obj):
-        photos.photo_delete(obj)
+        photos.photo_delete(photo=obj)
 
     def delete_queryset(self, request, queryset):
         for photo in queryset:
-            photos.photo_delete(photo)
+            photos.photo_delete(photo=photo)
 
-    @admin.action(description="Re-score the selected photos")
+    @admin.action(description=_("Re-score the selected photos"))
     def rescore(self, request, queryset):
         for photo in queryset:
-            photos.photo_rescore(photo)
-        self.message_user(request, f"{queryset.count()} photo(s) queued for scoring again.")
+            photos.photo_rescore(photo=photo)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(count)d photo queued for scoring again.", "%(count)d photos queued for scoring again.", count)
+            % {"count": count},
+        )
 
-    @admin.action(description="Flag and hide from their owners")
+    @admin.action(description=_("Flag and hide from their owners"))
     def flag(self, request, queryset):
-        self.message_user(request, f"{photos.photo_review(queryset, Photo.Review.FLAGGED)} photo(s) flagged.")
+        count = photos.photo_review(photos=queryset, review=Photo.Review.FLAGGED)
+        self.message_user(
+            request, ngettext("%(count)d photo flagged.", "%(count)d photos flagged.", count) % {"count": count}
+        )
 
-    @admin.action(description="Approve (clear the flag)")
+    @admin.action(description=_("Approve (clear the flag)"))
     def approve(self, request, queryset):
-        self.message_user(request, f"{photos.photo_review(queryset, Photo.Review.APPROVED)} photo(s) approved.")
+        count = photos.photo_review(photos=queryset, review=Photo.Review.APPROVED)
+        self.message_user(
+            request, ngettext("%(count)d photo approved.", "%(count)d photos approved.", count) % {"count": count}
+        )

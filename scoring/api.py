@@ -1,5 +1,8 @@
 """JSON API: the same services and selectors as the pages."""
 
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -7,14 +10,15 @@ from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scoring import export as exporting
 from scoring import selectors
 from scoring.errors import ApiError
-from scoring.images import UploadRejected
-from scoring.limits import upload_limit_message, upload_limit_wait
+from scoring.limits import upload_limit_message
+from scoring.models import Photo
 from scoring.serializers import (
     ErrorSerializer,
     PhotoCreatedSerializer,
@@ -38,12 +42,13 @@ class PhotoPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int | None:
         asked = request.query_params.get(self.page_size_query_param)
         if asked is not None and not (asked.isdigit() and 1 <= int(asked) <= self.max_page_size):
             # DRF would fall back to 50 without a word.
             raise ApiError(
-                f"Invalid page size: ask for 1 to {self.max_page_size} photos a page.", code="invalid_page_size"
+                gettext("Invalid page size: ask for 1 to %(most)d photos a page.") % {"most": self.max_page_size},
+                code="invalid_page_size",
             )
         return super().get_page_size(request)
 
@@ -57,12 +62,16 @@ class PhotoPagination(PageNumberPagination):
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(
+        self, queryset: QuerySet[Photo], request: Request, view: APIView | None = None
+    ) -> list[Photo] | None:
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
             pages = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
-            raise ApiError(f"Invalid page: ask for a page from 1 to {pages}.", code="invalid_page") from None
+            raise ApiError(
+                gettext("Invalid page: ask for a page from 1 to %(pages)d.") % {"pages": pages}, code="invalid_page"
+            ) from None
 
 
 class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -81,7 +90,7 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return [AllowAny()]
         return super().get_permissions()
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Photo]:
         return selectors.photo_list_for_user(self.request.user).prefetch_related("faces__layers")
 
     @extend_schema(
@@ -93,7 +102,7 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             401: NOT_SIGNED_IN,
         }
     )
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
@@ -113,33 +122,34 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ),
         },
     )
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         if len(request.FILES.getlist("image")) > 1:  # DRF would keep the last and drop the rest unsaid
-            raise ApiError("Send one photo per request; upload the others one by one.", code="one_photo_per_request")
+            raise ApiError(
+                gettext("Send one photo per request; upload the others one by one."), code="one_photo_per_request"
+            )
         upload = PhotoUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        wait = upload_limit_wait(request)
-        if wait is not None:
-            refused = Throttled(detail=upload_limit_message(wait))
-            refused.wait = wait  # for Retry-After; given to Throttled, DRF repeats the wait in its own words
+        intake = photo_services.photos_intake(
+            request=request, uploads=[upload.validated_data["image"]], label=upload.validated_data.get("label")
+        )
+        if intake.wait is not None:
+            refused = Throttled(detail=upload_limit_message(intake.wait))
+            refused.wait = intake.wait  # for Retry-After; given to Throttled, DRF repeats the wait in its own words
             raise refused
-        try:
-            photo = photo_services.photo_create(
-                owner=request.user, upload=upload.validated_data["image"], label=upload.validated_data.get("label")
-            )
-        except UploadRejected as error:
+        if intake.rejected:
+            _, error = intake.rejected[0]
             raise ApiError(str(error), code=error.code) from error
-        created = PhotoCreatedSerializer(photo, context={"request": request}).data
+        created = PhotoCreatedSerializer(intake.created[0], context={"request": request}).data
         return Response(created, status=status.HTTP_201_CREATED, headers={"Location": created["url"]})
 
     @extend_schema(responses={200: PhotoSerializer, 404: NOT_FOUND})
-    def retrieve(self, request, public_id=None):
+    def retrieve(self, request: Request, public_id: str | None = None) -> Response:
         photo = selectors.photo_for_user(request.user, public_id)
         return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={204: None, 404: NOT_FOUND})
-    def destroy(self, request, public_id=None):
-        photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
+    def destroy(self, request: Request, public_id: str | None = None) -> Response:
+        photo_services.photo_delete(photo=selectors.photo_for_user(request.user, public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -158,5 +168,5 @@ class ExportView(APIView):
             401: NOT_SIGNED_IN,
         },
     )
-    def get(self, request):
+    def get(self, request: Request) -> StreamingHttpResponse:
         return exporting.export_response(request.user)

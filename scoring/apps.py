@@ -1,11 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ScoringConfig(AppConfig):
     name = "scoring"
+    verbose_name = _("Scoring")  # the admin's heading for the app's models
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from scoring import checks, heartbeat  # noqa: F401 (checks registers itself)
+        from scoring import checks, heartbeat, languages  # noqa: F401 (checks and languages register themselves)
 
         heartbeat.connect_signals()  # only a Celery worker ever sends these signals

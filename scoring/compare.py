@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.http import Http404
 from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
 
 from ml.inference.rating_band import share_preferring  # numpy only: safe in the web process
 from scoring.explain import SCORE_MARGIN
@@ -65,29 +66,67 @@ def check_selection(count: int) -> None:
     Photos still being scored may be compared (a saved link may be opened early); they show their status.
     """
     if count < MIN_PHOTOS:
-        raise SelectionError("Pick at least two photos: click the pictures you want to compare.")
+        raise SelectionError(gettext("Pick at least two photos: click the pictures you want to compare."))
     if count > MAX_PHOTOS:
-        raise SelectionError(f"Pick at most {MAX_PHOTOS} photos; you picked {count}.")
+        raise SelectionError(
+            gettext("Pick at most %(most)d photos; you picked %(count)d.") % {"most": MAX_PHOTOS, "count": count}
+        )
+
+
+def _points(gap: float) -> str:
+    """A score difference in words: "0.12 points", "1.00 point"."""
+    value = round(abs(gap), 2)
+    return ngettext("%(points)s point", "%(points)s points", 1 if value == 1 else 2) % {"points": f"{value:.2f}"}
+
+
+def joined(*sentences: str) -> str:
+    """Sentences one after another: a space after a Latin full stop, none after a Chinese one."""
+    text = ""
+    for sentence in filter(None, sentences):
+        text += ("" if not text or text.endswith("。") else " ") + sentence
+    return text
+
+
+def _letters(entries: list[Entry]) -> str:
+    return get_text_list([e.letter for e in entries], gettext("and"))
 
 
 def difference_in_words(a: Entry, b: Entry) -> str:
     """One sentence on how b compares with a, honest about the model's margin of error."""
     if a.score is None or b.score is None:
         missing = a if a.score is None else b
-        return f"{missing.letter} has no score yet (or no face the model could score), so it cannot be compared."
+        return gettext("%(letter)s has no score yet (or no face the model could score), so it cannot be compared.") % {
+            "letter": missing.letter
+        }
     gap = b.score - a.score
-    points = f"{abs(gap):.2f} point{'s' if round(abs(gap), 2) != 1 else ''}"
+    words = {"a": a.letter, "b": b.letter, "points": _points(gap), "margin": f"{SCORE_MARGIN:.2f}"}
     if abs(gap) < SCORE_MARGIN:
         tie = (
-            f"{a.letter} and {b.letter} are {points} apart: within the model's margin of error "
-            f"(about {SCORE_MARGIN:.2f}), so read it as a tie."
+            gettext(
+                "%(a)s and %(b)s are %(points)s apart: within the model's margin of error (about %(margin)s), "
+                "so read it as a tie."
+            )
+            % words
         )
-        return tie + raters_split(a, b)
-    direction = "higher" if gap > 0 else "lower"
-    strength = "a clear difference" if abs(gap) < 4 * SCORE_MARGIN else "a large difference"
-    shift = abs(b.percentile - a.percentile)
-    sentence = f"{b.letter} scores {points} {direction} than {a.letter} ({shift:.0f} percentile points): {strength}."
-    return sentence + raters_split(a, b)
+        return joined(tie, raters_split(a, b))
+    words["shift"] = f"{abs(b.percentile - a.percentile):.0f}"
+    if gap > 0 and abs(gap) < 4 * SCORE_MARGIN:
+        sentence = gettext(
+            "%(b)s scores %(points)s higher than %(a)s (%(shift)s percentile points): a clear difference."
+        )
+    elif gap > 0:
+        sentence = gettext(
+            "%(b)s scores %(points)s higher than %(a)s (%(shift)s percentile points): a large difference."
+        )
+    elif abs(gap) < 4 * SCORE_MARGIN:
+        sentence = gettext(
+            "%(b)s scores %(points)s lower than %(a)s (%(shift)s percentile points): a clear difference."
+        )
+    else:
+        sentence = gettext(
+            "%(b)s scores %(points)s lower than %(a)s (%(shift)s percentile points): a large difference."
+        )
+    return joined(sentence % words, raters_split(a, b))
 
 
 def raters_split(a: Entry, b: Entry) -> str:
@@ -96,10 +135,12 @@ def raters_split(a: Entry, b: Entry) -> str:
     if not (a.distribution and b.distribution):
         return ""
     higher, lower = (b, a) if b.score > a.score else (a, b)
-    tenths = round(10 * share_preferring(lower.distribution, higher.distribution))
+    words = {"tenths": round(10 * share_preferring(lower.distribution, higher.distribution)), "letter": higher.letter}
     if abs(b.score - a.score) < SCORE_MARGIN:
-        return f" Raters would split about evenly too: {tenths} in 10 would rate {higher.letter} higher."
-    return f" Raters disagree, though: about {tenths} in 10 would rate {higher.letter} higher, the rest not."
+        return gettext("Raters would split about evenly too: %(tenths)d in 10 would rate %(letter)s higher.") % words
+    return (
+        gettext("Raters disagree, though: about %(tenths)d in 10 would rate %(letter)s higher, the rest not.") % words
+    )
 
 
 def verdict(entries: list[Entry]) -> str:
@@ -108,27 +149,44 @@ def verdict(entries: list[Entry]) -> str:
     the margin of every photo at the top (the pairwise sentences would call it a tie otherwise)."""
     scored = [e for e in entries if e.score is not None]
     if not scored:
-        return "No face was scored in these photos."
+        return gettext("No face was scored in these photos.")
     best = max(scored, key=lambda e: e.score)
     top = [e for e in scored if best.score - e.score < SCORE_MARGIN]  # in the order chosen
     if len(top) == 1:
-        return (
-            f"{best.letter} scores highest: {best.score:.2f} / 5, "
-            f"higher than {best.percentile:.0f}% of the reference faces."
+        return gettext(
+            "%(letter)s scores highest: %(score)s / 5, higher than %(percentile)s%% of the reference faces."
+        ) % {
+            "letter": best.letter,
+            "score": f"{best.score:.2f}",
+            "percentile": f"{best.percentile:.0f}",
+        }
+    words = {"letters": _letters(top), "scores": get_text_list([f"{e.score:.2f}" for e in top], gettext("and"))}
+    if len(top) == 2:
+        sentence = gettext(
+            "%(letters)s score about the same, the highest here (%(scores)s / 5): closer than the model's margin "
+            "of error, so neither is ahead."
         )
-    sentence = (
-        f"{get_text_list([e.letter for e in top], 'and')} score about the same, the highest here "
-        f"({get_text_list([f'{e.score:.2f}' for e in top], 'and')} / 5): closer than the model's margin "
-        f"of error, so {'neither' if len(top) == 2 else 'none'} is ahead."
-    )
+    else:
+        sentence = gettext(
+            "%(letters)s score about the same, the highest here (%(scores)s / 5): closer than the model's margin "
+            "of error, so none is ahead."
+        )
+    sentence %= words
     lowest_top = min(e.score for e in top)
-    for words, lower in (
-        ("clearly lower", [e for e in scored if e not in top and lowest_top - e.score >= SCORE_MARGIN]),
-        ("a little lower", [e for e in scored if e not in top and lowest_top - e.score < SCORE_MARGIN]),
-    ):
-        if lower:
-            names = get_text_list([e.letter for e in lower], "and")
-            sentence += f" {names} score{'s' if len(lower) == 1 else ''} {words}."
+    clearly = [e for e in scored if e not in top and lowest_top - e.score >= SCORE_MARGIN]
+    a_little = [e for e in scored if e not in top and lowest_top - e.score < SCORE_MARGIN]
+    if clearly:
+        sentence = joined(
+            sentence,
+            ngettext("%(letters)s scores clearly lower.", "%(letters)s score clearly lower.", len(clearly))
+            % {"letters": _letters(clearly)},
+        )
+    if a_little:
+        sentence = joined(
+            sentence,
+            ngettext("%(letters)s scores a little lower.", "%(letters)s score a little lower.", len(a_little))
+            % {"letters": _letters(a_little)},
+        )
     return sentence
 
 

@@ -3,10 +3,13 @@ README's {"detail", "code"} shape for API clients, the site's own page for peopl
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
 
 API_PREFIX = "/api/"  # where the API's routes start (urls.py); its answers are always JSON
-SERVER_ERROR_SENTENCE = "We could not answer because of an error on our side; the request can be sent again."
+SERVER_ERROR_SENTENCE = gettext_lazy(
+    "We could not answer because of an error on our side; the request can be sent again."
+)
 
 
 def wants_json(request) -> bool:
@@ -17,24 +20,24 @@ def wants_json(request) -> bool:
 
 
 def _json(status: int, detail: str, code: str) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code}, status=status)
+    return JsonResponse({"detail": str(detail), "code": code}, status=status)
 
 
 def bad_request(request, exception=None):
     if wants_json(request):
-        return _json(400, "Bad request.", "bad_request")
+        return _json(400, gettext("Bad request."), "bad_request")
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception=None):
     if wants_json(request):
-        return _json(403, "You may not do this.", "permission_denied")
+        return _json(403, gettext("You may not do this."), "permission_denied")
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request, exception=None):
     if wants_json(request):
-        return _json(404, "Not found.", "not_found")
+        return _json(404, gettext("Not found."), "not_found")
     return render(request, "404.html", status=404)
 
 

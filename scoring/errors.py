@@ -4,7 +4,11 @@ Programs act on the code; people read the sentence. The codes never change once 
 (the README lists them); sentences may be reworded.
 """
 
+import re
+
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
@@ -25,13 +29,49 @@ SCORING_FAILED = "scoring_failed"  # a failure whose sentence is not in the tabl
 
 # A failure in a few words, where a whole sentence does not fit (a history tile).
 FAILURE_SHORT = {
-    "no_face": "no face found",
-    "face_too_small": "face too small",
-    "unreadable_image": "unreadable file",
-    "too_many_pixels": "image too large",
-    "too_slow": "took too long",
-    "internal_error": "error on our side",
+    "no_face": _("no face found"),
+    "face_too_small": _("face too small"),
+    "unreadable_image": _("unreadable file"),
+    "too_many_pixels": _("image too large"),
+    "too_slow": _("took too long"),
+    "internal_error": _("error on our side"),
 }
+
+# The worker's sentences (ml.inference.faces, scoring.services.jobs) are stored as written, in English;
+# each known one is shown in the reader's language, its figures kept. A sentence not listed
+# here is shown as stored. tests/web/test_languages.py checks that every sentence the worker can
+# store matches one of these patterns exactly.
+FAILURE_SENTENCES = (
+    (
+        r"No face found in this photo\. Use a photo where one face looks at the camera, unobstructed and well lit\.",
+        _("No face found in this photo. Use a photo where one face looks at the camera, unobstructed and well lit."),
+    ),
+    (
+        r"The face is too small to score \((?P<width>\d+) pixels wide\)\. Use a photo taken closer, "
+        r"where the face is at least (?P<least>\d+) pixels wide\.",
+        _(
+            "The face is too small to score (%(width)s pixels wide). Use a photo taken closer, "
+            "where the face is at least %(least)s pixels wide."
+        ),
+    ),
+    (
+        r"This file is not an image we can read; send a JPEG, PNG or WebP photo\.",
+        _("This file is not an image we can read; send a JPEG, PNG or WebP photo."),
+    ),
+    (r"File not found; check the path\.", _("File not found; check the path.")),
+    (
+        r"This image is too large \((?P<width>\d+)x(?P<height>\d+) pixels\); send one under (?P<most>\d+) megapixels\.",
+        _("This image is too large (%(width)sx%(height)s pixels); send one under %(most)s megapixels."),
+    ),
+    (
+        r"Scoring took too long\. Try again with a smaller photo\.",
+        _("Scoring took too long. Try again with a smaller photo."),
+    ),
+    (
+        r"We could not score this photo because of an error on our side\. Delete it and upload it again later\.",
+        _("We could not score this photo because of an error on our side. Delete it and upload it again later."),
+    ),
+)
 
 # DRF's own codes, renamed where ours reads better.
 RENAMED_CODES = {"throttled": "rate_limited"}
@@ -50,7 +90,16 @@ def failure_code(sentence: str) -> str | None:
 def failure_short(code: str | None) -> str:
     """'not scored', with why in a few words where the failure's code is a known one."""
     short = FAILURE_SHORT.get(code or "")
-    return f"not scored: {short}" if short else "not scored"
+    return gettext("not scored: %(why)s") % {"why": short} if short else gettext("not scored")
+
+
+def failure_sentence(sentence: str) -> str:
+    """A failed photo's stored sentence in the reader's language ("" stays "")."""
+    for pattern, words in FAILURE_SENTENCES:
+        match = re.fullmatch(pattern, sentence or "")
+        if match:
+            return str(words) % match.groupdict() if match.groupdict() else str(words)
+    return sentence
 
 
 class ApiError(exceptions.APIException):

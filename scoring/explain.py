@@ -4,6 +4,9 @@ Kept as plain dicts and strings so templates and the page scripts (through json_
 same text; the stage names are those of ml.models.efficientnet_lite.BeautyNet.stage_names().
 """
 
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
 from ml.inference.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
@@ -11,65 +14,69 @@ from ml.inference.rating_band import BAND_SHARE, band, panel_counts  # numpy onl
 # about the whole face.
 STAGES: dict[str, dict[str, str]] = {
     "stem": {
-        "title": "Edges and colours",
-        "text": "The first layer looks at tiny 3x3-pixel patches: light against dark, edges, colour changes.",
+        "title": _("Edges and colours"),
+        "text": _("The first layer looks at tiny 3x3-pixel patches: light against dark, edges, colour changes."),
     },
     "stage1": {
-        "title": "Fine lines",
-        "text": "Edges are joined into short lines and curves: eyelashes, the rim of the lips, strands of hair.",
+        "title": _("Fine lines"),
+        "text": _("Edges are joined into short lines and curves: eyelashes, the rim of the lips, strands of hair."),
     },
     "stage2": {
-        "title": "Textures",
-        "text": "Small repeated patterns appear: skin texture, hair, the shading around the nose.",
+        "title": _("Textures"),
+        "text": _("Small repeated patterns appear: skin texture, hair, the shading around the nose."),
     },
     "stage3": {
-        "title": "Small shapes",
-        "text": "Lines and textures combine into small shapes, such as the corners of the eyes and mouth.",
+        "title": _("Small shapes"),
+        "text": _("Lines and textures combine into small shapes, such as the corners of the eyes and mouth."),
     },
     "stage4": {
-        "title": "Parts of a face",
-        "text": "Units now respond to whole parts: an eye, an eyebrow, the nose, the mouth.",
+        "title": _("Parts of a face"),
+        "text": _("Units now respond to whole parts: an eye, an eyebrow, the nose, the mouth."),
     },
     "stage5": {
-        "title": "Parts in place",
-        "text": "Parts are seen together with where they sit. The Grad-CAM map is taken here.",
+        "title": _("Parts in place"),
+        "text": _("Parts are seen together with where they sit. The Grad-CAM map is taken here."),
     },
     "stage6": {
-        "title": "Proportions",
-        "text": "On a coarse 6x6 grid the network weighs how the parts relate: spacing, symmetry, proportions.",
+        "title": _("Proportions"),
+        "text": _("On a coarse 6x6 grid the network weighs how the parts relate: spacing, symmetry, proportions."),
     },
     "stage7": {
-        "title": "The whole face",
-        "text": "Each unit now sees nearly the whole face; the map says which overall impressions are present, "
-        "not where, so it looks much alike from face to face.",
+        "title": _("The whole face"),
+        "text": _(
+            "Each unit now sees nearly the whole face; the map says which overall impressions are present, "
+            "not where, so it looks much alike from face to face."
+        ),
     },
     "head": {
-        "title": "Summary for the score",
-        "text": "1280 summary features are averaged over the face and weighed into this network's estimate, "
-        "most of the score you see; a second network, trained to recognise faces, gives the rest and is not drawn.",
+        "title": _("Summary for the score"),
+        "text": _(
+            "1280 summary features are averaged over the face and weighed into this network's estimate, "
+            "most of the score you see; a second network, trained to recognise faces, gives the rest and is not drawn."
+        ),
     },
 }
 
-LAYER_LEGEND = (
+LAYER_LEGEND = _(
     "Each picture has two halves. Left: how strongly the whole stage responded at each place, "
     "laid over the face (blue: little, red: most). Right: the 9 channels that responded most, "
     "each on its own scale (dark: little, yellow: most). Early stages respond almost everywhere, "
     "so their left half can look evenly red."
 )
-GRAD_CAM_LEGEND = (
+GRAD_CAM_LEGEND = _(
     "Grad-CAM shows where the features that raised the drawn network's part of the score (most of it) were found. "
     "Red and yellow areas pushed the score up the most; blue areas mattered little."
 )
-FILTERS_LEGEND = (
+FILTERS_LEGEND = _(
     "The 32 filters of the first layer, each a 3x3 patch of colour weights shown enlarged: "
     "the patterns the network looks for before anything else. They are the same for every photo."
 )
 # The shipped model mixes two networks (ml/MODEL_CARD.md); the pictures show one of them.
-TWO_NETWORKS = (
+TWO_NETWORKS = _(
     "The score comes from two networks: one trained on rated faces (EfficientNet-Lite0) gives most of it "
     "and is the one whose layers are drawn; one trained to recognise people (dlib's) adds the rest and is not drawn."
 )
-SCORE_SCALE = (
+SCORE_SCALE = _(
     "1 means raters found the face much less attractive than most, 3 about average, 5 much more. "
     "The score is the mean rating the model expects from MEBeauty's panel (about 300 volunteers of "
     "various ethnicity, age and gender, rating everyday photos of six ethnic groups)."
@@ -83,7 +90,28 @@ def percentile_meaning() -> str:
     """What the percentile counts, naming the population the table was made from."""
     from ml.inference.percentile import reference_population  # numpy only: safe in the web process
 
-    return f"The percentile is the share of the reference faces rated lower than this score: {reference_population()}."
+    population = gettext(reference_population())
+    return gettext(
+        "The percentile is the share of the reference faces rated lower than this score: %(population)s."
+    ) % {"population": population}
+
+
+# The shipped table's population (ml/inference/score_quantiles.json), here so the catalogue carries its
+# translation; a table made anew says something else, and tests/web/test_languages.py fails until
+# that sentence is marked and translated too.
+gettext_noop(
+    "1973 in-the-wild photos of MEBeauty's train and val lists (six ethnic groups, both genders), rated by its "
+    "mixed panel, on its 1-10 scale divided by two"
+)
+
+
+# A photo's status in a word, where a tile waits for its score (the statuses of scoring.models.Photo).
+STATUS_WORDS = {
+    "queued": pgettext_lazy("photo status", "queued"),
+    "running": pgettext_lazy("photo status", "running"),
+    "done": pgettext_lazy("photo status", "scored"),
+    "failed": pgettext_lazy("photo status", "not scored"),
+}
 
 
 def stage(name: str) -> dict[str, str]:
@@ -91,7 +119,7 @@ def stage(name: str) -> dict[str, str]:
     return STAGES.get(name, {"title": name, "text": ""})
 
 
-NOT_SCORED = "Not scored: no model's result is kept for this photo, only the reason above."
+NOT_SCORED = _("Not scored: no model's result is kept for this photo, only the reason above.")
 
 
 def page_texts() -> dict:
@@ -110,7 +138,7 @@ def page_texts() -> dict:
 
 
 PANEL_SIZE = 25  # the median MEBeauty photo's number of raters
-PANEL_LEGEND = (
+PANEL_LEGEND = _(
     "How a panel of 25 people like MEBeauty's raters would split over this face, on their 1-10 scale "
     "(the score is their mean, halved). The spread follows from the score: the model learnt from every single "
     "rating how far raters disagree over faces of each score, and it cannot tell this face's own spread "
@@ -121,15 +149,18 @@ PANEL_LEGEND = (
 def _disagreement(half_width: float) -> str:
     """How much a panel's middle half spreads, in words (the median MEBeauty photo's spans about 2.5 steps)."""
     if half_width >= 2.5:
-        return "Raters would disagree a lot about this face"
+        return gettext("Raters would disagree a lot about this face")
     if half_width >= 1.5:
-        return "Raters would disagree somewhat about this face"
-    return "Raters would mostly agree about this face"
+        return gettext("Raters would disagree somewhat about this face")
+    return gettext("Raters would mostly agree about this face")
 
 
 def _between(low: float, high: float) -> str:
     low_step, high_step = round(low), round(high)
-    return f"a {low_step}" if low_step == high_step else f"between {low_step} and {high_step}"
+    if low_step == high_step:
+        # Translators: a rating on the 1-10 scale, as in "half would give it a 7".
+        return gettext("a %(rating)d") % {"rating": low_step}
+    return gettext("between %(low)d and %(high)d") % {"low": low_step, "high": high_step}
 
 
 def panel_split(distribution: list[float] | None) -> dict | None:
@@ -138,10 +169,18 @@ def panel_split(distribution: list[float] | None) -> dict | None:
         return None
     half_low, half_high = band(distribution, 0.5)
     low, high = band(distribution)
-    sentence = (
-        f"{_disagreement(half_high - half_low)}: half would give it {_between(half_low, half_high)}, "
-        f"and {BAND_SHARE:.0%} {_between(low, high)}, on their 1-10 scale."
-    )
+    sentence = gettext("%(agreement)s: half would give it %(half)s, and %(share)s%% %(most)s, on their 1-10 scale.") % {
+        "agreement": _disagreement(half_high - half_low),
+        "half": _between(half_low, half_high),
+        "share": f"{BAND_SHARE * 100:.0f}",
+        "most": _between(low, high),
+    }
     counts = panel_counts(distribution, PANEL_SIZE)
-    text = ", ".join(f"{count} would give {step}" for step, count in enumerate(counts, start=1) if count)
-    return {"counts": counts, "sentence": sentence, "text": f"Of {PANEL_SIZE} raters: {text}."}
+    parts = [
+        ngettext("%(count)d would give %(rating)d", "%(count)d would give %(rating)d", count)
+        % {"count": count, "rating": step}
+        for step, count in enumerate(counts, start=1)
+        if count
+    ]
+    text = gettext("Of %(panel)d raters: %(split)s.") % {"panel": PANEL_SIZE, "split": gettext(", ").join(parts)}
+    return {"counts": counts, "sentence": sentence, "text": text}

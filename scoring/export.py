@@ -15,31 +15,32 @@ from datetime import datetime
 from django.core.files.storage import default_storage
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from rest_framework.fields import DateTimeField
+from django.utils.translation import gettext_lazy as _
 
 from scoring import selectors
 from scoring.local_time import account_zone
-from scoring.models import Photo
-from scoring.serializers import band_of
+from scoring.models import Photo, User
+from scoring.serializers import ArchivedPhotoSerializer
 
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
 PHOTOS_PER_QUERY = 20  # rows (with their faces and layers) held at once
 SCORES_NAME = "scores.json"
-README_TEXT = """Your photos from Beauty Evaluator.
+# Read at export time, in the language of the request.
+README_TEXT = _("""Your photos from Beauty Evaluator.
 
 photos/<photo id>/          the original as you uploaded it (location data removed), the annotated
                             copy and the first layer's filters
 photos/<photo id>/face-<n>/ for each face, largest first: the Grad-CAM map and what each layer saw
 scores.json                 every photo: its label (the name you gave it, or its file's name), when
-                            it was uploaded (in your account's time zone, {zone}, with its
+                            it was uploaded (in your account's time zone, %(zone)s, with its
                             UTC offset, as the API writes it), its status (a failed one's error and
                             error_code, as the API gives them), the model version, and
                             each face's box (x, y, width, height in pixels), score (1-5) and
                             percentile; the "files" entries name the files above (null: the file
                             could not be read when the archive was made)
-"""
+""")
 
 
 class _Pipe:
@@ -61,7 +62,7 @@ class _Pipe:
         return data
 
 
-def export_file_name(user, now: datetime | None = None) -> str:
+def export_file_name(user: User, now: datetime | None = None) -> str:
     day = timezone.localdate(now or timezone.now(), account_zone(user))
     return f"beauty-evaluator-{user.username}-{day:%Y-%m-%d}.zip"
 
@@ -87,50 +88,11 @@ def _extension(name: str) -> str:
     return posixpath.splitext(name)[1].lower()
 
 
-def _scores_entry(photo: Photo, missing: set[str], times: DateTimeField) -> dict:
-    folder = f"photos/{photo.public_id}"
-
-    def path(archive_name: str, field) -> str | None:
-        if not field or field.name in missing:
-            return None
-        return f"{folder}/{archive_name}{_extension(field.name)}"
-
-    return {
-        "id": str(photo.public_id),
-        "label": photo.label or None,
-        "created": times.to_representation(photo.created),  # as the API writes it ("...+08:00")
-        "time_zone": str(times.timezone),
-        "status": photo.status,
-        "error": photo.error or None,
-        "error_code": photo.error_code,
-        "model_version": photo.model_version or None,
-        "width": photo.width,
-        "height": photo.height,
-        "files": {
-            "original": path("original", photo.image),
-            "annotated": path("annotated", photo.annotated),
-            "filters": path("filters", photo.filters),
-        },
-        "faces": [
-            {
-                "box": face.box,
-                "score": round(face.score, 3),
-                "percentile": round(face.percentile, 1),
-                "distribution": face.distribution,
-                "band": band_of(face.distribution),
-                "grad_cam": path(f"face-{face.rank + 1}/grad-cam", face.grad_cam),
-                "layers": [
-                    {
-                        "name": layer.name,
-                        "shape": layer.shape,
-                        "file": path(f"face-{face.rank + 1}/layers/{layer.order + 1:02d}-{layer.name}", layer.image),
-                    }
-                    for layer in face.layers.all()
-                ],
-            }
-            for face in photo.faces.all()
-        ],
-    }
+def _scores_entry(photo: Photo, missing: set[str], zone) -> dict:
+    """The API's shape of the photo, its files named by their place in the archive (null where
+    one could not be read)."""
+    paths = {storage: archive for archive, storage in _archive_files(photo) if storage not in missing}
+    return ArchivedPhotoSerializer(photo, context={"archive_paths": paths, "time_zone": zone}).data
 
 
 def _entry(name: str, compress_type: int, zone) -> zipfile.ZipInfo:
@@ -163,15 +125,14 @@ def _taken(pipe: _Pipe) -> Iterator[bytes]:
         yield data
 
 
-def export_stream(user) -> Iterator[bytes]:
+def export_stream(user: User) -> Iterator[bytes]:
     """The user's zip, as chunks of bytes; the file list and the scores are read as it goes."""
     pipe = _Pipe()
     missing: set[str] = set()
     # The account's zone, not the request's: the archive is written after the middleware is done.
     zone = account_zone(user)
-    times = DateTimeField(default_timezone=zone)
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), README_TEXT.format(zone=zone))
+        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), str(README_TEXT) % {"zone": zone})
         yield from _taken(pipe)
         for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             for archive_name, storage_name in _archive_files(photo):
@@ -185,13 +146,13 @@ def export_stream(user) -> Iterator[bytes]:
             scores.write(b"[")
             for number, photo in enumerate(selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
                 separator = b",\n" if number else b"\n"
-                scores.write(separator + json.dumps(_scores_entry(photo, missing, times)).encode())
+                scores.write(separator + json.dumps(_scores_entry(photo, missing, zone)).encode())
                 yield from _taken(pipe)
             scores.write(b"\n]\n")
     yield from _taken(pipe)
 
 
-def export_response(user) -> StreamingHttpResponse:
+def export_response(user: User) -> StreamingHttpResponse:
     """The user's zip as a download, written while it is sent (the account page's and the API's)."""
     response = StreamingHttpResponse(export_stream(user), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export_file_name(user)}"'

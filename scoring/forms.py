@@ -1,7 +1,7 @@
 from allauth.account.forms import LoginForm, SignupForm
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from scoring.labels import LABEL_MAX_LENGTH, clean_label
 from scoring.time_zones import time_zone_choices
@@ -25,9 +25,13 @@ class MultipleFileField(forms.FileField):
         files = data if isinstance(data, (list, tuple)) else [data]
         cleaned = [super(MultipleFileField, self).clean(item, initial) for item in files if item]
         if not cleaned:
-            raise forms.ValidationError("Choose at least one photo.")
+            raise forms.ValidationError(gettext("Choose at least one photo."))
         if len(cleaned) > settings.PHOTO_MAX_FILES_PER_UPLOAD:
-            raise forms.ValidationError(f"Upload at most {settings.PHOTO_MAX_FILES_PER_UPLOAD} photos at a time.")
+            most = settings.PHOTO_MAX_FILES_PER_UPLOAD
+            raise forms.ValidationError(
+                ngettext("Upload at most %(most)d photo at a time.", "Upload at most %(most)d photos at a time.", most)
+                % {"most": most}
+            )
         return cleaned
 
 
@@ -35,23 +39,23 @@ def upload_limits() -> str:
     """The upload form's limits in one sentence, from the settings that enforce them."""
     megabytes = settings.PHOTO_MAX_BYTES // (1024 * 1024)
     megapixels = settings.PHOTO_MAX_PIXELS // 1_000_000
-    return (
-        f"Up to {settings.PHOTO_MAX_FILES_PER_UPLOAD} photos at a time, each at most {megabytes} MB and "
-        f"{megapixels} megapixels. JPEG, PNG or WebP (not animated)."
-    )
+    return gettext(
+        "Up to %(files)d photos at a time, each at most %(megabytes)d MB and %(megapixels)d megapixels. "
+        "JPEG, PNG or WebP (not animated)."
+    ) % {"files": settings.PHOTO_MAX_FILES_PER_UPLOAD, "megabytes": megabytes, "megapixels": megapixels}
 
 
 class UploadForm(forms.Form):
-    photos = MultipleFileField(label="Photos", help_text=upload_limits)
+    photos = MultipleFileField(label=gettext_lazy("Photos"), help_text=upload_limits)
 
 
 class PhotoLabelForm(forms.Form):
     """A photo's new name, from its page: cleaned as an uploaded file's name is."""
 
     label = forms.CharField(
-        label=_("Name"),
+        label=gettext_lazy("Name"),
         max_length=LABEL_MAX_LENGTH,
-        help_text=_("Only you see it. It starts as the name of the file you uploaded."),
+        help_text=gettext_lazy("Only you see it. It starts as the name of the file you uploaded."),
         widget=forms.TextInput(attrs={"aria-describedby": "label-help", "autocomplete": "off"}),
     )
 
@@ -59,17 +63,17 @@ class PhotoLabelForm(forms.Form):
         label = clean_label(self.cleaned_data["label"])
         if not label:
             raise forms.ValidationError(
-                _("Give the photo a name: what was typed is only spaces or invisible characters."), code="blank"
+                gettext("Give the photo a name: what was typed is only spaces or invisible characters."), code="blank"
             )
         return label
 
 
 class TimeZoneForm(forms.Form):
     time_zone = forms.ChoiceField(
-        label=_("Time zone"),
+        label=gettext_lazy("Time zone"),
         choices=time_zone_choices,
-        help_text=_("Every time on the pages, in e-mails and in your data's download is given in this zone."),
-        error_messages={"invalid_choice": _("Pick a time zone from the list, such as Asia/Shanghai.")},
+        help_text=gettext_lazy("Every time on the pages and in your data's download is given in this zone."),
+        error_messages={"invalid_choice": gettext_lazy("Pick a time zone from the list, such as Asia/Shanghai.")},
         widget=forms.Select(attrs={"aria-describedby": "time-zone-help"}),
     )
 
@@ -78,7 +82,7 @@ class AccountDeleteForm(forms.Form):
     """Deleting an account is for good: the password proves it is its owner at the keyboard."""
 
     password = forms.CharField(
-        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=gettext_lazy("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -88,7 +92,7 @@ class AccountDeleteForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password; nothing was deleted.")
+            raise forms.ValidationError(gettext("That is not your password; nothing was deleted."))
         return password
 
 
@@ -97,9 +101,9 @@ class SignInForm(LoginForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["login"].label = "Username or email"
+        self.fields["login"].label = gettext("Username or email")
         if "remember" in self.fields:  # absent when ACCOUNT_SESSION_REMEMBER decides for everyone
-            self.fields["remember"].label = "Keep me signed in on this device"
+            self.fields["remember"].label = gettext("Keep me signed in on this device")
 
 
 class SignUpForm(SignupForm):
@@ -110,5 +114,5 @@ class SignUpForm(SignupForm):
         typed = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
         cleaned_data = super().clean()
         if all(typed) and typed[0] != typed[1] and "password2" not in self.errors:
-            self.add_error("password2", _("You must type the same password each time."))
+            self.add_error("password2", gettext("You must type the same password each time."))
         return cleaned_data

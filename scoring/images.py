@@ -4,6 +4,7 @@ import io
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -27,37 +28,46 @@ class CleanPhoto:
 def clean_upload(upload) -> CleanPhoto:
     """Decode, orient and re-encode an upload, or raise UploadRejected saying what to send instead."""
     if upload.size == 0:
-        raise UploadRejected("The file is empty. Choose a JPEG, PNG or WebP photo.", code="empty_file")
+        raise UploadRejected(gettext("The file is empty. Choose a JPEG, PNG or WebP photo."), code="empty_file")
     if upload.size > settings.PHOTO_MAX_BYTES:
         raise UploadRejected(
-            f"The file is larger than {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB. Send a smaller photo.",
+            gettext("The file is larger than %(megabytes)d MB. Send a smaller photo.")
+            % {"megabytes": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
             code="too_large",
         )
     upload.seek(0)
     try:
         with Image.open(upload) as image:
             if image.format not in ACCEPTED_FORMATS:
-                raise UploadRejected("Only JPEG, PNG and WebP photos are accepted.", code="unsupported_format")
+                raise UploadRejected(gettext("Only JPEG, PNG and WebP photos are accepted."), code="unsupported_format")
             if image.width * image.height > settings.PHOTO_MAX_PIXELS:
                 raise UploadRejected(
-                    f"The photo has too many pixels ({image.width}x{image.height}); "
-                    f"send one under {settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels.",
+                    gettext(
+                        "The photo has too many pixels (%(width)dx%(height)d); "
+                        "send one under %(megapixels)d megapixels."
+                    )
+                    % {
+                        "width": image.width,
+                        "height": image.height,
+                        "megapixels": settings.PHOTO_MAX_PIXELS // 1_000_000,
+                    },
                     code="too_many_pixels",
                 )
             if getattr(image, "n_frames", 1) > 1:
-                raise UploadRejected("Animated images are not accepted; send a single photo.", code="animated")
+                raise UploadRejected(gettext("Animated images are not accepted; send a single photo."), code="animated")
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except UploadRejected:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise UploadRejected(
-            "This file is not a photo we can read (damaged or not an image). Send a JPEG, PNG or WebP.",
+            gettext("This file is not a photo we can read (damaged or not an image). Send a JPEG, PNG or WebP."),
             code="unreadable_image",
         ) from error
     if min(upright.size) < 32:
         raise UploadRejected(
-            "The photo is too small to find a face in; send one at least 32 pixels on each side.", code="too_small"
+            gettext("The photo is too small to find a face in; send one at least 32 pixels on each side."),
+            code="too_small",
         )
     buffer = io.BytesIO()
     # Re-encoding from pixels drops EXIF (GPS included), ICC profiles and comments.

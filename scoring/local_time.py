@@ -10,14 +10,14 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 
 from scoring.services.accounts import time_zone_remember
 from scoring.time_zones import is_time_zone
 
 BROWSER_ZONE_COOKIE = "time_zone"
-# One format for every time a person reads; the language's own order comes with i18n's formats.
-TIME_FORMAT = "j M Y, H:i"
+# One format for every time a person reads, the language's own (beautysite/formats).
+TIME_FORMAT = "DATETIME_FORMAT"
 
 
 def browser_zone(request) -> str | None:
@@ -47,4 +47,3 @@ def account_zone(user) -> zoneinfo.ZoneInfo:
 def local_time_text(value: datetime, zone=None) -> str:
     """`value` as people read it, in `zone` (default: the active one): "3 Dec 2026, 16:36"."""
     return date_format(timezone.localtime(value, zone), TIME_FORMAT)
-

@@ -5,10 +5,10 @@ import zoneinfo
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import is_valid_path
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.response import Response
 
-from scoring import error_pages, health, local_time
+from scoring import error_pages, health, languages, local_time
 from scoring.error_pages import API_PREFIX
 
 
@@ -74,6 +74,28 @@ class ApiOptionalSlashMiddleware:
                 request.path_info = f"{path}/"
                 request.path = f"{request.path}/"
         return self.get_response(request)
+
+
+class AccountLanguageMiddleware:
+    """Speak a signed-in user's chosen language (`User.language`), whatever this browser asked
+    LocaleMiddleware for, and remember it in the language cookie too so the pages after signing
+    out stay in it. After AuthenticationMiddleware: it reads the user."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        chosen = languages.supported(user.language) if user is not None and user.is_authenticated else None
+        if chosen and chosen != request.LANGUAGE_CODE:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        # A language just switched (set_language sets the cookie) is not overwritten with the old one.
+        if chosen and request.COOKIES.get(cookie) != chosen and cookie not in response.cookies:
+            languages.set_language_cookie(response, chosen)
+        return response
 
 
 class LocalTimeMiddleware:

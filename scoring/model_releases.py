@@ -45,7 +45,7 @@ def model_in_words(version: str) -> str:
         words = _("Ensemble of %(date)s, trained on %(datasets)s")
     else:
         words = _("Network of %(date)s, trained on %(datasets)s")
-    return words % {"date": date_format(release.released, "j M Y"), "datasets": datasets}
+    return words % {"date": date_format(release.released, "DATE_FORMAT"), "datasets": datasets}
 
 
 def scored_by_sentence(photo) -> str:

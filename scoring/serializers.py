@@ -11,6 +11,7 @@ from rest_framework.reverse import reverse
 
 from ml.inference.rating_band import BAND_SHARE, band
 from scoring import explain
+from scoring.errors import failure_sentence
 from scoring.labels import LABEL_MAX_LENGTH
 from scoring.local_time import account_zone
 from scoring.media import private_url
@@ -53,14 +54,24 @@ class BlankAsNullField(serializers.Field):
 class ReaderDateTimeField(serializers.DateTimeField):
     """ISO 8601 with the offset of the reader's zone ("2026-12-03T16:36:00+08:00"): the account's
     zone, for API callers too (DRF reads their token after the middleware chose a zone), else
-    the page's (the browser's, for a new account), else UTC ("Z")."""
+    the page's (the browser's, for a new account), else UTC ("Z"). The export names its zone in
+    `context["time_zone"]` (it is written after the request's middleware is done)."""
 
     def default_timezone(self):
+        if "time_zone" in self.context:
+            return self.context["time_zone"]
         request = self.context.get("request")
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.time_zone:
             return account_zone(user)
         return timezone.get_current_timezone()
+
+
+class FailureSentenceField(BlankAsNullField):
+    """A failed photo's sentence, in the reader's language (the worker stores it in English)."""
+
+    def to_representation(self, value) -> str | None:
+        return failure_sentence(value) or None
 
 
 class RoundedFloatField(serializers.FloatField):
@@ -121,7 +132,7 @@ class FaceSerializer(serializers.Serializer):
 class PhotoSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
-    error = BlankAsNullField(help_text="why the photo failed, a sentence for its owner")
+    error = FailureSentenceField(help_text="why the photo failed, a sentence for its owner")
     error_code = serializers.SerializerMethodField(help_text="the failure's stable code (see the README)")
     label = BlankAsNullField(help_text="the uploaded file's name, cleaned (or the upload's `label`); for its owner")
     created = ReaderDateTimeField(
@@ -138,6 +149,52 @@ class PhotoSerializer(serializers.Serializer):
     @extend_schema_field({"type": "string", "nullable": True})
     def get_error_code(self, photo: Photo) -> str | None:
         return photo.error_code
+
+
+# The export's scores.json: the API's shapes, each file named by its path inside the zip instead
+# of a URL (`photos/<id>/...`, as `scoring.export` lays the archive out).
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class ArchivePathField(serializers.Field):
+    """Where a stored file lies in the export's zip (`context["archive_paths"]`: storage name ->
+    archive path); null where there is no file or it could not be read into the archive."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance) or None
+
+    def to_representation(self, value) -> str | None:
+        return self.context["archive_paths"].get(value.name)
+
+
+class ArchivedLayerSerializer(LayerSerializer):
+    url = None
+    file = ArchivePathField(source="image")
+
+
+class ArchivedFaceSerializer(FaceSerializer):
+    grad_cam_url = None
+    grad_cam = ArchivePathField()
+    layers = ArchivedLayerSerializer(many=True, read_only=True)
+
+
+class ArchivedFilesSerializer(serializers.Serializer):
+    original = ArchivePathField(source="image")
+    annotated = ArchivePathField()
+    filters = ArchivePathField()
+
+
+class ArchivedPhotoSerializer(PhotoSerializer):
+    image_url = annotated_url = filters_url = None
+    time_zone = serializers.SerializerMethodField(help_text="the zone `created` is written in: the account's")
+    files = ArchivedFilesSerializer(source="*", read_only=True)
+    faces = ArchivedFaceSerializer(many=True, read_only=True)
+
+    def get_time_zone(self, photo: Photo) -> str:
+        return str(self.context["time_zone"])
 
 
 def photo_as_dict(photo: Photo, request=None) -> dict:

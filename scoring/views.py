@@ -1,6 +1,7 @@
 """Pages. Each one is thin: selectors read, services write."""
 
 import mimetypes
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -8,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from scoring import compare as comparing
@@ -19,22 +20,23 @@ from scoring import explain, selectors
 from scoring import export as exporting
 from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, PhotoLabelForm, TimeZoneForm, UploadForm
-from scoring.images import UploadRejected
-from scoring.limits import upload_limit_message, upload_limit_wait
+from scoring.limits import upload_limit_message
 from scoring.media import media_reader
+from scoring.models import Photo
 from scoring.selectors import history as histories
 from scoring.serializers import photo_page_dict
 from scoring.services import accounts, api_keys
 from scoring.services import photos as photo_services
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """What the site does, for visitors; signed-in users go straight to the upload page."""
     if request.user.is_authenticated:
         return redirect("scoring:upload")
     example = example_result()
     context = {
         "example": example,
+        "example_credit": gettext(example["credit"]) if example else "",  # marked in make_example
         "example_panel": explain.panel_split(example.get("distribution")) if example else None,
         "stages": explain.STAGES,
         "two_networks": explain.TWO_NETWORKS,
@@ -42,35 +44,34 @@ def home(request):
     return render(request, "scoring/home.html", context)
 
 
-def about(request):
+def about(request: HttpRequest) -> HttpResponse:
     context = {"percentile_meaning": explain.percentile_meaning(), "two_networks": explain.TWO_NETWORKS}
     return render(request, "scoring/about.html", context)
 
 
 @login_required
-def upload(request):
+def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        created, rejected, status, wait = [], [], 400, None
-        for upload_file in form.cleaned_data["photos"]:
-            wait = upload_limit_wait(request)
-            if wait is not None:
-                rejected.append(upload_limit_message(wait))
-                status = 429
-                break
-            try:
-                created.append(photo_services.photo_create(owner=request.user, upload=upload_file))
-            except UploadRejected as error:
-                rejected.append(f"{upload_file.name}: {error}")
+        intake = photo_services.photos_intake(request=request, uploads=form.cleaned_data["photos"])
+        created, wait = intake.created, intake.wait
+        rejected = [gettext("%(file)s: %(error)s") % {"file": name, "error": error} for name, error in intake.rejected]
+        if wait is not None:
+            rejected.append(upload_limit_message(wait))
+        status = 429 if wait is not None else 400
         for message in rejected:
             messages.error(request, message)
         if len(created) == 1 and not rejected:
             return redirect("scoring:photo", public_id=created[0].public_id)
         if created:
             # Some or all were stored: say so, and show the rest's errors on the history page.
-            uploaded = "1 photo uploaded; it is" if len(created) == 1 else f"{len(created)} photos uploaded; they are"
+            uploaded = ngettext(
+                "%(count)d photo uploaded; it is being scored.",
+                "%(count)d photos uploaded; they are being scored.",
+                len(created),
+            ) % {"count": len(created)}
             # Tagged so the history page's script can say when scoring has finished.
-            messages.success(request, f"{uploaded} being scored.", extra_tags="scoring-progress")
+            messages.success(request, uploaded, extra_tags="scoring-progress")
             return redirect("scoring:history")
     else:
         status, wait = (400 if request.method == "POST" else 200), None
@@ -85,7 +86,7 @@ def upload(request):
 # revealed. The selectors decide. The page itself first sends an anonymous visitor to sign in
 # (whatever the id, so that says nothing either): an owner opening a link signed out gets there.
 @login_required
-def photo_detail(request, public_id):
+def photo_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         photo = selectors.photo_for_user(request.user, public_id)
     except Http404:
@@ -116,17 +117,17 @@ def photo_label(request, public_id):
     if not form.is_valid():
         return _photo_page(request, photo, form, status=400)
     photo_services.photo_label_set(photo=photo, label=form.cleaned_data["label"])
-    messages.success(request, _("Renamed to “%(label)s”.") % {"label": photo.label})
+    messages.success(request, gettext("Renamed to “%(label)s”.") % {"label": photo.label})
     return redirect("scoring:photo", public_id=photo.public_id)
 
 
-def photo_status(request, public_id):
+def photo_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     photo = selectors.photo_for_user(request.user, public_id)
     return JsonResponse(photo_page_dict(photo, request))
 
 
 @login_required
-def history(request):
+def history(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("status", "all")
     if shown not in histories.FILTERS:
         shown = "all"
@@ -143,20 +144,20 @@ def history(request):
 
 
 @login_required
-def history_chart(request):
+def history_chart(request: HttpRequest) -> HttpResponse:
     """Every scored photo's point for the history chart, fetched by the page after it renders:
     a long history's thousand points would otherwise weigh on every visit of every page of it."""
     return JsonResponse({"points": histories.chart_points(request.user)})
 
 
 @login_required
-def history_status(request):
+def history_status(request: HttpRequest) -> HttpResponse:
     """Status of the history tiles still waiting on a score, polled by the page."""
     return JsonResponse({"photos": histories.tile_states(request.user, request.GET.getlist("photo"))})
 
 
 @login_required
-def compare(request):
+def compare(request: HttpRequest) -> HttpResponse:
     """Pick photos (the picker's button sends `go`), or see the chosen ones side by side."""
     ids = comparing.selected_ids(request.GET.getlist("photo"))
     try:
@@ -174,7 +175,7 @@ def compare(request):
     return render(request, "scoring/compare.html", context)
 
 
-def _compare_pick(request, chosen, status: int = 200):
+def _compare_pick(request: HttpRequest, chosen: list[Photo], status: int = 200) -> HttpResponse:
     context = {
         "photos": histories.photos_for_filter(request.user, "done")[:60],
         "chosen": [str(p.public_id) for p in chosen],
@@ -184,9 +185,9 @@ def _compare_pick(request, chosen, status: int = 200):
 
 
 @require_POST
-def photo_delete(request, public_id):
-    photo_services.photo_delete(selectors.photo_for_user(request.user, public_id))
-    messages.success(request, "The photo and everything computed from it were deleted.")
+def photo_delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    photo_services.photo_delete(photo=selectors.photo_for_user(request.user, public_id))
+    messages.success(request, gettext("The photo and everything computed from it were deleted."))
     return redirect("scoring:history")
 
 
@@ -194,7 +195,7 @@ NEW_KEY_SESSION = "new_api_key"
 
 
 @login_required
-def account(request):
+def account(request: HttpRequest) -> HttpResponse:
     """The user's API key (made, shown once, revoked here), their time zone, and the way out."""
     if request.method == "POST":
         action = request.POST.get("action")
@@ -205,7 +206,9 @@ def account(request):
         elif action == "revoke":
             request.session.pop(NEW_KEY_SESSION, None)
             if api_keys.api_key_revoke(user=request.user):
-                messages.success(request, "Your API key was revoked; programs using it are refused from now on.")
+                messages.success(
+                    request, gettext("Your API key was revoked; programs using it are refused from now on.")
+                )
         return redirect("scoring:account")
     new_key = request.session.pop(NEW_KEY_SESSION, None)
     if new_key and not selectors.api_key_is_current(request.user, new_key):
@@ -227,40 +230,40 @@ def _account_page(request, new_key, zone_form, status: int = 200):
 
 @login_required
 @require_POST
-def account_time_zone(request):
+def account_time_zone(request: HttpRequest) -> HttpResponse:
     form = TimeZoneForm(request.POST)
     if not form.is_valid():
         return _account_page(request, None, form, status=400)
     accounts.time_zone_set(user=request.user, name=form.cleaned_data["time_zone"])
-    messages.success(request, _("Times are now shown in %(zone)s.") % {"zone": request.user.time_zone})
+    messages.success(request, gettext("Times are now shown in %(zone)s.") % {"zone": request.user.time_zone})
     return redirect("scoring:account")
 
 
 @login_required
-def export(request):
+def export(request: HttpRequest) -> HttpResponse:
     """Take my data: every photo, what scoring made of it, and the scores, in one zip."""
     return exporting.export_response(request.user)
 
 
 @login_required
-def account_delete(request):
+def account_delete(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        photo_services.user_delete(user)
-        messages.success(request, "Your account and all its photos were deleted.")
+        photo_services.user_delete(user=user)
+        messages.success(request, gettext("Your account and all its photos were deleted."))
         return redirect("scoring:home")
     photo_count = request.user.photos.count()
     status = 400 if request.method == "POST" else 200
     return render(request, "scoring/account_delete.html", {"form": form, "photo_count": photo_count}, status=status)
 
 
-def favicon(request):
+def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("scoring/favicon.svg"), permanent=True)
 
 
-def media(request, name):
+def media(request: HttpRequest, name: str) -> HttpResponse:
     """Local-storage media, after checking the file belongs to a photo the caller (session or token) may see."""
     selectors.photo_for_file_name(media_reader(request), name)
     if not default_storage.exists(name):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
@@ -13,7 +14,7 @@ from scoring.compare import photo_label
 from scoring.errors import failure_short
 from scoring.local_time import local_time_text
 from scoring.media import private_url
-from scoring.models import Face, Photo
+from scoring.models import Face, Photo, User
 from scoring.selectors.photos import photo_list_for_user
 from scoring.serializers import band_of
 
@@ -23,14 +24,14 @@ MAX_POLLED = 48  # tiles one status request may ask about (two pages' worth)
 CHART_CACHE_SECONDS = 3600
 
 
-def photos_for_filter(user, name: str) -> QuerySet[Photo]:
+def photos_for_filter(user: User | AnonymousUser, name: str) -> QuerySet[Photo]:
     """The user's visible photos, newest first, narrowed to one status when the filter names one."""
     photos = photo_list_for_user(user)
     status = FILTERS.get(name)
     return photos.filter(status=status) if status else photos
 
 
-def chart_points(user) -> list[dict]:
+def chart_points(user: User | AnonymousUser) -> list[dict]:
     """One point per scored photo of the user (its largest face), oldest first.
 
     Cached under the count and latest scoring time of the photos it covers: a new score, a
@@ -65,11 +66,11 @@ def _points(faces: QuerySet[Face]) -> list[dict]:
     ]
 
 
-def under_review_count(user) -> int:
+def under_review_count(user: User) -> int:
     return Photo.objects.filter(owner=user).under_review().count()
 
 
-def tile_states(user, ids: list[str]) -> list[dict]:
+def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
     """Status, score and thumbnail of some of the user's photos, for tiles waiting on a score."""
     wanted = []
     for value in ids[:MAX_POLLED]:
@@ -94,7 +95,7 @@ def tile_states(user, ids: list[str]) -> list[dict]:
     ]
 
 
-def owns_photo_under_review(user, public_id) -> bool:
+def owns_photo_under_review(user: User | AnonymousUser, public_id: uuid.UUID | str) -> bool:
     """Whether this is the user's own photo, hidden from them while staff review it."""
     if not user.is_authenticated:
         return False

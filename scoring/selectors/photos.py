@@ -3,14 +3,15 @@
 
 import uuid
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from scoring.models import PHOTO_FILE_NAME, Face, Photo
+from scoring.models import PHOTO_FILE_NAME, Face, Photo, User
 
 
-def photo_list_for_user(user) -> QuerySet[Photo]:
+def photo_list_for_user(user: User | AnonymousUser) -> QuerySet[Photo]:
     """The user's photos, newest first, faces preloaded (two queries whatever the count)."""
     return (
         Photo.objects.visible_to(user, own_only=True)
@@ -27,14 +28,14 @@ def _is_uuid(value) -> bool:
     return True
 
 
-def photo_for_user(user, public_id) -> Photo:
+def photo_for_user(user: User | AnonymousUser, public_id: uuid.UUID | str) -> Photo:
     """The photo if the user owns it (or is staff); 404 for anyone else, so its existence is not revealed."""
     if not user.is_authenticated or not _is_uuid(public_id):
         raise Http404  # a malformed id names no photo: a 404, not the UUIDField's ValidationError (a 500)
     return get_object_or_404(Photo.objects.visible_to(user).prefetch_related("faces__layers"), public_id=public_id)
 
 
-def photo_for_file_name(user, name: str) -> Photo:
+def photo_for_file_name(user: User | AnonymousUser, name: str) -> Photo:
     """The photo a stored file belongs to (named by its folder), if the user may see it."""
     match = PHOTO_FILE_NAME.fullmatch(name)
     if match is None:
@@ -42,11 +43,11 @@ def photo_for_file_name(user, name: str) -> Photo:
     return photo_for_user(user, match["public_id"])
 
 
-def selected_photos(user, ids: list[str]) -> list[Photo]:
+def selected_photos(user: User | AnonymousUser, ids: list[str]) -> list[Photo]:
     """The user's photos for these ids, in order; 404 if any is not theirs (or does not exist)."""
     return [photo_for_user(user, public_id) for public_id in ids]
 
 
-def photos_for_export(user) -> QuerySet[Photo]:
+def photos_for_export(user: User | AnonymousUser) -> QuerySet[Photo]:
     """What the user sees of their photos (flagged ones stay hidden), with faces and layers, oldest first."""
     return photo_list_for_user(user).prefetch_related("faces__layers").order_by("created", "id")

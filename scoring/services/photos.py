@@ -1,18 +1,50 @@
 """What people and staff ask of a photo: upload it, review it, score it again, delete it."""
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from scoring.images import clean_upload
+from scoring.images import UploadRejected, clean_upload
 from scoring.labels import clean_label
-from scoring.models import Photo
+from scoring.limits import upload_limit_wait
+from scoring.models import Photo, User
 from scoring.services import jobs, storage
 
 
-def photo_create(*, owner, upload, label: str | None = None) -> Photo:
+@dataclass
+class Intake:
+    """What became of the files one request sent: stored, refused (each with its reason, in the
+    order sent), and whether the upload limit stopped the rest."""
+
+    created: list[Photo] = field(default_factory=list)
+    rejected: list[tuple[str, UploadRejected]] = field(default_factory=list)  # (file name, why)
+    wait: int | None = None  # seconds until the limit renews; None when it did not stop anything
+
+
+def photos_intake(*, request: HttpRequest, uploads: Iterable[UploadedFile], label: str | None = None) -> Intake:
+    """The one upload intake of the page and the API: each file, in turn, counted against the
+    request's user's upload limit and stored for scoring; a file refused alone does not stop the
+    others, the limit stops every file after it. Each photo is named `label` when the caller gave
+    one (the API's field), else by its file's name."""
+    intake = Intake()
+    for upload in uploads:
+        intake.wait = upload_limit_wait(request)
+        if intake.wait is not None:
+            break
+        try:
+            intake.created.append(photo_create(owner=request.user, upload=upload, label=label))
+        except UploadRejected as error:
+            intake.rejected.append((upload.name, error))
+    return intake
+
+
+def photo_create(*, owner: User, upload: UploadedFile, label: str | None = None) -> Photo:
     """Clean and store an upload, save its row as queued, and send it for scoring once committed.
 
     Its label is `label` when one is given, else the uploaded file's name, cleaned either way.
@@ -39,12 +71,12 @@ def photo_label_set(*, photo: Photo, label: str) -> None:
     Photo.objects.filter(pk=photo.pk).update(label=photo.label)
 
 
-def photo_review(photos: QuerySet[Photo], review: Photo.Review) -> int:
+def photo_review(*, photos: QuerySet[Photo], review: Photo.Review) -> int:
     """Staff's verdict on photos (a flagged photo is hidden from its owner); returns how many were set."""
     return photos.update(review=review)
 
 
-def photo_rescore(photo: Photo) -> None:
+def photo_rescore(*, photo: Photo) -> None:
     """Drop previous results and send the photo again (admin action)."""
     with transaction.atomic():
         storage.result_files_delete(photo)
@@ -55,7 +87,7 @@ def photo_rescore(photo: Photo) -> None:
         transaction.on_commit(lambda: jobs.send(photo.public_id))
 
 
-def photo_delete(photo: Photo) -> None:
+def photo_delete(*, photo: Photo) -> None:
     """Remove the photo, its results and every file stored in its folders."""
     storage.result_files_delete(photo)
     names = storage.photo_file_names(photo)
@@ -64,8 +96,8 @@ def photo_delete(photo: Photo) -> None:
     storage.empty_folders_delete(photo.public_id)
 
 
-def user_delete(user) -> None:
+def user_delete(*, user: User) -> None:
     """Delete an account and everything it uploaded."""
     for photo in Photo.objects.filter(owner=user).prefetch_related("faces__layers"):
-        photo_delete(photo)
+        photo_delete(photo=photo)
     user.delete()

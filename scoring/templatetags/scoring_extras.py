@@ -16,6 +16,20 @@ def failure_short(photo) -> str:
 
 
 @register.filter
+def failure_sentence(photo) -> str:
+    """A failed photo's sentence in the reader's language."""
+    return errors.failure_sentence(photo.error)
+
+
+@register.filter
+def status_words(status: str) -> str:
+    """A photo's status as a tile says it: "queued", "running"."""
+    from scoring.explain import STATUS_WORDS
+
+    return STATUS_WORDS.get(status, status)
+
+
+@register.filter
 def photo_label(photo) -> str:
     """The name a photo goes by on the pages: its label, or when it was uploaded."""
     from scoring.compare import photo_label as label

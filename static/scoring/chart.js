@@ -1,7 +1,8 @@
 // Score of every photo over time: one dot per photo on a real time axis, the average as a
 // dashed line. No library needed for one scatter plot. The points are fetched after the page
 // renders (a long history has thousands); window.scoreChart.add() takes new points as scores
-// arrive (history.js).
+// arrive (history.js). Words come from Django's JavaScript catalogue (gettext, interpolate),
+// dates are written in the page's language.
 (function () {
   const svg = document.getElementById("chart");
   if (!svg || !svg.dataset.pointsUrl) return;
@@ -11,6 +12,7 @@
   let W = 640; // the drawing's width in CSS pixels, so text keeps its size on a phone
   const ns = "http://www.w3.org/2000/svg";
   const DAY = 86400000;
+  const LANG = document.documentElement.lang || undefined;
 
   function node(tag, attrs, text) {
     const el = document.createElementNS(ns, tag);
@@ -21,7 +23,11 @@
 
   // Ticks in the zone the server wrote the points' times in (the account's), not the browser's.
   const zone = svg.dataset.timeZone || undefined;
-  const language = document.documentElement.lang || undefined;
+
+  // A point's photo as the cards name it: its label and the time the server wrote in that zone.
+  function named(p) {
+    return p.label === p.when ? p.when : p.label + ", " + p.when;
+  }
 
   // Labels as fine as the ticks' spacing needs: ticks under a minute apart show seconds and
   // ticks under a day apart the time, or labels would repeat ("10:42 10:42", "3 Jan 3 Jan").
@@ -31,19 +37,29 @@
       : span >= 2 * DAY ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
       : step < 60000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }
       : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }; // 24-hour, as the tiles' labels
-    return new Intl.DateTimeFormat(language, { ...options, timeZone: zone }).format(new Date(t));
+    return new Intl.DateTimeFormat(LANG, { ...options, timeZone: zone }).format(new Date(t));
   }
 
   // The band, where the photo has one: the ratings (1-10) of the middle 80% of a panel.
   function bandWords(p) {
     if (!p.band) return "";
-    return "; " + Math.round(p.band.share * 100) + "% of raters would give " + Math.round(p.band.low) + " to " + Math.round(p.band.high) + " of 10";
+    // Percentages are passed with their sign: Django's interpolate() knows no "%%".
+    return interpolate(gettext("; %(share)s of raters would give %(low)s to %(high)s of 10"), {
+      share: Math.round(p.band.share * 100) + "%", low: Math.round(p.band.low), high: Math.round(p.band.high),
+    }, true);
+  }
+
+  function pointWords(p) {
+    return interpolate(gettext("%(when)s: %(score)s / 5"), { when: named(p), score: p.score.toFixed(2) }, true);
   }
 
   function show(p) {
+    const sentence = interpolate(gettext("%(when)s: %(score)s / 5, higher than %(percentile)s of the reference faces%(band)s."), {
+      when: named(p) + " (" + zone + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
+    }, true);
     detail.replaceChildren(
-      p.label + (p.label === p.when ? "" : ", " + p.when) + " (" + zone + "): " + p.score.toFixed(2) + " / 5, higher than " + p.percentile + "% of the reference faces" + bandWords(p) + ". ",
-      Object.assign(document.createElement("a"), { href: "/photos/" + p.id + "/", textContent: "Open the photo" })
+      sentence + " ",
+      Object.assign(document.createElement("a"), { href: "/photos/" + p.id + "/", textContent: gettext("Open the photo") })
     );
   }
 
@@ -52,7 +68,7 @@
     if (!points.length) return;
     svg.closest("figure").hidden = false;
     const count = document.getElementById("chart-count");
-    if (count) count.textContent = points.length + (points.length === 1 ? " photo" : " photos");
+    if (count) count.textContent = interpolate(ngettext("%s photo", "%s photos", points.length), [points.length]);
     W = Math.max(300, Math.round(svg.getBoundingClientRect().width) || 640);
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     const ticks = W < 500 ? 2 : 4;
@@ -91,7 +107,7 @@
       }
       placed.push([cx, cy]);
       const dot = node("circle", { cx: cx, cy: cy, r: 5, class: "dot", tabindex: 0, "data-id": p.id });
-      dot.append(node("title", {}, p.label + (p.label === p.when ? "" : ", " + p.when) + ": " + p.score.toFixed(2) + " / 5" + bandWords(p)));
+      dot.append(node("title", {}, pointWords(p) + bandWords(p)));
       ["mouseenter", "focus", "click"].forEach((type) => dot.addEventListener(type, () => show(p)));
       svg.append(dot);
     });

@@ -18,7 +18,9 @@
       tile.classList.toggle("chosen", place >= 0);
       tile.querySelector(".order").textContent = place >= 0 ? "ABCD"[place] || place + 1 : "";
     });
-    picked.textContent = order.length ? order.length + " of " + max + " chosen" : "None chosen yet";
+    picked.textContent = order.length
+      ? interpolate(ngettext("%(count)s of %(max)s chosen", "%(count)s of %(max)s chosen", order.length), { count: order.length, max: max }, true)
+      : gettext("None chosen yet");
   }
 
   boxes.forEach((box) => box.addEventListener("change", () => {

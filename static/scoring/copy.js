@@ -8,8 +8,8 @@ document.addEventListener("click", async (event) => {
   const said = document.getElementById(button.dataset.copied);
   try {
     await navigator.clipboard.writeText(text);
-    said.textContent = "Copied.";
+    said.textContent = gettext("Copied.");
   } catch (e) { // no clipboard outside HTTPS and localhost
-    said.textContent = source === "page-address" ? "Copy this page's address from the address bar." : "Select the text and copy it.";
+    said.textContent = source === "page-address" ? gettext("Copy this page's address from the address bar.") : gettext("Select the text and copy it.");
   }
 });

@@ -4,6 +4,13 @@
   const tiles = document.getElementById("tiles");
   if (!tiles) return;
   const POLL_MS = 1000;
+  // A photo's status in a word, as the page's own tiles say it.
+  const STATUS = {
+    queued: pgettext("photo status", "queued"),
+    running: pgettext("photo status", "running"),
+    done: pgettext("photo status", "scored"),
+    failed: pgettext("photo status", "not scored"),
+  };
   const waiting = () => [...tiles.querySelectorAll('.tile[data-status="queued"], .tile[data-status="running"]')];
 
   function update(tile, photo) {
@@ -14,14 +21,14 @@
       status.textContent = photo.score.toFixed(2) + " / 5";
       if (window.scoreChart) window.scoreChart.add({ id: photo.id, t: photo.t, when: photo.when, label: photo.label, score: photo.score, percentile: photo.percentile });
     } else {
-      status.textContent = photo.status === "failed" ? photo.failure : photo.status + "…";
+      status.textContent = photo.status === "failed" ? photo.failure : (STATUS[photo.status] || photo.status) + "…";
     }
   }
 
   // The upload's "being scored" banner, once nothing is left to wait for.
   function sayScoringFinished() {
     const banner = document.querySelector(".messages .scoring-progress");
-    if (banner) banner.textContent = "Scoring finished: each photo's result is below.";
+    if (banner) banner.textContent = gettext("Scoring finished: each photo's result is below.");
   }
 
   async function poll() {

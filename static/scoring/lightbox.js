@@ -27,7 +27,7 @@
     document.querySelectorAll("img.zoomable:not([tabindex])").forEach((img) => {
       img.tabIndex = 0;
       img.setAttribute("role", "button");
-      img.title = "Click to enlarge";
+      img.title = gettext("Click to enlarge");
     });
   }
   mark();

@@ -1,5 +1,6 @@
 // Renders a photo's result with plain-words explanations, and polls its status endpoint
-// while it is queued or running, only while the tab is visible.
+// while it is queued or running, only while the tab is visible. The server's sentences come in
+// the page's language; the script's own words come from Django's JavaScript catalogue.
 (function () {
   const root = document.getElementById("photo");
   const statusLine = document.getElementById("status");
@@ -23,7 +24,7 @@
   }
 
   function colourKey(low, high, kind) {
-    return el("div", { class: "colour-key", role: "img", "aria-label": "colour key: " + low + " to " + high }, [
+    return el("div", { class: "colour-key", role: "img", "aria-label": interpolate(gettext("colour key: %(low)s to %(high)s"), { low: low, high: high }, true) }, [
       el("span", {}, [low]), el("span", { class: "ramp " + kind }), el("span", {}, [high]),
     ]);
   }
@@ -31,7 +32,7 @@
   function stageFigure(layer, faceNumber) {
     const words = texts.stages[layer.name] || { title: layer.name, text: "" };
     return el("figure", { class: "stage" }, [
-      el("img", { src: layer.url, class: "zoomable", alt: "Face " + faceNumber + ", " + words.title + " (" + layer.name + "): where the stage responded, and its 9 strongest channels" }),
+      el("img", { src: layer.url, class: "zoomable", alt: interpolate(gettext("Face %(number)s, %(title)s (%(stage)s): where the stage responded, and its 9 strongest channels"), { number: faceNumber, title: words.title, stage: layer.name }, true) }),
       // The stage's name and size are for the curious (a tooltip), not in the caption.
       el("figcaption", { title: layer.name + ", " + layer.shape.replace(/x/g, " × ") }, [el("strong", {}, [words.title]), el("br"), words.text]),
     ]);
@@ -60,38 +61,38 @@
 
   function faceSection(face, number) {
     const section = el("section", { class: "card face" }, [
-      el("h2", {}, ["Face " + number + ": ", el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
-      el("p", { class: "percentile" }, ["Higher than " + face.percentile.toFixed(0) + "% of the faces in the model's reference dataset."]),
+      el("h2", {}, [interpolate(gettext("Face %s: "), [number]), el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
+      el("p", { class: "percentile" }, [interpolate(gettext("Higher than %s of the faces in the model's reference dataset."), [face.percentile.toFixed(0) + "%"])]),
     ]);
     if (face.panel) section.append(panelFigure(face.panel, number));
     if (number === 1) { // what the score means: said once, under the first face, folded to keep the score in view
-      section.append(fold("What the score and the percentile mean", [
+      section.append(fold(gettext("What the score and the percentile mean"), [
         el("p", { class: "small scale" }, [texts.score_scale]),
         el("p", { class: "small" }, [texts.percentile_meaning]),
         el("p", { class: "small" }, [texts.two_networks]),
       ], false));
     }
-    section.append(fold("What drove the score (Grad-CAM)", [
+    section.append(fold(gettext("What drove the score (Grad-CAM)"), [
       el("div", { class: "gradcam-row" }, [
-        el("img", { src: face.grad_cam_url, class: "zoomable gradcam", alt: "Face " + number + ": Grad-CAM map, warm colours where features raised the score" }),
-        el("div", {}, [el("p", {}, [texts.grad_cam_legend]), colourKey("mattered little", "raised the score most", "jet")]),
+        el("img", { src: face.grad_cam_url, class: "zoomable gradcam", alt: interpolate(gettext("Face %s: Grad-CAM map, warm colours where features raised the score"), [number]) }),
+        el("div", {}, [el("p", {}, [texts.grad_cam_legend]), colourKey(gettext("mattered little"), gettext("raised the score most"), "jet")]),
       ]),
     ], true));
     const layers = el("div", { class: "layers" });
     face.layers.forEach((layer) => layers.append(stageFigure(layer, number)));
-    section.append(fold("What the network saw, step by step (" + face.layers.length + " stages)", [
+    section.append(fold(interpolate(ngettext("What the network saw, step by step (%s stage)", "What the network saw, step by step (%s stages)", face.layers.length), [face.layers.length]), [
       el("p", { class: "small" }, [texts.layer_legend]),
-      el("div", { class: "keys" }, [colourKey("left half: weak", "strong response", "jet"), colourKey("right half: weak", "strong channel", "viridis")]),
+      el("div", { class: "keys" }, [colourKey(gettext("left half: weak"), gettext("strong response"), "jet"), colourKey(gettext("right half: weak"), gettext("strong channel"), "viridis")]),
       layers,
     ], number === 1));
     return section;
   }
 
   const messages = {
-    queued: () => "Queued: it will be scored in a moment.",
-    running: () => "Scoring…",
-    failed: (data) => data.error || "Scoring failed.",
-    done: (data) => data.faces.length === 1 ? "Scored: one face found." : "Scored: " + data.faces.length + " faces found, largest first.",
+    queued: () => gettext("Queued: it will be scored in a moment."),
+    running: () => gettext("Scoring…"),
+    failed: (data) => data.error || gettext("Scoring failed."),
+    done: (data) => data.faces.length === 1 ? gettext("Scored: one face found.") : interpolate(ngettext("Scored: %s face found, largest first.", "Scored: %s faces found, largest first.", data.faces.length), [data.faces.length]),
   };
 
   function render(data) {
@@ -107,12 +108,12 @@
       document.getElementById("model-details").hidden = false;
     }
     result.replaceChildren();
-    result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? "Your photo with each face boxed and numbered" : "Your photo", class: "photo zoomable" }));
+    result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" }));
     data.faces.forEach((face, i) => result.append(faceSection(face, i + 1)));
     if (data.filters_url) {
-      result.append(el("section", { class: "card" }, [fold("The first layer's filters", [
+      result.append(el("section", { class: "card" }, [fold(gettext("The first layer's filters"), [
         el("p", { class: "small" }, [texts.filters_legend]),
-        el("img", { src: data.filters_url, class: "zoomable filters", alt: "The 32 colour filters of the network's first layer, enlarged" }),
+        el("img", { src: data.filters_url, class: "zoomable filters", alt: gettext("The 32 colour filters of the network's first layer, enlarged") }),
       ], true)]));
     }
   }

@@ -10,7 +10,7 @@ import zoneinfo
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from beautysite.celery import app

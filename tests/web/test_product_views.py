@@ -216,7 +216,7 @@ def test_the_pages_say_the_pictures_show_one_of_the_models_two_networks(client):
     model = Predictor().model
     assert len(model.members) == 2 and model.stage_names() == list(STAGES)
     for name in ("scoring:home", "scoring:about"):
-        assert escape(TWO_NETWORKS) in client.get(reverse(name)).content.decode(), name
+        assert escape(str(TWO_NETWORKS)) in client.get(reverse(name)).content.decode(), name
     assert page_texts()["two_networks"] == TWO_NETWORKS  # the photo page's script shows it under each score
 
 

@@ -109,7 +109,7 @@ def test_deleting_a_photo_empties_the_bucket(s3_storage, alice, face_upload):
     photo = photos.photo_create(owner=alice, upload=face_upload)
     pipeline.run_scoring_job(photo.public_id)
     assert keys(s3_storage)
-    photos.photo_delete(Photo.objects.get(pk=photo.pk))
+    photos.photo_delete(photo=Photo.objects.get(pk=photo.pk))
     assert keys(s3_storage) == []
     assert default_storage.__class__.__name__ != "FileSystemStorage"
 

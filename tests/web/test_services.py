@@ -64,7 +64,7 @@ def test_deleting_a_photo_removes_every_file(alice, face_upload):
     photo = photos.photo_create(owner=alice, upload=face_upload)
     pipeline.run_scoring_job(photo.public_id)
     assert len(stored_names(default_storage)) > 10
-    photos.photo_delete(Photo.objects.get(pk=photo.pk))
+    photos.photo_delete(photo=Photo.objects.get(pk=photo.pk))
     assert stored_names(default_storage) == [] and Photo.objects.count() == 0
     # Not even its folder, whose name is the photo's id, stays behind.
     assert not Path(default_storage.path(photo_folder(photo.public_id))).exists()
@@ -72,14 +72,14 @@ def test_deleting_a_photo_removes_every_file(alice, face_upload):
 
 def test_deleting_an_account_removes_its_photos_and_files(alice, face_upload):
     photos.photo_create(owner=alice, upload=face_upload)
-    photos.user_delete(alice)
+    photos.user_delete(user=alice)
     assert stored_names(default_storage) == [] and Photo.objects.count() == 0
 
 
 def test_rescore_queues_again_and_drops_old_results(alice, face_upload):
     photo = photos.photo_create(owner=alice, upload=face_upload)
     pipeline.run_scoring_job(photo.public_id)
-    photos.photo_rescore(Photo.objects.get(pk=photo.pk))
+    photos.photo_rescore(photo=Photo.objects.get(pk=photo.pk))
     photo.refresh_from_db()
     assert photo.status == Photo.Status.QUEUED and photo.faces.count() == 0
     assert stored_names(default_storage) == [photo.image.name]

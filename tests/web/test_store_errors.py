@@ -28,7 +28,7 @@ def test_a_storage_error_while_storing_results_is_retried_then_fails_without_par
     assert stored_names(default_storage) == sorted([photo.image.name, blocker])
 
     default_storage.delete(blocker)  # storage is back; staff re-score it from the admin
-    photos.photo_rescore(photo)
+    photos.photo_rescore(photo=photo)
     score_photo_task.apply(args=[str(photo.public_id)])
     photo.refresh_from_db()
     assert photo.status == "done" and photo.faces.count() == 1
@@ -64,7 +64,7 @@ def test_a_database_error_while_storing_results_is_retried_then_fails_without_fi
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER refuse_faces" + (" ON scoring_face" if connection.vendor == "postgresql" else ""))
-    photos.photo_rescore(photo)
+    photos.photo_rescore(photo=photo)
     score_photo_task.apply(args=[str(photo.public_id)])
     photo.refresh_from_db()
     assert photo.status == "done" and photo.faces.count() == 1
@@ -81,7 +81,7 @@ def test_a_photo_deleted_while_it_is_scored_leaves_no_files_no_error_and_no_retr
 
     def then_the_owner_deletes_it(*args):
         stored = store_files(*args)
-        photos.photo_delete(photo)  # between the worker's files and its rows, as an API DELETE can land
+        photos.photo_delete(photo=photo)  # between the worker's files and its rows, as an API DELETE can land
         return stored
 
     monkeypatch.setattr(pipeline, "_store_files", then_the_owner_deletes_it)

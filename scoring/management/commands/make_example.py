@@ -1,6 +1,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_noop
 
 from scoring.example import EXAMPLE_FOLDER, EXAMPLE_STAGES, example_dir
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             "photo": f"{EXAMPLE_FOLDER}/photo.jpg",
             "grad_cam": f"{EXAMPLE_FOLDER}/gradcam.jpg",
             "layers": layers,
-            "credit": "Astronaut Eileen Collins, NASA (public domain), from scikit-image's sample data",
+            "credit": gettext_noop("Astronaut Eileen Collins, NASA (public domain), from scikit-image's sample data"),
         }
         (folder / "example.json").write_text(json.dumps(summary, indent=1) + "\n")
         self.stdout.write(f"example written to {folder}: score {summary['score']} / 5")
