@@ -4,6 +4,7 @@ The serializers below both produce the JSON and describe it to drf-spectacular, 
 OpenAPI schema cannot tell something other than what the code sends.
 """
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -211,10 +212,19 @@ def photo_page_dict(photo: Photo, request=None) -> dict:
     return data
 
 
+class LabelField(serializers.CharField):
+    """A name for the photo, taken as it comes: control characters (NUL included, which DRF's
+    CharField refuses) are what `scoring.labels.clean_label` drops, not a reason to refuse it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
 class PhotoUploadSerializer(serializers.Serializer):
     # An empty file is refused by the upload's own checks, with their sentence and code.
     image = serializers.FileField(allow_empty_file=True, help_text="a JPEG, PNG or WebP photo")
-    label = serializers.CharField(
+    label = LabelField(
         required=False,
         allow_blank=True,
         max_length=LABEL_MAX_LENGTH,

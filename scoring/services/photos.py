@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
 from scoring.images import UploadRejected, clean_upload
@@ -88,12 +88,31 @@ def photo_rescore(*, photo: Photo) -> None:
 
 
 def photo_delete(*, photo: Photo) -> None:
-    """Remove the photo, its results and every file stored in its folders."""
-    storage.result_files_delete(photo)
-    names = storage.photo_file_names(photo)
-    photo.delete()
+    """Remove the photo, its results and every file stored in its folders.
+
+    Its row is held first, so results a worker writes at that moment are either in before (and
+    go with it) or wait and are refused after (the worker drops them): never a face left pointing
+    at a photo being deleted, which failed the deletion's commit (a 500; the fuzzer found it).
+    """
+    with transaction.atomic():
+        held = _hold(photo)
+        if held is None:
+            return  # deleted meanwhile, by another request
+        storage.result_files_delete(held)
+        names = storage.photo_file_names(held)
+        held.delete()
     storage.files_delete(names)
     storage.empty_folders_delete(photo.public_id)
+
+
+def _hold(photo: Photo) -> Photo | None:
+    """The photo as it is now, its row held until the transaction ends. PostgreSQL: FOR UPDATE,
+    which a worker's face insert (its foreign-key check) waits for. SQLite: the first write of
+    a transaction takes the database's write lock, which the worker's insert waits for."""
+    if not list(Photo.objects.select_for_update().filter(pk=photo.pk).values_list("pk", flat=True)):
+        return None
+    Photo.objects.filter(pk=photo.pk).update(status=F("status"))
+    return Photo.objects.prefetch_related("faces__layers").get(pk=photo.pk)
 
 
 def user_delete(*, user: User) -> None:

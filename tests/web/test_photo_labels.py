@@ -120,3 +120,9 @@ def test_labels_name_the_compare_tiles_and_the_exported_photos(client, alice, fa
     rename(client, other, "renamed.jpg")
     exported = json.loads(unzip(client.get(reverse("scoring:export"))).read("scores.json"))
     assert [entry["label"] for entry in exported] == ["me.jpg", "renamed.jpg"]
+
+
+def test_the_api_takes_a_label_with_a_nul_and_drops_it_as_any_control_character(api, face_rgb, no_broker):
+    response = api.post("/api/photos/", {"image": named_upload(face_rgb, "a.jpg"), "label": "Mum\x00 and me"})
+    assert response.status_code == 201, response.json()
+    assert Photo.objects.get().label == "Mum and me"
