@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "scoring.middleware.HealthMiddleware",  # /healthz and /readyz, before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "scoring.middleware.JsonErrorsWhileDebuggingMiddleware",  # sees every answer's final form
+    "scoring.middleware.OutageMiddleware",  # a database or storage outage is a 503, not a 500
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the language cookie (set_language), else Accept-Language, else English;
@@ -159,6 +160,8 @@ MEDIA_URL = "/private-media/"
 # Storage: a local folder unless an S3 bucket is configured.
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as S3ClientConfig
+
     PHOTO_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -169,6 +172,14 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             "file_overwrite": False,
+            # botocore waits 60 s to connect and 60 s for an answer, 5 times over: an upload
+            # meeting an S3 outage would outlast the web worker's timeout instead of answering
+            # 503 (scoring.outages). Short waits, few tries; the worker retries later anyway.
+            "client_config": S3ClientConfig(
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=5.0),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=30.0),
+                retries={"mode": "standard", "max_attempts": env.int("AWS_S3_MAX_ATTEMPTS", default=3)},
+            ),
         },
     }
 else:
@@ -268,11 +279,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 2 // 3
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 SCORING_MAX_ATTEMPTS = env.int("SCORING_MAX_ATTEMPTS", default=3)
-SCORING_REQUEUE_AFTER_MINUTES = env.int("SCORING_REQUEUE_AFTER_MINUTES", default=10)
+SCORING_REQUEUE_AFTER_MINUTES = env.float("SCORING_REQUEUE_AFTER_MINUTES", default=10)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-photos": {
         "task": "scoring.tasks.requeue_stale_photos",
-        "schedule": env.float("SCORING_REQUEUE_EVERY_SECONDS", default=300.0),
+        # It also frees the jobs of a worker host that vanished (claims older than the hard
+        # limit): such a photo waits at most SCORING_TIME_LIMIT plus this period.
+        "schedule": env.float("SCORING_REQUEUE_EVERY_SECONDS", default=60.0),
     },
 }
 SCORING_DEVICE = env("SCORING_DEVICE", default="auto")

@@ -91,7 +91,7 @@ def score_the_queue() -> int:
     waiting = Photo.objects.filter(status=Photo.Status.QUEUED).order_by("created").values_list("public_id", flat=True)
     jobs = 0
     while (leader := waiting.first()) is not None:
-        pipeline.run_scoring_job(leader, task_id=uuid.uuid4().hex)
+        pipeline.run_scoring_job(public_id=leader, task_id=uuid.uuid4().hex)
         jobs += 1
     return jobs
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from ml.inference.allocator import keep_freed_memory
 from ml.models.regressor import DEFAULT_MAP_COMPONENTS
 from ml.models.weights import DEFAULT_WEIGHTS
-from ml.training.dataset import default_cache_dir
+from ml.training.config import default_cache_dir
 
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +53,8 @@ def _config_from_arguments(args: argparse.Namespace, config_class: type, base: d
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ml.training.train import SEED_BASELINE, TrainConfig, train
+    from ml.training.config import SEED_BASELINE, TrainConfig
+    from ml.training.train import train
 
     config = _config_from_arguments(args, TrainConfig, SEED_BASELINE if args.arch == SEED_BASELINE["arch"] else {})
     print(json.dumps(train(_training_sets(args), args.out, config), indent=1))
@@ -150,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_arguments(train)
     train.add_argument("--mebeauty", type=Path, help="folder of MEBeauty (train.txt, val.txt, images/): train on both")
     train.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
-    from ml.training.train import TrainConfig
+    from ml.training.config import TrainConfig
 
     _add_config_arguments(train, TrainConfig)
     train.set_defaults(run=_train)

@@ -1,14 +1,17 @@
 """Staff review of uploads; actions go through the same services as the app."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from scoring.explain import STATUS_WORDS
 from scoring.media import private_url
 from scoring.models import Face, Photo, User
 from scoring.services import photos
@@ -79,29 +82,94 @@ class FaceInline(admin.TabularInline):
         )
 
 
+# A photo's fields and values as the admin names them, in the reader's language: the model's own
+# names are English words set in its migrations.
+PHOTO_FIELDS = {
+    "public_id": _("public id"),
+    "label": _("name"),
+    "owner": _("owner"),
+    "status": _("status"),
+    "review": _("review"),
+    "created": _("uploaded"),
+    "width": _("width"),
+    "height": _("height"),
+    "error": _("error"),
+    "attempts": _("attempts"),
+    "claimed": _("claimed"),
+    "claimed_by": _("claimed by"),
+    "model_version": _("model version"),
+    "scored": _("scored"),
+}
+REVIEW_WORDS = {
+    Photo.Review.UNREVIEWED: pgettext_lazy("photo review", "unreviewed"),
+    Photo.Review.APPROVED: pgettext_lazy("photo review", "approved"),
+    Photo.Review.FLAGGED: pgettext_lazy("photo review", "flagged"),
+}
+VALUE_WORDS = {"status": STATUS_WORDS, "review": REVIEW_WORDS}
+
+
+def shown(field: str):
+    """A photo's field for the list's columns and the photo's page, under its name in PHOTO_FIELDS."""
+
+    @admin.display(description=PHOTO_FIELDS[field], ordering=field)
+    def show(photo):
+        value = getattr(photo, field)
+        return display_for_value(VALUE_WORDS.get(field, {}).get(value, value), admin.site.empty_value_display)
+
+    show.__name__ = field
+    return show
+
+
+class WordsFilter(admin.SimpleListFilter):
+    """A filter by one of a photo's choice fields, named and valued in the reader's language."""
+
+    def lookups(self, request, model_admin):
+        return list(VALUE_WORDS[self.parameter_name].items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.parameter_name: self.value()}) if self.value() else queryset
+
+
+class StatusFilter(WordsFilter):
+    title, parameter_name = PHOTO_FIELDS["status"], "status"
+
+
+class ReviewFilter(WordsFilter):
+    title, parameter_name = PHOTO_FIELDS["review"], "review"
+
+
+class UploadedFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = PHOTO_FIELDS["created"]
+
+
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ("thumbnail", "public_id", "label", "owner", "status", "score", "review", "created")
-    list_filter = ("status", "review", "created")
+    list_display = (
+        "thumbnail",
+        shown("public_id"),
+        shown("label"),
+        shown("owner"),
+        shown("status"),
+        "score",
+        shown("review"),
+        shown("created"),
+    )
+    list_filter = (StatusFilter, ReviewFilter, ("created", UploadedFilter))
     search_fields = ("owner__username", "owner__email", "public_id", "label")
     list_select_related = ("owner",)
+    # What the photo's page shows, read-only, under names in the reader's language; staff edit the review only.
     readonly_fields = (
-        "public_id",
-        "label",  # the owner's name for it: staff read it, only the owner renames
-        "owner",
+        shown("public_id"),
+        shown("label"),  # the owner's name for it: staff read it, only the owner renames
+        shown("owner"),
         "preview",
-        "width",
-        "height",
-        "status",
-        "error",
-        "attempts",
-        "claimed",
-        "claimed_by",
-        "model_version",
-        "created",
-        "scored",
+        *map(shown, ("width", "height", "status", "error", "attempts", "claimed", "claimed_by", "model_version")),
+        shown("created"),
+        shown("scored"),
     )
-    exclude = ("image", "annotated", "filters")
+    fields = (*readonly_fields, "review")
     inlines = [FaceInline]
     actions = ["rescore", "flag", "approve"]
 
@@ -110,6 +178,16 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("faces")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The fields staff may edit (the review), named and valued in the reader's language."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in PHOTO_FIELDS:
+            formfield.label = capfirst(PHOTO_FIELDS[db_field.name])
+        words = VALUE_WORDS.get(db_field.name)
+        if formfield is not None and words:
+            formfield.choices = [(value, words.get(value, label)) for value, label in formfield.choices]
+        return formfield
 
     def has_add_permission(self, request):
         return False  # photos arrive through uploads, which clean them

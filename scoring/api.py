@@ -65,7 +65,12 @@ class PhotoPagination(PageNumberPagination):
     def paginate_queryset(
         self, queryset: QuerySet[Photo], request: Request, view: APIView | None = None
     ) -> list[Photo] | None:
+        # DRF reads an empty `?page=` as page 1 and "last" as the last page: the schema promises
+        # an integer from 1, so both are refused like any other page that is no number.
+        asked = request.query_params.get(self.page_query_param)
         try:
+            if asked is not None and not asked.isdigit():
+                raise NotFound
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
             pages = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
@@ -119,6 +124,11 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             401: NOT_SIGNED_IN,
             429: OpenApiResponse(
                 ErrorSerializer, description="upload limit reached (code rate_limited); Retry-After says when to retry"
+            ),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="the database or the photo storage cannot be reached (code database_unavailable or "
+                "storage_unavailable): nothing was kept; send the photo again after Retry-After",
             ),
         },
     )

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
 
+from scoring import outages
+
 API_PREFIX = "/api/"  # where the API's routes start (urls.py); its answers are always JSON
 SERVER_ERROR_SENTENCE = gettext_lazy(
     "We could not answer because of an error on our side; the request can be sent again."
@@ -56,3 +58,14 @@ DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
 def is_debug_page(response) -> bool:
     """Whether this is Django's DEBUG page for a missing page or a crash (routes, a traceback)."""
     return not response.streaming and DEBUG_PAGE_MARK in response.content
+
+
+def service_unavailable(request, code: str):
+    """503 for an outage (`scoring.outages`): JSON for API clients, a page saying to try again for people."""
+    if wants_json(request):
+        response = _json(503, outages.sentence(code), code)
+    else:
+        # Like 500.html, rendered without context processors (they may need the database).
+        response = render(None, "503.html", {"sentence": outages.sentence(code)}, status=503)
+    response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
+    return response

@@ -10,7 +10,10 @@ from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from scoring import outages
 
 # What a failed photo's code is, found from the sentence the worker stored. The worker records
 # the sentence of ml.inference.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job
@@ -121,6 +124,12 @@ def _first_sentence(data) -> str:
     return str(data)
 
 
+def outages_response(code: str) -> Response:
+    """503: a server we depend on is away; the client may send the request again after Retry-After."""
+    headers = {"Retry-After": str(outages.RETRY_AFTER_SECONDS)}
+    return Response({"detail": outages.sentence(code), "code": code}, status=503, headers=headers)
+
+
 def api_exception_handler(exc, context):
     """DRF's handler, every answer shaped {"detail": sentence, "code": code}.
 
@@ -128,6 +137,8 @@ def api_exception_handler(exc, context):
     """
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if code := outages.unavailable(exc):
+        return outages_response(code)
     response = exception_handler(exc, context)
     if response is None:
         return None

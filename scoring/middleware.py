@@ -8,7 +8,7 @@ from django.urls import is_valid_path
 from django.utils import timezone, translation
 from rest_framework.response import Response
 
-from scoring import error_pages, health, languages, local_time
+from scoring import error_pages, health, languages, local_time, outages
 from scoring.error_pages import API_PREFIX
 
 
@@ -53,6 +53,21 @@ class JsonErrorsWhileDebuggingMiddleware:
         if error_pages.wants_json(request) or debug_page_for_a_person:
             return self.replaced[response.status_code](request)
         return response
+
+
+class OutageMiddleware:
+    """A database or storage outage while a view runs is a 503 saying to try again, not a 500
+    (`scoring.outages`; the API's own handler answers the same for DRF views)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        code = outages.unavailable(exception)
+        return None if code is None else error_pages.service_unavailable(request, code)
 
 
 class ApiOptionalSlashMiddleware:

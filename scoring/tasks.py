@@ -7,6 +7,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
+from scoring import outages
 from scoring.services import jobs, pipeline
 
 log = logging.getLogger(__name__)
@@ -16,12 +17,17 @@ log = logging.getLogger(__name__)
 @shared_task(name=jobs.SCORE_PHOTO_TASK, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def score_photo_task(self, public_id: str) -> None:
     try:
-        pipeline.run_scoring_job(public_id, task_id=self.request.id)
+        pipeline.run_scoring_job(public_id=public_id, task_id=self.request.id)
     except SoftTimeLimitExceeded:
-        jobs.fail_too_slow(public_id)
+        jobs.fail_too_slow(public_id=public_id)
     except Exception as error:
+        if outage := outages.unavailable(error):
+            # The database went away mid-job (the photo's state cannot even be written): the same
+            # task, with the same id that may take its claim back, runs again after a pause.
+            log.warning("scoring photo %s met an outage (%s); trying again", public_id, outage)
+            raise self.retry(exc=error, countdown=jobs.OUTAGE_PAUSE_SECONDS, max_retries=jobs.OUTAGE_RETRIES) from error
         log.exception("scoring photo %s failed", public_id)
-        delay = jobs.retry_delay(public_id, retries=self.request.retries)
+        delay = jobs.retry_delay(public_id=public_id, retries=self.request.retries)
         if delay is not None:
             raise self.retry(exc=error, countdown=delay) from error
 
@@ -29,4 +35,4 @@ def score_photo_task(self, public_id: str) -> None:
 @shared_task
 def requeue_stale_photos() -> int:
     """Run by celery beat: resend photos that have waited in `queued` too long."""
-    return jobs.requeue_stale(timedelta(minutes=settings.SCORING_REQUEUE_AFTER_MINUTES))
+    return jobs.requeue_stale(older_than=timedelta(minutes=settings.SCORING_REQUEUE_AFTER_MINUTES))

@@ -2,6 +2,12 @@
 # PostgreSQL and Redis for the tests: check that they answer, start them if not.
 set -uo pipefail
 
+# The several-hosts test (tests/hosts) builds its hosts with `ip netns`.
+if ! command -v ip >/dev/null; then
+  echo "installing iproute2"
+  apt-get install -y -q iproute2 >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q iproute2 >/dev/null; }
+fi
+
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q; }
 redis_up() { [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]; }
 

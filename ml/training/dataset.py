@@ -106,7 +106,3 @@ class CropCache:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache_file, names=np.array(kept), crops=crops, missing=np.array(missing, dtype=str))
         return cls(kept, crops, missing)
-
-
-def default_cache_dir() -> Path:
-    return Path.home() / ".cache" / "beauty-evaluator"

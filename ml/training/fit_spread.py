@@ -19,7 +19,8 @@ from ml.inference.predictor import Predictor
 from ml.inference.rating_band import SCALE_FACTOR, band, share_inside
 from ml.inference.rating_spread import STEPS, RatingSpread, earth_movers_distance
 from ml.training import mebeauty
-from ml.training.dataset import CropCache, default_cache_dir
+from ml.training.config import default_cache_dir
+from ml.training.dataset import CropCache
 
 SCALES = np.arange(0.6, 1.81, 0.05)
 OFFSETS = np.arange(-0.6, 0.81, 0.05)

@@ -25,9 +25,9 @@ from ml.models import preprocess
 from ml.models.ensemble import EnsembleNet
 from ml.models.registry import FACE_RESNET, SEED_CNN, build_network
 from ml.models.regressor import HeadedRegressor, RegressorConfig
-from ml.models.seed_net import SEED_INPUT_SIZE
 from ml.models.weights import architecture_of, load_weights, save_weights
 from ml.training import augment, mebeauty
+from ml.training.config import TrainConfig
 from ml.training.dataset import CropCache, Sample, load_split
 from ml.training.dlib_weights import load_dlib_backbone
 from ml.training.imagenet import load_imagenet_backbone
@@ -36,47 +36,6 @@ from ml.training.metrics import regression_metrics
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 8
-    batch_size: int = 32
-    input_size: int = 192
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    warmup_epochs: float = 0.5
-    # Weight of (1 - Pearson correlation) in the loss, beside the mean squared error:
-    # the benchmark's main figure is correlation, which MSE alone optimises only indirectly.
-    correlation_weight: float = 0.5
-    # Frozen at their ImageNet weights: the high-resolution early layers are generic and
-    # are where most of the CPU time of a backward pass goes.
-    frozen_stages: tuple[str, ...] = ("stem", "stage1")
-    # In-the-wild augmentation (JPEG, colour casts, blur, occlusion, wider pose) on top of
-    # the studio set's small jitter.
-    wild_augment: bool = True
-    # Start from a weights file (e.g. the shipped SCUT model) instead of ImageNet.
-    init: str | None = None
-    # Weigh each dataset's loss equally within a batch instead of by its share of the faces:
-    # the smaller in-the-wild set then gets as much say as the studio set.
-    balance_heads: bool = False
-    # Distillation: weights files whose mean prediction (each through the head of the set it
-    # scores) is blended into the training targets with `teacher_weight`, so one network
-    # learns what an ensemble predicts at the cost of one.
-    teachers: tuple[str, ...] = ()
-    teacher_weight: float = 0.5
-    # Validate and keep an exponential moving average of the weights (at most this decay per
-    # step, less over the first steps; 0 keeps the weights as they are): on ~1,750 noisy
-    # in-the-wild ratings the last steps' weights jump from batch to batch, and their average
-    # generalises more steadily. The average spans about 1 / (1 - decay) steps.
-    ema_decay: float = 0.0
-    seed: int = 0
-    threads: int = 2
-    # An architecture of `ml.models.registry`, e.g. "seed-cnn": the seed article's network, trained
-    # from scratch with plain MSE as that article did, for comparison.
-    arch: str = "efficientnet-lite0"
-    device: str = "auto"
-
-
-SEED_BASELINE = dict(arch=SEED_CNN, input_size=SEED_INPUT_SIZE, correlation_weight=0.0, frozen_stages=())
 # One SCUT training photo in this many (chosen by a hash of its name) is held back for validation.
 SCUT_VALIDATION_EVERY = 10
 

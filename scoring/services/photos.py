@@ -52,15 +52,15 @@ def photo_create(*, owner: User, upload: UploadedFile, label: str | None = None)
     clean = clean_upload(upload)
     label = clean_label(label) or clean_label(getattr(upload, "name", ""))
     public_id = uuid.uuid4()
-    name = storage.file_store(public_id, kind="original", content=ContentFile(clean.content), extension="jpg")
+    name = storage.file_store(public_id=public_id, kind="original", content=ContentFile(clean.content), extension="jpg")
     try:
         with transaction.atomic():
             photo = Photo.objects.create(
                 public_id=public_id, owner=owner, image=name, label=label, width=clean.width, height=clean.height
             )
-            transaction.on_commit(lambda: jobs.send(photo.public_id))
+            transaction.on_commit(lambda: jobs.send(public_id=photo.public_id))
     except Exception:
-        storage.files_delete([name])  # no orphan file when the row could not be saved
+        storage.files_delete(names=[name])  # no orphan file when the row could not be saved
         raise
     return photo
 
@@ -79,12 +79,12 @@ def photo_review(*, photos: QuerySet[Photo], review: Photo.Review) -> int:
 def photo_rescore(*, photo: Photo) -> None:
     """Drop previous results and send the photo again (admin action)."""
     with transaction.atomic():
-        storage.result_files_delete(photo)
+        storage.result_files_delete(photo=photo)
         photo.faces.all().delete()
         Photo.objects.filter(pk=photo.pk).update(
             status=Photo.Status.QUEUED, error="", attempts=0, annotated="", filters="", scored=None
         )
-        transaction.on_commit(lambda: jobs.send(photo.public_id))
+        transaction.on_commit(lambda: jobs.send(public_id=photo.public_id))
 
 
 def photo_delete(*, photo: Photo) -> None:
@@ -98,11 +98,11 @@ def photo_delete(*, photo: Photo) -> None:
         held = _hold(photo)
         if held is None:
             return  # deleted meanwhile, by another request
-        storage.result_files_delete(held)
-        names = storage.photo_file_names(held)
+        storage.result_files_delete(photo=held)
+        names = storage.photo_file_names(photo=held)
         held.delete()
-    storage.files_delete(names)
-    storage.empty_folders_delete(photo.public_id)
+    storage.files_delete(names=names)
+    storage.empty_folders_delete(public_id=photo.public_id)
 
 
 def _hold(photo: Photo) -> Photo | None:

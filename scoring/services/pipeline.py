@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from scoring import outages
 from scoring.inference import get_predictor
 from scoring.models import Face, LayerImage, Photo
 from scoring.services import jobs, storage
@@ -36,25 +38,31 @@ class ResultsNotStored(RuntimeError):
     """A storage or database error kept the task's own photo from being scored; the task retries it later."""
 
 
-def run_scoring_job(public_id, *, task_id: str | None = None) -> None:
+def run_scoring_job(*, public_id: uuid.UUID | str, task_id: str | None = None) -> None:
     """Claim the photo (and others waiting), score every face, store the results.
 
     A photo that cannot be scored fails with a sentence for its owner; one hit by a storage or
     database error is retried: the task's own photo by the task (ResultsNotStored), the others
-    given back to the queue.
+    given back to the queue. When the error was an outage (the database or storage does not
+    answer now), every such photo is given back uncounted and sent again after a pause.
     """
-    leader = jobs.claim(public_id, task_id=task_id)
+    leader = jobs.claim(public_id=public_id, task_id=task_id)
     if leader is None:
         log.info("photo %s is not queued (deleted or already taken); nothing to do", public_id)
         return
-    jobs.release_mates_of_a_dead_attempt(leader, task_id)
-    mates = jobs.claim_batch_mates(leader, task_id)
+    jobs.release_mates_of_a_dead_attempt(leader=leader, task_id=task_id)
+    mates = jobs.claim_batch_mates(leader=leader, task_id=task_id)
     try:
         retry = _score_photos([leader, *mates])
     except Exception:
-        jobs.release(Photo.objects.filter(pk__in=[mate.pk for mate in mates]))
+        jobs.release(photos=Photo.objects.filter(pk__in=[mate.pk for mate in mates]))
         raise
-    jobs.release(Photo.objects.filter(pk__in=[photo.pk for photo in retry if photo.pk != leader.pk]))
+    if retry and (outage := outages.unreachable_now()):
+        # Not the photos' fault: they wait out the outage without using up their attempts.
+        log.warning("%s: %d photos of this batch go back to the queue", outage, len(retry))
+        jobs.give_back_after_outage(photos=Photo.objects.filter(pk__in=[photo.pk for photo in retry]))
+        return
+    jobs.release(photos=Photo.objects.filter(pk__in=[photo.pk for photo in retry if photo.pk != leader.pk]))
     if any(photo.pk == leader.pk for photo in retry):
         raise ResultsNotStored(f"photo {public_id} could not be read or its results not stored")
 
@@ -71,7 +79,7 @@ def _score_photos(photos: list[Photo]) -> list[Photo]:
     scored = []
     for (photo, rgb), result in zip(loaded, results):
         if result.error:
-            jobs.fail(photo, result.error)
+            jobs.fail(photo=photo, message=result.error)
         else:
             scored.append(_Scored(photo, rgb, result))
     stored, unstored = _store_files(scored, _filters_png(predictor))
@@ -90,7 +98,7 @@ def _read_originals(photos: list[Photo]) -> tuple[list[tuple[Photo, object]], li
     loaded, unread = [], []
     for photo, rgb in zip(photos, parallel_map(_read_original, photos)):
         if isinstance(rgb, FaceError):
-            jobs.fail(photo, str(rgb))
+            jobs.fail(photo=photo, message=str(rgb))
         elif isinstance(rgb, Exception):
             log.error("reading the original of photo %s failed", photo.public_id, exc_info=rgb)
             unread.append(photo)
@@ -153,19 +161,22 @@ def _result_files(scored: _Scored, filters_png: bytes) -> list[_File]:
     public_id, result = scored.photo.public_id, scored.result
     boxes = [(face.box, face.score) for face in result.faces]
     files = [
-        _File(public_id, "annotated", "jpg", lambda: storage.jpeg_content(annotate(scored.rgb, boxes))),
+        _File(public_id, "annotated", "jpg", lambda: storage.jpeg_content(image=annotate(scored.rgb, boxes))),
         _File(public_id, "filters", "png", lambda: ContentFile(filters_png)),
     ]
     for face in result.faces:
-        files.append(_File(public_id, "gradcam", "jpg", partial(storage.jpeg_content, face.insight.grad_cam)))
-        files += [_File(public_id, "layer", "jpg", partial(storage.jpeg_content, v.image)) for v in face.insight.layers]
+        files.append(_File(public_id, "gradcam", "jpg", partial(storage.jpeg_content, image=face.insight.grad_cam)))
+        layers = face.insight.layers
+        files += [_File(public_id, "layer", "jpg", partial(storage.jpeg_content, image=v.image)) for v in layers]
     return files
 
 
 def _store_file(file: _File) -> str | Exception:
     """Encode and save one file (in a pool thread); its storage name, or the exception that stopped it."""
     try:
-        return storage.file_store(file.public_id, kind=file.kind, content=file.content(), extension=file.extension)
+        return storage.file_store(
+            public_id=file.public_id, kind=file.kind, content=file.content(), extension=file.extension
+        )
     except Exception as error:
         return error
 
@@ -186,7 +197,7 @@ def _store_files(scored: list[_Scored], filters_png: bytes) -> tuple[list[_Store
         errors = [name for name in names if isinstance(name, Exception)]
         if errors:
             log.error("storing the results of photo %s failed", one.photo.public_id, exc_info=errors[0])
-            storage.files_delete(name for name in names if isinstance(name, str))
+            storage.files_deletenames = (name for name in names if isinstance(name, str))
             unstored.append(one.photo)
         else:
             stored.append(_Stored(one.photo, one.result, names))
@@ -198,7 +209,7 @@ def _clear_leftovers(scored: list[_Scored]) -> tuple[list[_Scored], list[Photo]]
     cleared, uncleared = [], []
     for one in scored:
         try:
-            storage.result_files_delete(one.photo)
+            storage.result_files_delete(photo=one.photo)
         except Exception:
             log.exception("clearing the results of photo %s failed", one.photo.public_id)
             uncleared.append(one.photo)
@@ -218,6 +229,7 @@ def _write_rows(stored: list[_Stored], model_version: str) -> list[Photo]:
     try:
         with transaction.atomic():
             _insert_rows(stored, model_version)
+        _log_scored(stored)
         return []
     except Exception:
         if len(stored) == 1:
@@ -230,11 +242,20 @@ def _write_rows(stored: list[_Stored], model_version: str) -> list[Photo]:
                 _insert_rows([one], model_version)
         except Exception:
             unwritten += _forget(one)
+        else:
+            _log_scored([one])
     return unwritten
 
 
+def _log_scored(stored: list[_Stored]) -> None:
+    # One line per photo once its rows are committed: operators (and the several-hosts test)
+    # count from the workers' logs which worker scored what, and that none scored a photo twice.
+    for one in stored:
+        log.info("photo %s scored: %d faces", one.photo.public_id, len(one.result.faces))
+
+
 def _forget(one: _Stored) -> list[Photo]:
-    storage.files_delete(one.names)
+    storage.files_delete(names=one.names)
     if not Photo.objects.filter(pk=one.photo.pk).exists():
         # Its owner deleted it while it was scored (the fuzzer's DELETE did): nothing failed, nothing to retry.
         log.info("photo %s was deleted while it was scored; its results are dropped", one.photo.public_id)

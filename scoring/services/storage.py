@@ -3,6 +3,8 @@
 import contextlib
 import io
 import os
+import uuid
+from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -11,12 +13,12 @@ from PIL import Image
 from scoring.models import Photo, photo_file_name, photo_folder, results_folder
 
 
-def file_store(public_id, *, kind: str, content: ContentFile, extension: str) -> str:
+def file_store(*, public_id: uuid.UUID | str, kind: str, content: ContentFile, extension: str) -> str:
     """Save one file of the photo under a fresh random name; returns the name storage chose."""
     return default_storage.save(photo_file_name(public_id, kind, extension), content)
 
 
-def jpeg_content(image: Image.Image) -> ContentFile:
+def jpeg_content(*, image: Image.Image) -> ContentFile:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=88)
     return ContentFile(buffer.getvalue())
@@ -30,24 +32,24 @@ def _files_in(folder: str) -> list[str]:
     return [f"{folder}/{name}" for name in files]
 
 
-def result_files_delete(photo: Photo) -> None:
+def result_files_delete(*, photo: Photo) -> None:
     """Everything scoring stored for the photo, orphans of an attempt killed mid-way included."""
     names = set(_files_in(results_folder(photo.public_id))) | {f.name for f in photo.stored_files()}
     for name in names - {photo.image.name}:
         default_storage.delete(name)
 
 
-def photo_file_names(photo: Photo) -> set[str]:
+def photo_file_names(*, photo: Photo) -> set[str]:
     """The original and whatever else lies in the photo's own folder (results are in their own)."""
     return set(_files_in(photo_folder(photo.public_id))) | {photo.image.name}
 
 
-def files_delete(names) -> None:
+def files_delete(*, names: Iterable[str]) -> None:
     for name in names:
         default_storage.delete(name)
 
 
-def empty_folders_delete(public_id) -> None:
+def empty_folders_delete(*, public_id: uuid.UUID | str) -> None:
     """A local folder outlives its last file, and its name is the photo's id: remove it too.
     (A bucket has no folders, only names.)"""
     if not isinstance(default_storage, FileSystemStorage):

@@ -104,8 +104,9 @@ def test_folding_the_affine_layers_keeps_the_outputs():
 def test_the_face_network_fine_tunes_from_a_weights_file_and_joins_an_ensemble(tmp_path):
     from ml.models.efficientnet_lite import BeautyNet
     from ml.models.ensemble import EnsembleNet
+    from ml.training.config import TrainConfig
     from ml.training.ensemble import combine
-    from ml.training.train import TrainConfig, train
+    from ml.training.train import train
     from tests.ml.test_joint_training import _fake_set
 
     generator = torch.Generator().manual_seed(0)

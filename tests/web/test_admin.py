@@ -1,7 +1,12 @@
+"""The Django admin: staff review uploads (list, search, flag, approve, re-score); nobody else gets in."""
+
+import re
+
 import pytest
 from django.urls import reverse
 
 from scoring.models import Photo
+from tests.web.conftest import scored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +51,12 @@ def test_rescore_action_queues_the_photo_again(client, staff, scored_photo):
 def test_non_staff_cannot_open_the_admin(client, alice):
     client.force_login(alice)
     assert client.get(reverse("admin:scoring_photo_changelist")).status_code == 302
+
+
+def test_the_admin_shows_rounded_scores_faces_from_1_and_no_editable_claim(client, alice, staff):
+    (photo,) = scored_rows(alice, 3.123456789)
+    client.force_login(staff)
+    page = client.get(reverse("admin:scoring_photo_change", args=[photo.pk])).content.decode()
+    assert "3.12" in page and "3.123456789" not in page
+    assert 'name="claimed_by"' not in page and 'name="claimed_0"' not in page
+    assert re.search(r'<td class="field-number">\s*<p>1</p>', page)

@@ -37,7 +37,7 @@ def test_a_bad_file_gets_400_with_a_sentence(api):
 
 def test_get_lists_only_the_callers_photos_and_shows_faces(api, alice, charlie, face_upload, blank_upload):
     mine = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(mine.public_id)
+    pipeline.run_scoring_job(public_id=mine.public_id)
     photos.photo_create(owner=charlie, upload=blank_upload)
     listed = api.get("/api/photos/").json()
     assert [p["id"] for p in listed["results"]] == [str(mine.public_id)]
@@ -72,7 +72,7 @@ def test_an_id_that_is_not_a_uuid_or_a_route_that_does_not_exist_is_a_json_404(a
 
 def test_a_page_that_is_not_a_number_or_past_the_last_is_a_400_naming_the_range(api, alice):
     add_scored_rows(alice, 3)
-    for page in ("abc", "-1", "99999999999999999999", "2"):
+    for page in ("abc", "-1", "99999999999999999999", "2", "", "last", " 1"):
         response = api.get("/api/photos/", {"page": page})
         assert response.status_code == 400, page
         assert response.json() == {"detail": "Invalid page: ask for a page from 1 to 1.", "code": "invalid_page"}

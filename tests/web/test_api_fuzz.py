@@ -12,7 +12,6 @@ from collections import Counter
 import numpy as np
 import pytest
 import schemathesis
-from celery.contrib.testing.worker import start_worker
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -20,7 +19,6 @@ from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from skimage import data
 
-from beautysite.celery import app
 from tests.web.conftest import _png, jpeg
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -61,14 +59,6 @@ def answers_seen():
     print(f"\nschemathesis: {sum(ANSWERS.values())} requests in {took:.0f}s: {sorted(ANSWERS.items())}")
     uploads = {status for (operation, status) in ANSWERS if operation == "POST /api/photos/"}
     assert not uploads or {201, 400} <= uploads  # (a run of `-k` without the upload tallies none)
-
-
-@pytest.fixture
-def worker():
-    with start_worker(
-        app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False, shutdown_timeout=30
-    ):
-        yield
 
 
 @pytest.fixture

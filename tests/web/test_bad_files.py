@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from scoring.models import Photo
-from tests.web.conftest import gps_exif, jpeg, stored_names, wait_until_finished
+from tests.web.conftest import gps_exif, jpeg, scoring_worker, stored_names, wait_until_finished
 
 pytestmark = pytest.mark.django_db
 
@@ -151,13 +151,10 @@ def scored_cases(face) -> dict[str, bytes]:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_odd_photos_are_scored_or_failed_with_a_sentence_and_the_worker_goes_on(api, client, alice, face_rgb):
-    from celery.contrib.testing.worker import start_worker
-
-    from beautysite.celery import app
 
     client.force_login(alice)
     results = {}
-    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+    with scoring_worker():
         for name, content in scored_cases(face_rgb).items():
             response = api.post("/api/photos/", {"image": SimpleUploadedFile(name, content)}, format="multipart")
             assert response.status_code == 201, name

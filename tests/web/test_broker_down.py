@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from beautysite.celery import app
 from scoring.models import Photo
-from tests.web.conftest import wait_until_finished
+from tests.web.conftest import scoring_worker, wait_until_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +44,6 @@ def test_the_upload_is_kept_queued_when_the_broker_is_down(client, alice, face_u
 def test_once_the_broker_is_back_the_stale_photo_is_resent_and_scored(client, alice, face_upload, unreachable_broker):
     from datetime import timedelta
 
-    from celery.contrib.testing.worker import start_worker
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -53,6 +52,6 @@ def test_once_the_broker_is_back_the_stale_photo_is_resent_and_scored(client, al
     photo = Photo.objects.get()
     Photo.objects.filter(pk=photo.pk).update(created=timezone.now() - timedelta(minutes=30))
     use_broker(*unreachable_broker)
-    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+    with scoring_worker():
         call_command("requeue_stale", "--minutes", "10")
         assert wait_until_finished(photo).status == Photo.Status.DONE

@@ -5,11 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
-from beautysite.celery import app
-from tests.web.conftest import jpeg, sign_up
+from tests.web.conftest import jpeg, scoring_worker, sign_up
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -26,7 +24,7 @@ def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(
     photo_file = tmp_path / "me.jpg"
     photo_file.write_bytes(jpeg(face_rgb))
     page = browser_page
-    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+    with scoring_worker():
         sign_up(page, live_server, "erin")
 
         page.set_input_files("input[name=photos]", str(photo_file))
@@ -59,7 +57,7 @@ def test_uploading_several_photos_says_when_their_scoring_has_finished(
         files.append(tmp_path / name)
         files[-1].write_bytes(jpeg(face_rgb))
     page = browser_page
-    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+    with scoring_worker():
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=login]", "alice")
         page.fill("input[name=password]", "pw-alice-123")

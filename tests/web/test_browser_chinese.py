@@ -15,13 +15,11 @@ from pathlib import Path
 import allauth
 import numpy as np
 import pytest
-from celery.contrib.testing.worker import start_worker
 from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
-from beautysite.celery import app
 from scoring.models import Photo, User
-from tests.web.conftest import DESKTOP, jpeg
+from tests.web.conftest import DESKTOP, jpeg, scoring_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,7 +158,7 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     expect(page.get_by_role("heading", name="为照片评分")).to_be_visible()
     assert_chinese(page, "upload page")
 
-    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+    with scoring_worker():
         page.set_input_files("input[name=photos]", [str(f) for f in files])
         page.click("main button[type=submit]")
         banner = page.locator(".messages [aria-live=polite]")

@@ -9,14 +9,12 @@ import zipfile
 import zoneinfo
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from beautysite.celery import app
 from scoring.local_time import TIME_FORMAT
 from scoring.models import Photo, User
-from tests.web.conftest import DESKTOP, add_scored_rows, jpeg, logged_in, sign_up
+from tests.web.conftest import DESKTOP, add_scored_rows, jpeg, logged_in, scoring_worker, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHANGHAI = "Asia/Shanghai"
@@ -29,7 +27,7 @@ def test_in_shanghai_a_photos_time_is_the_same_on_card_title_and_chart_and_its_l
     photo_file = tmp_path / "Garden party.jpg"
     photo_file.write_bytes(jpeg(face_rgb))
     page = browser.new_context(timezone_id=SHANGHAI, locale="en-GB", viewport=DESKTOP).new_page()
-    with start_worker(app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False):
+    with scoring_worker():
         sign_up(page, live_server, "fei")
         assert User.objects.get(username="fei").time_zone == SHANGHAI  # from the browser, on sign-up
 

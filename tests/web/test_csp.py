@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from scoring.models import Photo
 from tests.web.conftest import DESKTOP, logged_in, score, upload
+from tests.web.factories import PhotoFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_broker")]
 
@@ -58,11 +59,7 @@ def assert_strict(url: str, response) -> None:
 @pytest.fixture
 def photo_pair(staff):
     """Two photos of the staff user (no model: the pages only need rows)."""
-    made = []
-    for _ in range(2):
-        photo = Photo.objects.create(owner=staff, image="photos/x.jpg", width=1, height=1, status=Photo.Status.DONE)
-        made.append(photo)
-    return made
+    return PhotoFactory.create_batch(2, owner=staff)
 
 
 def test_every_page_sends_the_policy_and_has_no_inline_code(client, staff, photo_pair):

@@ -90,7 +90,7 @@ def test_not_found_and_not_signed_in_have_codes_too(api, charlie, alice, face_up
 
 def test_a_photo_without_a_face_fails_with_the_code_no_face(api, alice, blank_upload):
     photo = photos.photo_create(owner=alice, upload=blank_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     body = api.get(f"/api/photos/{photo.public_id}/").json()
     assert body["status"] == "failed" and body["error_code"] == "no_face" and body["error"]
 

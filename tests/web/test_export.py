@@ -51,7 +51,7 @@ def test_the_zip_holds_every_file_and_score_of_the_user_and_nothing_of_anyone_el
     from scoring.services import pipeline
 
     failed = photos.photo_create(owner=alice, upload=blank_upload)
-    pipeline.run_scoring_job(failed.public_id)
+    pipeline.run_scoring_job(public_id=failed.public_id)
     theirs = photo_with_files(charlie)
     client.force_login(alice)
 

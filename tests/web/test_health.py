@@ -3,14 +3,13 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import OperationalError
 
 from beautysite.celery import app
 from scoring import health, heartbeat
 from scoring.models import WorkerHeartbeat
 from scoring.services import photos
-from tests.web.conftest import wait_until
+from tests.web.conftest import scoring_worker, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -99,9 +98,7 @@ def test_a_heartbeat_is_recorded_at_most_every_few_seconds_per_worker(client):
 @pytest.mark.django_db(transaction=True)
 def test_a_running_worker_shows_as_a_fresh_heartbeat(client):
     # Celery's test worker runs without a heart unless asked; a real one has it.
-    with start_worker(
-        app, pool="solo", queues=["celery"], perform_ping_check=False, shutdown_timeout=30, without_heartbeat=False
-    ):
+    with scoring_worker("celery", without_heartbeat=False):
         wait_until(
             lambda: client.get("/readyz").json()["worker_heartbeat_age_seconds"] is not None,
             seconds=30,

@@ -189,3 +189,37 @@ def test_mail_is_written_in_the_language_of_the_request_that_sent_it(client, ali
     assert CHINESE.search(chinese.subject) and "密码" in chinese.body
     assert english.body.startswith("Hello from Beauty Evaluator!")
     assert not CHINESE.search(english.subject + english.body)
+
+
+def test_the_photo_admin_names_fields_and_values_in_chinese_and_keeps_them_read_only(client, staff, scored_photo):
+    client.force_login(staff)
+    headers = {"accept-language": "zh-CN"}
+    changelist = reverse("admin:scoring_photo_changelist")
+    listing = client.get(changelist, {"status": "done"}, headers=headers).content.decode()
+    assert str(scored_photo.public_id) in listing
+    assert "上传者" in listing and "已评分" in listing and "未审核" in listing and "上传时间" in listing
+    page = client.get(reverse("admin:scoring_photo_change", args=[scored_photo.pk]), headers=headers).content.decode()
+    assert "公开 ID" in page and "模型版本" in page and scored_photo.model_version in page
+    for field in ("owner", "status", "width", "error", "model_version", "claimed_by"):
+        assert f'name="{field}"' not in page, f"{field} is editable"
+    assert '<select name="review"' in page and ">已标记</option>" in page
+    response = client.post(
+        reverse("admin:scoring_photo_change", args=[scored_photo.pk]), {"review": "flagged", "faces-TOTAL_FORMS": "1",
+        "faces-INITIAL_FORMS": "1", "faces-MIN_NUM_FORMS": "0", "faces-MAX_NUM_FORMS": "1000",
+        "faces-0-id": str(scored_photo.faces.get().pk), "faces-0-photo": str(scored_photo.pk)},
+    )  # fmt: skip
+    assert response.status_code == 302
+    scored_photo.refresh_from_db()
+    assert scored_photo.review == "flagged" and scored_photo.status == "done"
+
+
+def test_allauths_pages_use_the_sites_chinese_words(client, alice):
+    """allauth's catalogue says Email地址 and 登出; the site's Chinese says 邮箱地址 and 退出登录."""
+    client.force_login(alice)
+    headers = {"accept-language": "zh-CN"}
+    emails = client.get(reverse("account_email"), headers=headers).content.decode()
+    assert "邮箱地址" in emails and "Email地址" not in emails
+    sign_out = client.get(reverse("account_logout"), headers=headers).content.decode()
+    assert "确定要退出登录吗？" in sign_out and "登出" not in sign_out
+    english = client.get(reverse("account_email"), headers={"accept-language": "en"}).content.decode()
+    assert "Email addresses" in english  # locale/en's sentence case, untouched

@@ -33,7 +33,7 @@ def test_the_model_is_loaded_once_per_process_however_many_photos_it_scores(alic
     try:
         for i in range(3):
             upload = SimpleUploadedFile(f"{i}.jpg", jpeg(face_rgb), content_type="image/jpeg")
-            pipeline.run_scoring_job(photos.photo_create(owner=alice, upload=upload).public_id)
+            pipeline.run_scoring_job(public_id=photos.photo_create(owner=alice, upload=upload).public_id)
     finally:
         inference.get_predictor.cache_clear()  # the next test gets a predictor built by the real loader
     assert Photo.objects.filter(status=Photo.Status.DONE).count() == 3

@@ -90,7 +90,7 @@ def keys(client) -> list[str]:
 
 def test_photos_and_results_live_in_the_bucket_behind_signed_urls(s3_storage, alice, face_upload, s3_server):
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photo = Photo.objects.get(pk=photo.pk)
     assert photo.status == "done"
     assert photo.image.name in keys(s3_storage) and len(keys(s3_storage)) == len(photo.stored_files())
@@ -107,7 +107,7 @@ def test_photos_and_results_live_in_the_bucket_behind_signed_urls(s3_storage, al
 
 def test_deleting_a_photo_empties_the_bucket(s3_storage, alice, face_upload):
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     assert keys(s3_storage)
     photos.photo_delete(photo=Photo.objects.get(pk=photo.pk))
     assert keys(s3_storage) == []
@@ -116,7 +116,7 @@ def test_deleting_a_photo_empties_the_bucket(s3_storage, alice, face_upload):
 
 def test_the_export_zip_copies_every_file_from_the_bucket(s3_storage, alice, face_upload, client):
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photo = Photo.objects.get(pk=photo.pk)
     client.force_login(alice)
     archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get("/account/export/").streaming_content)))

@@ -40,7 +40,7 @@ def test_a_scored_photo_its_list_and_a_failed_one_match_the_schema(openapi, api,
     from scoring.services import pipeline
 
     failed = photos.photo_create(owner=alice, upload=blank_upload)
-    pipeline.run_scoring_job(failed.public_id)
+    pipeline.run_scoring_job(public_id=failed.public_id)
     queued = photos.photo_create(owner=alice, upload=SimpleUploadedFile("a.jpg", scored_photo.image.read()))
     for url in ("/api/photos/", f"/api/photos/{scored_photo.public_id}/", f"/api/photos/{failed.public_id}/",
                 f"/api/photos/{queued.public_id}/"):  # fmt: skip

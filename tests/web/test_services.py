@@ -33,7 +33,7 @@ def test_a_text_file_renamed_jpg_is_rejected_and_nothing_is_stored(alice):
 
 def test_scoring_stores_faces_layers_and_images_then_ends_done(alice, face_upload, stage_count):
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photo.refresh_from_db()
     assert photo.status == Photo.Status.DONE and photo.model_version
     face = photo.faces.get()
@@ -46,7 +46,7 @@ def test_scoring_stores_faces_layers_and_images_then_ends_done(alice, face_uploa
 
 def test_a_photo_without_a_face_ends_failed_with_a_sentence(alice, blank_upload):
     photo = photos.photo_create(owner=alice, upload=blank_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
     assert photo.error.startswith("No face found in this photo")
@@ -54,15 +54,15 @@ def test_a_photo_without_a_face_ends_failed_with_a_sentence(alice, blank_upload)
 
 def test_a_second_delivery_does_nothing(alice, face_upload):
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photo.refresh_from_db()
     assert photo.attempts == 1 and photo.faces.count() == 1
 
 
 def test_deleting_a_photo_removes_every_file(alice, face_upload):
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     assert len(stored_names(default_storage)) > 10
     photos.photo_delete(photo=Photo.objects.get(pk=photo.pk))
     assert stored_names(default_storage) == [] and Photo.objects.count() == 0
@@ -86,7 +86,7 @@ def test_deleting_an_account_removes_its_photos_and_files(alice, face_upload):
 
 def test_rescore_queues_again_and_drops_old_results(alice, face_upload):
     photo = photos.photo_create(owner=alice, upload=face_upload)
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photos.photo_rescore(photo=Photo.objects.get(pk=photo.pk))
     photo.refresh_from_db()
     assert photo.status == Photo.Status.QUEUED and photo.faces.count() == 0
@@ -100,11 +100,11 @@ def test_a_photo_whose_worker_died_is_claimed_again_after_the_time_limit(alice, 
 
     photo = photos.photo_create(owner=alice, upload=face_upload)
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.RUNNING, attempts=1, claimed=timezone.now())
-    pipeline.run_scoring_job(photo.public_id)  # a live worker holds it: nothing happens
+    pipeline.run_scoring_job(public_id=photo.public_id)  # a live worker holds it: nothing happens
     assert Photo.objects.get(pk=photo.pk).status == Photo.Status.RUNNING
     long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
     Photo.objects.filter(pk=photo.pk).update(claimed=long_ago)
-    pipeline.run_scoring_job(photo.public_id)  # the redelivered message after the worker died
+    pipeline.run_scoring_job(public_id=photo.public_id)  # the redelivered message after the worker died
     photo.refresh_from_db()
     assert photo.status == Photo.Status.DONE and photo.attempts == 2 and photo.faces.count() == 1
 
@@ -119,7 +119,7 @@ def test_a_photo_that_keeps_killing_workers_ends_failed_after_the_attempt_cap(al
     Photo.objects.filter(pk=photo.pk).update(
         status=Photo.Status.RUNNING, attempts=settings.SCORING_MAX_ATTEMPTS, claimed=long_ago
     )
-    pipeline.run_scoring_job(photo.public_id)
+    pipeline.run_scoring_job(public_id=photo.public_id)
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED and photo.error == jobs.GAVE_UP_MESSAGE and photo.faces.count() == 0
 
@@ -128,8 +128,8 @@ def test_a_task_that_keeps_failing_before_any_claim_stops_retrying_and_leaves_th
     alice, face_upload, settings
 ):
     photo = photos.photo_create(owner=alice, upload=face_upload)  # queued, never claimed
-    assert jobs.retry_delay(photo.public_id, retries=0) == 0
-    assert jobs.retry_delay(photo.public_id, retries=settings.SCORING_MAX_ATTEMPTS) is None
+    assert jobs.retry_delay(public_id=photo.public_id, retries=0) == 0
+    assert jobs.retry_delay(public_id=photo.public_id, retries=settings.SCORING_MAX_ATTEMPTS) is None
     photo.refresh_from_db()
     assert photo.status == Photo.Status.QUEUED  # the periodic resend will try it again
 
@@ -137,9 +137,9 @@ def test_a_task_that_keeps_failing_before_any_claim_stops_retrying_and_leaves_th
 def test_a_failed_attempt_is_retried_after_a_pause_until_the_attempt_cap(alice, face_upload, settings):
     photo = photos.photo_create(owner=alice, upload=face_upload)
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.RUNNING, attempts=1)
-    assert jobs.retry_delay(photo.public_id, retries=0) == jobs.RETRY_PAUSE_SECONDS
+    assert jobs.retry_delay(public_id=photo.public_id, retries=0) == jobs.RETRY_PAUSE_SECONDS
     assert Photo.objects.get(pk=photo.pk).status == Photo.Status.QUEUED
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.RUNNING, attempts=settings.SCORING_MAX_ATTEMPTS)
-    assert jobs.retry_delay(photo.public_id, retries=1) is None
+    assert jobs.retry_delay(public_id=photo.public_id, retries=1) is None
     photo.refresh_from_db()
     assert (photo.status, photo.error) == (Photo.Status.FAILED, jobs.GAVE_UP_MESSAGE)

@@ -85,6 +85,6 @@ def test_a_photo_deleted_while_it_is_scored_leaves_no_files_no_error_and_no_retr
         return stored
 
     monkeypatch.setattr(pipeline, "_store_files", then_the_owner_deletes_it)
-    pipeline.run_scoring_job(photo.public_id)  # raises ResultsNotStored (a retry) if it counts as a failure
+    pipeline.run_scoring_job(public_id=photo.public_id)  # raises ResultsNotStored (a retry) if it counts as a failure
     assert stored_names(default_storage) == []
     assert not [r for r in caplog.records if r.levelname == "ERROR"]

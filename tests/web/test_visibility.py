@@ -3,10 +3,11 @@
 from django.contrib.auth.models import AnonymousUser
 
 from scoring.models import Photo
+from tests.web.factories import PhotoFactory
 
 
 def _photo(owner, review=Photo.Review.UNREVIEWED) -> Photo:
-    return Photo.objects.create(owner=owner, image="photos/x.jpg", width=1, height=1, review=review)
+    return PhotoFactory(owner=owner, review=review, status=Photo.Status.QUEUED)
 
 
 def test_owners_see_their_own_unflagged_photos_staff_see_all_and_strangers_none(alice, charlie, staff):

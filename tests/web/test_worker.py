@@ -5,7 +5,6 @@ and once on PostgreSQL + Redis.
 """
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.files.storage import default_storage
 from kombu.transport import redis
@@ -14,17 +13,9 @@ from beautysite import broker
 from beautysite.celery import app
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.conftest import wait_until_finished
+from tests.web.conftest import scoring_worker, wait_until_finished
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
-
-
-@pytest.fixture
-def worker():
-    with start_worker(
-        app, pool="solo", concurrency=1, queues=["scoring"], perform_ping_check=False, shutdown_timeout=30
-    ):
-        yield
 
 
 def test_an_upload_is_scored_by_a_real_worker(worker, alice, face_upload, blank_upload, stage_count):
@@ -46,8 +37,6 @@ def test_the_broker_is_the_one_configured():
 
 def test_a_dedicated_scoring_queue_sends_jobs_to_the_workers_that_listen_on_it(alice, face_upload, settings):
     settings.SCORING_QUEUE = "scoring-gpu"  # as a deployment with GPU workers sets it
-    with start_worker(
-        app, pool="solo", concurrency=1, queues=["scoring-gpu"], perform_ping_check=False, shutdown_timeout=30
-    ):
+    with scoring_worker("scoring-gpu"):
         photo = photos.photo_create(owner=alice, upload=face_upload)
         assert wait_until_finished(photo).status == Photo.Status.DONE

@@ -13,5 +13,5 @@ class Command(BaseCommand):
         parser.add_argument("--minutes", type=float, default=settings.SCORING_REQUEUE_AFTER_MINUTES)
 
     def handle(self, *args, minutes: float, **options):
-        sent = jobs.requeue_stale(timedelta(minutes=minutes))
+        sent = jobs.requeue_stale(older_than=timedelta(minutes=minutes))
         self.stdout.write(f"re-sent {sent} photo(s)")

@@ -1,0 +1,92 @@
+"""The upload page: one photo or several, bad files named, the upload limit said in words."""
+
+import pytest
+from django.urls import reverse
+
+from scoring.limits import upload_limit_message
+from scoring.models import Photo
+
+pytestmark = pytest.mark.django_db
+
+
+def test_upload_page_stores_the_photo_and_opens_its_page(client, alice, face_upload):
+    client.force_login(alice)
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload]})
+    photo = Photo.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("scoring:photo", args=[photo.public_id])
+    assert photo.owner == alice and photo.status == "queued"
+
+
+def test_upload_page_rejects_a_bad_file_with_a_message_and_400(client, alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(alice)
+    response = client.post(
+        reverse("scoring:upload"), {"photos": [SimpleUploadedFile("a.jpg", b"", content_type="image/jpeg")]}
+    )
+    assert response.status_code == 400
+    assert Photo.objects.count() == 0
+    # Named and worded as any other refused file (and as the API words it).
+    assert "a.jpg: The file is empty." in response.content.decode()
+
+
+def test_several_photos_in_one_upload_go_to_history(client, alice, face_upload, blank_upload):
+    client.force_login(alice)
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload, blank_upload]}, follow=True)
+    assert response.redirect_chain == [(reverse("scoring:history"), 302)]
+    assert Photo.objects.filter(owner=alice, status="queued").count() == 2
+    assert "2 photos uploaded; they are being scored." in response.content.decode()
+
+
+def test_the_upload_page_says_when_the_limit_is_reached(client, alice, face_upload, settings):
+    settings.PHOTO_UPLOAD_RATE = "0/h"
+    client.force_login(alice)
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload]})
+    assert response.status_code == 429 and b"uploaded many photos" in response.content
+    assert not Photo.objects.exists()
+    # The page says how long, in words, from the same wait as the Retry-After header.
+    assert upload_limit_message(int(response["Retry-After"])) in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "seconds, words",
+    [(20, "under a minute"), (75, "about a minute"), (1921, "about 32 minutes"), (3600, "about 60 minutes")],
+)
+def test_the_upload_limit_says_the_wait_in_words(seconds, words):
+    assert upload_limit_message(seconds).endswith(f"Try again in {words}.")
+
+
+@pytest.mark.parametrize(
+    "rate, words",
+    [
+        ("100/h", "100 an hour"),
+        ("5/m", "5 a minute"),
+        ("10/5m", "10 every 5 minutes"),
+        ("300/d", "300 a day"),
+        ("100/hour", "100 an hour"),  # django-ratelimit reads the first letter only
+        ("100/60", "100 a minute"),  # seconds when no unit is given
+        ("100/01h", "100 an hour"),
+        ("7/90", "7 every 90 seconds"),
+    ],
+)
+def test_the_upload_limit_says_the_allowance_in_words(rate, words, settings):
+    settings.PHOTO_UPLOAD_RATE = rate
+    assert f"(at most {words})." in upload_limit_message(60)
+
+
+def test_a_mixed_upload_keeps_the_good_photo_and_names_the_bad_file(client, alice, face_upload):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(alice)
+    bad = SimpleUploadedFile("notes.jpg", b"text", content_type="image/jpeg")
+    response = client.post(reverse("scoring:upload"), {"photos": [face_upload, bad]}, follow=True)
+    assert response.status_code == 200
+    assert b"notes.jpg: This file is not a photo we can read" in response.content
+    assert b"1 photo uploaded; it is being scored." in response.content  # in the singular
+    assert Photo.objects.filter(owner=alice).count() == 1
+
+
+def test_the_upload_form_states_its_limits_before_they_bite(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("scoring:upload")).content.decode()
+    assert "Up to 10 photos at a time, each at most 10 MB and 40 megapixels. JPEG, PNG or WebP" in page
