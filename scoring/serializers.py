@@ -175,10 +175,13 @@ def photo_as_dict(photo: Photo, request=None) -> dict:
 
 
 def photo_page_dict(photo: Photo, request=None) -> dict:
-    """The API's shape plus what the photo page draws from it: each face's panel of raters, in words."""
+    """The API's shape plus what the photo page draws from it: each face's panel of raters, in words,
+    and which of the drawn network's filters stay dark."""
     data = photo_as_dict(photo, request)
     for face in data["faces"]:
         face["panel"] = explain.panel_split(face["distribution"])
+    # The filters that stay dark, as measured on the weights that scored this photo.
+    data["dark_filters"] = explain.dark_filter_notes(photo.model_version) if data["faces"] else None
     return data
 
 
