@@ -143,6 +143,25 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prune_bench(args: argparse.Namespace) -> int:
+    from ml.prune_bench import run_prune_bench
+
+    figures = run_prune_bench(
+        args.data,
+        args.mebeauty,
+        args.cache,
+        args.weights,
+        repeats=args.repeats,
+        threads=args.threads,
+        niceness=args.nice,
+        fine_tune_steps=args.fine_tune_steps,
+        write=None if args.no_write else args.out,
+        limit=args.limit,
+    )
+    print(json.dumps(figures, indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +242,25 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     bench.add_argument("--baseline", type=Path, help="other weights to time in the same run (e.g. the last release)")
     bench.set_defaults(run=_bench)
+
+    from ml.inference.dark_filters import DARK_FILTERS  # plain JSON: no torch to build the parser
+
+    prune = commands.add_parser(
+        "prune-bench",
+        help="find the explained network's dark filters, prune them, fine-tune briefly, measure accuracy and speed",
+    )
+    prune.add_argument("--data", type=Path, required=True, help="folder of SCUT-FBP5500")
+    prune.add_argument("--mebeauty", type=Path, required=True, help="folder of MEBeauty")
+    prune.add_argument("--cache", type=Path, default=default_cache_dir(), help="where aligned crops are cached")
+    prune.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    prune.add_argument("--repeats", type=int, default=40, help="timed turns of each network")
+    prune.add_argument("--threads", type=int, default=2)
+    prune.add_argument("--nice", type=int, default=10, help="niceness of all but the timing (default 10)")
+    prune.add_argument("--fine-tune-steps", type=int, default=300, help="steps of the head's fine-tune (default 300)")
+    prune.add_argument("--out", type=Path, default=DARK_FILTERS, help="where the dark lists and the decision go")
+    prune.add_argument("--no-write", action="store_true", help="print the figures only")
+    prune.add_argument("--limit", type=int, help="first N faces of each list only: a quick check, not figures")
+    prune.set_defaults(run=_prune_bench)
     return parser
 
 

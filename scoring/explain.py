@@ -184,3 +184,81 @@ def panel_split(distribution: list[float] | None) -> dict | None:
     ]
     text = gettext("Of %(panel)d raters: %(split)s.") % {"panel": PANEL_SIZE, "split": gettext(", ").join(parts)}
     return {"counts": counts, "sentence": sentence, "text": text}
+
+
+def _dark_grid(stage) -> dict:
+    """One stage's filters in order (each convolution's output channels, input side first), and
+    the positions of the dark ones among them, for the page's grid of filters."""
+    dark, offset = [], 0
+    for layer in stage.layers.values():
+        dark.extend(offset + channel for channel in layer["dark"])
+        offset += layer["channels"]
+    return {"filters": offset, "dark": dark}
+
+
+# prune-bench's rule (ml/prune_bench.py): a pruned network ships only from this gain at batch 16.
+SPEED_GAIN_WORTH_A_CHANGE = 1.10
+
+
+def _pruning_outcome(found) -> str:
+    """Whether the filters were removed from the network the page shows, and why, from prune-bench's run."""
+    decision = found.pruned
+    if decision.get("shipped"):
+        return gettext("We removed them: the network you see runs without its dark filters.")
+    gain = decision.get("speed_over_shipped_batch16")
+    if gain is None:
+        return gettext("We have not yet measured what removing them would gain.")
+    if gain < SPEED_GAIN_WORTH_A_CHANGE:
+        return gettext(
+            "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass, less than "
+            "the 10%% gain worth a change, so the network you see still has them."
+        ) % {"gain": gain}
+    return gettext(
+        "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass but scored "
+        "faces less well, so the network you see still has them."
+    ) % {"gain": gain}
+
+
+def dark_filter_notes(model_version: str | None) -> dict | None:
+    """What the look inside says about the filters that stayed dark on the training photos, for
+    the network of `model_version` (None where no list was measured on those weights)."""
+    from ml.inference.dark_filters import dark_filters_for  # plain JSON: safe in the web process
+
+    found = dark_filters_for(model_version)
+    if found is None:
+        return None
+    threshold = found.threshold
+    legend = gettext(
+        "A filter is dark when its output stays nearly black (under %(fraction)s of its layer's typical peak) on "
+        "at least %(share)s of the %(faces)s training photos. %(dark)s of the network's %(filters)s filters are. "
+        "The article this app grew from pointed at such filters: since they add almost nothing for any face, "
+        "they could be removed (pruned) to make the network faster."
+    ) % {
+        "fraction": f"{threshold['peak_below_fraction_of_layer_median_peak']:g}",
+        "share": f"{threshold['on_share_of_faces']:.0%}",
+        "faces": f"{sum(found.faces.values()):,}",
+        "dark": f"{found.dark:,}",
+        "filters": f"{found.filters:,}",
+    }
+    stages = {}
+    for name, stage in found.stages.items():
+        sentence = gettext(
+            "%(dark)d of the %(filters)d filters in this stage stayed dark on the training photos (%(share)s)."
+        ) % {"dark": stage.dark, "filters": stage.filters, "share": f"{stage.share:.1%}"}
+        label = gettext("This stage's %(filters)d filters as squares; the %(dark)d dark ones are black.") % {
+            "filters": stage.filters,
+            "dark": stage.dark,
+        }
+        stages[name] = {"dark": stage.dark, "filters": stage.filters, "sentence": sentence, "label": label}
+        stages[name]["grid"] = _dark_grid(stage)
+    stem_dark = found.stages["stem"].dark if "stem" in found.stages else 0
+    filters_note = ngettext(
+        "Crossed out in red: the %(dark)d filter whose output stayed dark on the training photos.",
+        "Crossed out in red: the %(dark)d filters whose output stayed dark on the training photos.",
+        stem_dark,
+    ) % {"dark": stem_dark}
+    return {
+        "legend": f"{legend} {_pruning_outcome(found)}",
+        "stages": stages,
+        "filters_note": filters_note if stem_dark else None,
+    }

@@ -203,12 +203,14 @@ def photo_as_dict(photo: Photo, request=None) -> dict:
 
 
 def photo_page_dict(photo: Photo, request=None) -> dict:
-    """The API's shape plus what the photo page draws from it: each face's panel of raters and the
-    model that scored it, in words."""
+    """The API's shape plus what the photo page draws from it: each face's panel of raters, in words,
+    which of the drawn network's filters stay dark, and the model that scored it, in words."""
     data = photo_as_dict(photo, request)
     data["model_line"] = scored_by_sentence(photo)
     for face in data["faces"]:
         face["panel"] = explain.panel_split(face["distribution"])
+    # The filters that stay dark, as measured on the weights that scored this photo.
+    data["dark_filters"] = explain.dark_filter_notes(photo.model_version) if data["faces"] else None
     return data
 
 

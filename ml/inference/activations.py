@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 
@@ -263,8 +264,15 @@ def grad_cams(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tenso
     return torch.relu((weights * activations.float()).sum(dim=1))
 
 
-def first_layer_filters(model: HeadedRegressor, cell: int = 24, per_row: int = 8) -> Image.Image:
-    """The stem's RGB filters (the explained network's first convolution), each scaled to its own range and enlarged."""
+# A filter that stays dark on the training faces (`ml.inference.dark_filters`) is crossed out in this colour.
+DARK_FILTER_MARK = (220, 30, 30)
+
+
+def first_layer_filters(
+    model: HeadedRegressor, cell: int = 24, per_row: int = 8, dark: Collection[int] = ()
+) -> Image.Image:
+    """The stem's RGB filters (the explained network's first convolution), each scaled to its own
+    range and enlarged; those listed in `dark` crossed out."""
     _, stem = model.named_stage_modules()[0]
     weights = stem[0].weight.detach().float().cpu().numpy()  # (32, 3, 3, 3)
     rows = math.ceil(len(weights) / per_row)
@@ -276,7 +284,11 @@ def first_layer_filters(model: HeadedRegressor, cell: int = 24, per_row: int = 8
         image = np.uint8(255 * (rgb - low) / (high - low + 1e-8))
         row, col = divmod(i, per_row)
         y, x = gap + row * (cell + gap), gap + col * (cell + gap)
-        canvas[y : y + cell, x : x + cell] = cv2.resize(image, (cell, cell), interpolation=cv2.INTER_NEAREST)
+        enlarged = cv2.resize(image, (cell, cell), interpolation=cv2.INTER_NEAREST)
+        if i in dark:  # drawn on the cell alone, so the cross stays inside it
+            cv2.line(enlarged, (0, 0), (cell - 1, cell - 1), DARK_FILTER_MARK, 2)
+            cv2.line(enlarged, (0, cell - 1), (cell - 1, 0), DARK_FILTER_MARK, 2)
+        canvas[y : y + cell, x : x + cell] = enlarged
     return Image.fromarray(canvas)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ml.inference import activations, faces
+from ml.inference.dark_filters import DARK_FILTERS, dark_filters_for
 from ml.inference.faces import Face
 from ml.inference.rating_spread import RatingSpread
 from ml.models import preprocess
@@ -108,7 +109,10 @@ class Predictor:
         # doubled batch; see MODEL_CARD.md for what it buys.
         self.flip = flip
         self.max_batch = max_batch
-        self.filters = activations.first_layer_filters(self.model)  # the same for every face
+        # The same for every face; the stem's filters that stay dark on the training faces crossed out.
+        self.dark_filters = dark_filters_for(self.version, Path(weights).with_name(DARK_FILTERS.name))
+        stem_dark = self.dark_filters.stages["stem"].dark_channels("stem") if self.dark_filters else []
+        self.filters = activations.first_layer_filters(self.model, dark=stem_dark)
         fitted = self.metadata.get("rating_spread")
         self.spread: RatingSpread | None = RatingSpread.from_dict(fitted) if fitted else None
 

@@ -29,13 +29,41 @@
     ]);
   }
 
-  function stageFigure(layer, faceNumber) {
+  // Every filter of a stage as a small square, the ones that stayed dark on the training photos
+  // black: drawn on a canvas (a stage has up to some 9,000 filters); its words are the server's.
+  const GRID_WIDTH = 160;
+  function darkFilterGrid(stage) {
+    const count = stage.grid.filters;
+    const cell = Math.max(2, Math.floor(Math.sqrt(GRID_WIDTH * GRID_WIDTH / count)));
+    const columns = Math.floor(GRID_WIDTH / cell);
+    const canvas = el("canvas", { class: "dark-filters", role: "img", "aria-label": stage.label });
+    canvas.width = columns * cell;
+    canvas.height = Math.ceil(count / columns) * cell;
+    const context = canvas.getContext("2d");
+    if (!context) return canvas;
+    const gap = cell >= 6 ? 1 : 0;
+    const square = (index) => context.fillRect((index % columns) * cell, Math.floor(index / columns) * cell, cell - gap, cell - gap);
+    context.fillStyle = "#35b779"; // viridis' green: a filter that lit up
+    for (let index = 0; index < count; index += 1) square(index);
+    context.fillStyle = "#000000";
+    stage.grid.dark.forEach(square);
+    return canvas;
+  }
+
+  function stageFigure(layer, faceNumber, dark) {
     const words = texts.stages[layer.name] || { title: layer.name, text: "" };
-    return el("figure", { class: "stage" }, [
+    const caption = [el("strong", {}, [words.title]), el("br"), words.text];
+    const stage = dark && dark.stages[layer.name];
+    const figure = el("figure", { class: "stage" }, [
       el("img", { src: layer.url, class: "zoomable", alt: interpolate(gettext("Face %(number)s, %(title)s (%(stage)s): where the stage responded, and its 9 strongest channels"), { number: faceNumber, title: words.title, stage: layer.name }, true) }),
-      // The stage's name and size are for the curious (a tooltip), not in the caption.
-      el("figcaption", { title: layer.name + ", " + layer.shape.replace(/x/g, " × ") }, [el("strong", {}, [words.title]), el("br"), words.text]),
     ]);
+    if (stage) {
+      caption.push(el("br"), el("span", { class: "small dark-count" }, [stage.sentence]));
+      figure.append(darkFilterGrid(stage));
+    }
+    // The stage's name and size are for the curious (a tooltip), not in the caption.
+    figure.append(el("figcaption", { title: layer.name + ", " + layer.shape.replace(/x/g, " × ") }, caption));
+    return figure;
   }
 
   // How a panel of raters would split: one bar per rating 1-10; the words are the server's
@@ -59,7 +87,7 @@
     ]);
   }
 
-  function faceSection(face, number) {
+  function faceSection(face, number, dark) {
     const section = el("section", { class: "card face" }, [
       el("h2", {}, [interpolate(gettext("Face %s: "), [number]), el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
       el("p", { class: "percentile" }, [interpolate(gettext("Higher than %s of the faces in the model's reference dataset."), [face.percentile.toFixed(0) + "%"])]),
@@ -79,9 +107,10 @@
       ]),
     ], true));
     const layers = el("div", { class: "layers" });
-    face.layers.forEach((layer) => layers.append(stageFigure(layer, number)));
+    face.layers.forEach((layer) => layers.append(stageFigure(layer, number, dark)));
     section.append(fold(interpolate(ngettext("What the network saw, step by step (%s stage)", "What the network saw, step by step (%s stages)", face.layers.length), [face.layers.length]), [
       el("p", { class: "small" }, [texts.layer_legend]),
+      ...(dark ? [el("p", { class: "small dark-legend" }, [dark.legend])] : []),
       el("div", { class: "keys" }, [colourKey(gettext("left half: weak"), gettext("strong response"), "jet"), colourKey(gettext("right half: weak"), gettext("strong channel"), "viridis")]),
       layers,
     ], number === 1));
@@ -109,10 +138,11 @@
     }
     result.replaceChildren();
     result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" }));
-    data.faces.forEach((face, i) => result.append(faceSection(face, i + 1)));
+    data.faces.forEach((face, i) => result.append(faceSection(face, i + 1, data.dark_filters)));
     if (data.filters_url) {
       result.append(el("section", { class: "card" }, [fold(gettext("The first layer's filters"), [
         el("p", { class: "small" }, [texts.filters_legend]),
+        ...(data.dark_filters && data.dark_filters.filters_note ? [el("p", { class: "small dark-legend" }, [data.dark_filters.filters_note])] : []),
         el("img", { src: data.filters_url, class: "zoomable filters", alt: gettext("The 32 colour filters of the network's first layer, enlarged") }),
       ], true)]));
     }
