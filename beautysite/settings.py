@@ -9,6 +9,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# With DEBUG on, people still get the site's own 404 and 500 pages (scoring.error_pages) unless
+# this asks for Django's debug pages (routes, tracebacks).
+DEBUG_ERROR_PAGES = env.bool("DJANGO_DEBUG_ERROR_PAGES", default=False)
 # Refused with DEBUG off (scoring.checks): anyone can read it here.
 DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-change-me-in-production-0123456789"
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
@@ -50,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "scoring.middleware.AccountLanguageMiddleware",  # a signed-in user's own choice wins, on every device
+    "scoring.middleware.LocalTimeMiddleware",  # the reader's zone, once the user is known
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -70,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "scoring.context_processors.contact",
+                "scoring.context_processors.local_time",
             ]
         },
     }
@@ -109,7 +114,7 @@ LOGIN_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
-ACCOUNT_FORMS = {"login": "scoring.forms.SignInForm"}
+ACCOUNT_FORMS = {"login": "scoring.forms.SignInForm", "signup": "scoring.forms.SignUpForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Beauty Evaluator] "  # not the host name allauth uses by default
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # allauth's per-IP limits on log-in and sign-up (it counts through the cache).

@@ -86,6 +86,7 @@ class FaceInline(admin.TabularInline):
 # names are English words set in its migrations.
 PHOTO_FIELDS = {
     "public_id": _("public id"),
+    "label": _("name"),
     "owner": _("owner"),
     "status": _("status"),
     "review": _("review"),
@@ -148,6 +149,7 @@ class PhotoAdmin(admin.ModelAdmin):
     list_display = (
         "thumbnail",
         shown("public_id"),
+        shown("label"),
         shown("owner"),
         shown("status"),
         "score",
@@ -155,11 +157,12 @@ class PhotoAdmin(admin.ModelAdmin):
         shown("created"),
     )
     list_filter = (StatusFilter, ReviewFilter, ("created", UploadedFilter))
-    search_fields = ("owner__username", "owner__email", "public_id")
+    search_fields = ("owner__username", "owner__email", "public_id", "label")
     list_select_related = ("owner",)
     # What the photo's page shows, read-only, under names in the reader's language; staff edit the review only.
     readonly_fields = (
         shown("public_id"),
+        shown("label"),  # the owner's name for it: staff read it, only the owner renames
         shown("owner"),
         "preview",
         *map(shown, ("width", "height", "status", "error", "attempts", "claimed", "claimed_by", "model_version")),

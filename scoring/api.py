@@ -117,7 +117,8 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             400: OpenApiResponse(
                 ValidationErrorSerializer,
                 description="the photo was refused: code empty_file, too_large, unsupported_format, "
-                "too_many_pixels, animated, unreadable_image, too_small, invalid (no file sent), "
+                "too_many_pixels, animated, unreadable_image, too_small, invalid (no file sent, or a label "
+                "over 120 characters), "
                 "or one_photo_per_request",
             ),
             401: NOT_SIGNED_IN,
@@ -138,7 +139,9 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             )
         upload = PhotoUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        intake = photo_services.photos_intake(request=request, uploads=[upload.validated_data["image"]])
+        intake = photo_services.photos_intake(
+            request=request, uploads=[upload.validated_data["image"]], label=upload.validated_data.get("label")
+        )
         if intake.wait is not None:
             refused = Throttled(detail=upload_limit_message(intake.wait))
             refused.wait = intake.wait  # for Retry-After; given to Throttled, DRF repeats the wait in its own words

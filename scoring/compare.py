@@ -6,13 +6,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.http import Http404
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
 from ml.inference.rating_band import share_preferring  # numpy only: safe in the web process
 from scoring.explain import SCORE_MARGIN
+from scoring.local_time import local_time_text
 from scoring.models import Photo
 from scoring.serializers import photo_as_dict
 
@@ -26,8 +25,8 @@ class SelectionError(Exception):
 
 
 def photo_label(photo: Photo) -> str:
-    """A name for a photo (they have none of their own): when it was uploaded."""
-    return date_format(timezone.localtime(photo.created), "j M Y, H:i")
+    """The name a photo goes by: its label, or when it was uploaded for a photo that has none."""
+    return photo.label or local_time_text(photo.created)
 
 
 def selected_ids(raw: list[str]) -> list[str]:
@@ -47,6 +46,7 @@ def selected_ids(raw: list[str]) -> list[str]:
 class Entry:
     letter: str
     label: str
+    uploaded: str  # when, in the reader's zone
     photo: dict
     score: float | None  # of the largest face
     percentile: float | None
@@ -200,6 +200,7 @@ def compare(photos: list[Photo], request=None) -> Comparison:
             Entry(
                 letter=letter,
                 label=photo_label(photo),
+                uploaded=local_time_text(photo.created),
                 photo=photo_as_dict(photo, request),
                 score=face.score if face else None,
                 percentile=face.percentile if face else None,

@@ -1,7 +1,17 @@
 """Values every page's template may show."""
 
 from django.conf import settings
+from django.utils import timezone
+
+CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
 
 
 def contact(request) -> dict:
-    return {"contact_email": settings.CONTACT_EMAIL}
+    # With the console backend (`make run`'s default) no mail leaves the machine: pages that
+    # say "we sent you an email" say where it went instead.
+    return {"contact_email": settings.CONTACT_EMAIL, "mail_printed_in_console": settings.EMAIL_BACKEND == CONSOLE_MAIL}
+
+
+def local_time(request) -> dict:
+    """The zone the page's times are in (the middleware activated it), to name it beside them."""
+    return {"time_zone_name": timezone.get_current_timezone_name()}

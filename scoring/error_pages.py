@@ -51,6 +51,15 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+# Django's debug pages (technical_404.html, technical_500.html) carry this; the site's never do.
+DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+
+def is_debug_page(response) -> bool:
+    """Whether this is Django's DEBUG page for a missing page or a crash (routes, a traceback)."""
+    return not response.streaming and DEBUG_PAGE_MARK in response.content
+
+
 def service_unavailable(request, code: str):
     """503 for an outage (`scoring.outages`): JSON for API clients, a page saying to try again for people."""
     if wants_json(request):

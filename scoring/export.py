@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scoring import selectors
+from scoring.local_time import account_zone
 from scoring.models import Photo, User
 from scoring.serializers import ArchivedPhotoSerializer
 
@@ -32,7 +33,9 @@ README_TEXT = _("""Your photos from Beauty Evaluator.
 photos/<photo id>/          the original as you uploaded it (location data removed), the annotated
                             copy and the first layer's filters
 photos/<photo id>/face-<n>/ for each face, largest first: the Grad-CAM map and what each layer saw
-scores.json                 every photo: when it was uploaded, its status (a failed one's error and
+scores.json                 every photo: its label (the name you gave it, or its file's name), when
+                            it was uploaded (in your account's time zone, %(zone)s, with its
+                            UTC offset, as the API writes it), its status (a failed one's error and
                             error_code, as the API gives them), the model version, and
                             each face's box (x, y, width, height in pixels), score (1-5) and
                             percentile; the "files" entries name the files above (null: the file
@@ -60,7 +63,7 @@ class _Pipe:
 
 
 def export_file_name(user: User, now: datetime | None = None) -> str:
-    day = timezone.localdate(now or timezone.now())
+    day = timezone.localdate(now or timezone.now(), account_zone(user))
     return f"beauty-evaluator-{user.username}-{day:%Y-%m-%d}.zip"
 
 
@@ -85,21 +88,21 @@ def _extension(name: str) -> str:
     return posixpath.splitext(name)[1].lower()
 
 
-def _scores_entry(photo: Photo, missing: set[str]) -> dict:
+def _scores_entry(photo: Photo, missing: set[str], zone) -> dict:
     """The API's shape of the photo, its files named by their place in the archive (null where
     one could not be read)."""
     paths = {storage: archive for archive, storage in _archive_files(photo) if storage not in missing}
-    return ArchivedPhotoSerializer(photo, context={"archive_paths": paths}).data
+    return ArchivedPhotoSerializer(photo, context={"archive_paths": paths, "time_zone": zone}).data
 
 
-def _entry(name: str, compress_type: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
+def _entry(name: str, compress_type: int, zone) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=timezone.localtime(timezone=zone).timetuple()[:6])
     info.compress_type = compress_type
     info.external_attr = 0o644 << 16
     return info
 
 
-def _copy_file(archive: zipfile.ZipFile, pipe: _Pipe, archive_name: str, storage_name: str) -> Iterator[bytes]:
+def _copy_file(archive: zipfile.ZipFile, pipe: _Pipe, archive_name: str, storage_name: str, zone) -> Iterator[bytes]:
     """Stream one stored file into the archive.
 
     Raises OSError before the entry is started when the file cannot be read, so a lost file
@@ -108,7 +111,7 @@ def _copy_file(archive: zipfile.ZipFile, pipe: _Pipe, archive_name: str, storage
     with default_storage.open(storage_name, "rb") as source:
         chunk = source.read(CHUNK_BYTES)
         # Photos and PNGs are compressed already: storing them costs nothing and saves CPU.
-        with archive.open(_entry(archive_name, zipfile.ZIP_STORED), "w") as target:
+        with archive.open(_entry(archive_name, zipfile.ZIP_STORED, zone), "w") as target:
             while chunk:
                 target.write(chunk)
                 yield from _taken(pipe)
@@ -126,22 +129,24 @@ def export_stream(user: User) -> Iterator[bytes]:
     """The user's zip, as chunks of bytes; the file list and the scores are read as it goes."""
     pipe = _Pipe()
     missing: set[str] = set()
+    # The account's zone, not the request's: the archive is written after the middleware is done.
+    zone = account_zone(user)
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED), str(README_TEXT))
+        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), str(README_TEXT) % {"zone": zone})
         yield from _taken(pipe)
         for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             for archive_name, storage_name in _archive_files(photo):
                 try:
-                    yield from _copy_file(archive, pipe, archive_name, storage_name)
+                    yield from _copy_file(archive, pipe, archive_name, storage_name, zone)
                 except OSError:
                     # A lost file should not cost the user the rest of the archive.
                     logger.warning("export: %s could not be read", storage_name, exc_info=True)
                     missing.add(storage_name)
-        with archive.open(_entry(SCORES_NAME, zipfile.ZIP_DEFLATED), "w") as scores:
+        with archive.open(_entry(SCORES_NAME, zipfile.ZIP_DEFLATED, zone), "w") as scores:
             scores.write(b"[")
             for number, photo in enumerate(selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
                 separator = b",\n" if number else b"\n"
-                scores.write(separator + json.dumps(_scores_entry(photo, missing)).encode())
+                scores.write(separator + json.dumps(_scores_entry(photo, missing, zone)).encode())
                 yield from _taken(pipe)
             scores.write(b"\n]\n")
     yield from _taken(pipe)

@@ -1,7 +1,10 @@
-from allauth.account.forms import LoginForm
+from allauth.account.forms import LoginForm, SignupForm
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext, gettext_lazy, ngettext
+
+from scoring.labels import LABEL_MAX_LENGTH, clean_label
+from scoring.time_zones import time_zone_choices
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -46,6 +49,35 @@ class UploadForm(forms.Form):
     photos = MultipleFileField(label=gettext_lazy("Photos"), help_text=upload_limits)
 
 
+class PhotoLabelForm(forms.Form):
+    """A photo's new name, from its page: cleaned as an uploaded file's name is."""
+
+    label = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=LABEL_MAX_LENGTH,
+        help_text=gettext_lazy("Only you see it. It starts as the name of the file you uploaded."),
+        widget=forms.TextInput(attrs={"aria-describedby": "label-help", "autocomplete": "off"}),
+    )
+
+    def clean_label(self) -> str:
+        label = clean_label(self.cleaned_data["label"])
+        if not label:
+            raise forms.ValidationError(
+                gettext("Give the photo a name: what was typed is only spaces or invisible characters."), code="blank"
+            )
+        return label
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        choices=time_zone_choices,
+        help_text=gettext_lazy("Every time on the pages and in your data's download is given in this zone."),
+        error_messages={"invalid_choice": gettext_lazy("Pick a time zone from the list, such as Asia/Shanghai.")},
+        widget=forms.Select(attrs={"aria-describedby": "time-zone-help"}),
+    )
+
+
 class AccountDeleteForm(forms.Form):
     """Deleting an account is for good: the password proves it is its owner at the keyboard."""
 
@@ -72,3 +104,15 @@ class SignInForm(LoginForm):
         self.fields["login"].label = gettext("Username or email")
         if "remember" in self.fields:  # absent when ACCOUNT_SESSION_REMEMBER decides for everyone
             self.fields["remember"].label = gettext("Keep me signed in on this device")
+
+
+class SignUpForm(SignupForm):
+    """django-allauth's sign-up form, which also says when the two passwords differ while the
+    first is too weak (allauth compares them only once the first has passed its checks)."""
+
+    def clean(self):
+        typed = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        cleaned_data = super().clean()
+        if all(typed) and typed[0] != typed[1] and "password2" not in self.errors:
+            self.add_error("password2", gettext("You must type the same password each time."))
+        return cleaned_data

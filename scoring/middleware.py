@@ -1,12 +1,14 @@
 """Every middleware of the app, in the order settings.MIDDLEWARE places them; each says why it sits there."""
 
+import zoneinfo
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import is_valid_path
-from django.utils import translation
+from django.utils import timezone, translation
 from rest_framework.response import Response
 
-from scoring import error_pages, health, languages, outages
+from scoring import error_pages, health, languages, local_time, outages
 from scoring.error_pages import API_PREFIX
 
 
@@ -28,9 +30,11 @@ class HealthMiddleware:
 
 
 class JsonErrorsWhileDebuggingMiddleware:
-    """With DEBUG on, Django answers a missing route or a crash with its HTML debug page and never
-    calls the handlers of `scoring.error_pages`; a client that wants JSON (every `/api/` caller)
-    gets the same JSON as in production instead, so `make run` behaves as the README says. A no-op
+    """With DEBUG on, Django answers a missing route or a crash with its HTML debug page (the
+    site's routes, a traceback) and never calls the handlers of `scoring.error_pages`. Here
+    production's answer replaces it: JSON for a client that wants JSON (every `/api/` caller), the
+    site's own page for a person, so `make run` shows what users see; DEBUG_ERROR_PAGES brings
+    Django's pages back for people (the traceback is in the server's console either way). A no-op
     with DEBUG off. Placed early, so it sees every answer's final form."""
 
     replaced = {404: error_pages.page_not_found, 500: error_pages.server_error}
@@ -43,8 +47,10 @@ class JsonErrorsWhileDebuggingMiddleware:
         is_json = response.get("Content-Type", "").startswith("application/json")
         # A DRF answer (its browsable page, say) is left as production leaves it.
         is_drf = isinstance(response, Response)
-        wants_json = error_pages.wants_json(request)
-        if settings.DEBUG and response.status_code in self.replaced and not (is_json or is_drf) and wants_json:
+        if not settings.DEBUG or response.status_code not in self.replaced or is_json or is_drf:
+            return response
+        debug_page_for_a_person = not settings.DEBUG_ERROR_PAGES and error_pages.is_debug_page(response)
+        if error_pages.wants_json(request) or debug_page_for_a_person:
             return self.replaced[response.status_code](request)
         return response
 
@@ -105,3 +111,18 @@ class AccountLanguageMiddleware:
         if chosen and request.COOKIES.get(cookie) != chosen and cookie not in response.cookies:
             languages.set_language_cookie(response, chosen)
         return response
+
+
+class LocalTimeMiddleware:
+    """Activates the reader's zone (`scoring.local_time`) for the request, so templates, forms and
+    DRF's times follow it; after AuthenticationMiddleware, which says whose account it is."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.activate(zoneinfo.ZoneInfo(local_time.reader_zone(request)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -4,6 +4,8 @@ The serializers below both produce the JSON and describe it to drf-spectacular, 
 OpenAPI schema cannot tell something other than what the code sends.
 """
 
+from django.core.validators import ProhibitNullCharactersValidator
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -11,7 +13,10 @@ from rest_framework.reverse import reverse
 from ml.inference.rating_band import BAND_SHARE, band
 from scoring import explain
 from scoring.errors import failure_sentence
+from scoring.labels import LABEL_MAX_LENGTH
+from scoring.local_time import account_zone
 from scoring.media import private_url
+from scoring.model_releases import scored_by_sentence
 from scoring.models import Face, Photo
 
 
@@ -45,6 +50,22 @@ class BlankAsNullField(serializers.Field):
 
     def to_representation(self, value) -> str | None:
         return value or None
+
+
+class ReaderDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with the offset of the reader's zone ("2026-12-03T16:36:00+08:00"): the account's
+    zone, for API callers too (DRF reads their token after the middleware chose a zone), else
+    the page's (the browser's, for a new account), else UTC ("Z"). The export names its zone in
+    `context["time_zone"]` (it is written after the request's middleware is done)."""
+
+    def default_timezone(self):
+        if "time_zone" in self.context:
+            return self.context["time_zone"]
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.time_zone:
+            return account_zone(user)
+        return timezone.get_current_timezone()
 
 
 class FailureSentenceField(BlankAsNullField):
@@ -114,7 +135,10 @@ class PhotoSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
     error = FailureSentenceField(help_text="why the photo failed, a sentence for its owner")
     error_code = serializers.SerializerMethodField(help_text="the failure's stable code (see the README)")
-    created = serializers.DateTimeField(read_only=True)
+    label = BlankAsNullField(help_text="the uploaded file's name, cleaned (or the upload's `label`); for its owner")
+    created = ReaderDateTimeField(
+        read_only=True, help_text="when it was uploaded: ISO 8601 with the offset of the account's time zone"
+    )
     model_version = BlankAsNullField(help_text="the weights that scored it")
     width = serializers.IntegerField(read_only=True)
     height = serializers.IntegerField(read_only=True)
@@ -166,8 +190,12 @@ class ArchivedFilesSerializer(serializers.Serializer):
 
 class ArchivedPhotoSerializer(PhotoSerializer):
     image_url = annotated_url = filters_url = None
+    time_zone = serializers.SerializerMethodField(help_text="the zone `created` is written in: the account's")
     files = ArchivedFilesSerializer(source="*", read_only=True)
     faces = ArchivedFaceSerializer(many=True, read_only=True)
+
+    def get_time_zone(self, photo: Photo) -> str:
+        return str(self.context["time_zone"])
 
 
 def photo_as_dict(photo: Photo, request=None) -> dict:
@@ -176,8 +204,9 @@ def photo_as_dict(photo: Photo, request=None) -> dict:
 
 def photo_page_dict(photo: Photo, request=None) -> dict:
     """The API's shape plus what the photo page draws from it: each face's panel of raters, in words,
-    and which of the drawn network's filters stay dark."""
+    which of the drawn network's filters stay dark, and the model that scored it, in words."""
     data = photo_as_dict(photo, request)
+    data["model_line"] = scored_by_sentence(photo)
     for face in data["faces"]:
         face["panel"] = explain.panel_split(face["distribution"])
     # The filters that stay dark, as measured on the weights that scored this photo.
@@ -185,9 +214,24 @@ def photo_page_dict(photo: Photo, request=None) -> dict:
     return data
 
 
+class LabelField(serializers.CharField):
+    """A name for the photo, taken as it comes: control characters (NUL included, which DRF's
+    CharField refuses) are what `scoring.labels.clean_label` drops, not a reason to refuse it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
 class PhotoUploadSerializer(serializers.Serializer):
     # An empty file is refused by the upload's own checks, with their sentence and code.
     image = serializers.FileField(allow_empty_file=True, help_text="a JPEG, PNG or WebP photo")
+    label = LabelField(
+        required=False,
+        allow_blank=True,
+        max_length=LABEL_MAX_LENGTH,
+        help_text="a name to tell the photo apart (control characters dropped); the file's name when left out",
+    )
 
 
 class PhotoCreatedSerializer(serializers.Serializer):

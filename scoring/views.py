@@ -6,6 +6,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,13 +19,13 @@ from scoring import compare as comparing
 from scoring import explain, selectors
 from scoring import export as exporting
 from scoring.example import example_result
-from scoring.forms import AccountDeleteForm, UploadForm
+from scoring.forms import AccountDeleteForm, PhotoLabelForm, TimeZoneForm, UploadForm
 from scoring.limits import upload_limit_message
 from scoring.media import media_reader
 from scoring.models import Photo
 from scoring.selectors import history as histories
 from scoring.serializers import photo_page_dict
-from scoring.services import api_keys
+from scoring.services import accounts, api_keys
 from scoring.services import photos as photo_services
 
 
@@ -93,8 +94,31 @@ def photo_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             # Still a 404 (the photo is not shown), but its owner is told why.
             return render(request, "scoring/under_review.html", status=404)
         raise
-    context = {"photo": photo, "data": photo_page_dict(photo, request), "texts": explain.page_texts()}
-    return render(request, "scoring/photo.html", context)
+    return _photo_page(request, photo, PhotoLabelForm(initial={"label": photo.label}))
+
+
+def _photo_page(request, photo, label_form, status: int = 200):
+    context = {
+        "photo": photo,
+        "data": photo_page_dict(photo, request),
+        "texts": explain.page_texts(),
+        "label_form": label_form,
+    }
+    return render(request, "scoring/photo.html", context, status=status)
+
+
+@require_POST
+def photo_label(request, public_id):
+    """Rename a photo: its owner only (staff see photos, they do not rename them)."""
+    photo = selectors.photo_for_user(request.user, public_id)
+    if photo.owner_id != request.user.pk:
+        raise PermissionDenied
+    form = PhotoLabelForm(request.POST)
+    if not form.is_valid():
+        return _photo_page(request, photo, form, status=400)
+    photo_services.photo_label_set(photo=photo, label=form.cleaned_data["label"])
+    messages.success(request, gettext("Renamed to “%(label)s”.") % {"label": photo.label})
+    return redirect("scoring:photo", public_id=photo.public_id)
 
 
 def photo_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -172,7 +196,7 @@ NEW_KEY_SESSION = "new_api_key"
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    """The user's API key (made, shown once, revoked here) and the way out."""
+    """The user's API key (made, shown once, revoked here), their time zone, and the way out."""
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
@@ -189,14 +213,30 @@ def account(request: HttpRequest) -> HttpResponse:
     new_key = request.session.pop(NEW_KEY_SESSION, None)
     if new_key and not selectors.api_key_is_current(request.user, new_key):
         new_key = None  # replaced or revoked since (another tab or device): never show a dead key
+    return _account_page(request, new_key, TimeZoneForm(initial={"time_zone": request.user.time_zone or "UTC"}))
+
+
+def _account_page(request, new_key, zone_form, status: int = 200):
     context = {
         "new_key": new_key,
         "key_created": None if new_key else selectors.api_key_created(request.user),
         "api_url": request.build_absolute_uri("/api/photos/"),
+        "zone_form": zone_form,
     }
-    response = render(request, "scoring/account.html", context)
+    response = render(request, "scoring/account.html", context, status=status)
     response["Cache-Control"] = "no-store"  # the page may carry a new key
     return response
+
+
+@login_required
+@require_POST
+def account_time_zone(request: HttpRequest) -> HttpResponse:
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        return _account_page(request, None, form, status=400)
+    accounts.time_zone_set(user=request.user, name=form.cleaned_data["time_zone"])
+    messages.success(request, gettext("Times are now shown in %(zone)s.") % {"zone": request.user.time_zone})
+    return redirect("scoring:account")
 
 
 @login_required

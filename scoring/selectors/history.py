@@ -7,9 +7,12 @@ import uuid
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
 
 from scoring.compare import photo_label
 from scoring.errors import failure_short
+from scoring.local_time import local_time_text
 from scoring.media import private_url
 from scoring.models import Face, Photo, User
 from scoring.selectors.photos import photo_list_for_user
@@ -39,23 +42,27 @@ def chart_points(user: User | AnonymousUser) -> list[dict]:
     faces = Face.objects.filter(photo__in=visible, rank=0)
     state = faces.aggregate(count=Count("id"), latest=Max("photo__scored"), last_id=Max("photo__id"))
     latest = state["latest"].timestamp() if state["latest"] else 0
-    key = f"history-chart:{user.pk}:{state['count']}:{latest}:{state['last_id']}"
+    # The points carry their times as the reader reads them: the zone and language are part of the key.
+    zone, language = timezone.get_current_timezone_name(), get_language()
+    key = f"history-chart:{user.pk}:{state['count']}:{latest}:{state['last_id']}:{zone}:{language}"
     return cache.get_or_set(key, lambda: _points(faces), timeout=CHART_CACHE_SECONDS)
 
 
 def _points(faces: QuerySet[Face]) -> list[dict]:
     rows = faces.order_by("photo__created", "photo__id").values_list(
-        "photo__public_id", "photo__created", "score", "percentile", "distribution"
+        "photo__public_id", "photo__created", "photo__label", "score", "percentile", "distribution"
     )
     return [
         {
             "id": str(public_id),
             "t": created.isoformat(),
+            "when": local_time_text(created),
+            "label": label or local_time_text(created),
             "score": round(score, 2),
             "percentile": round(percentile),
             "band": band_of(distribution),
         }
-        for public_id, created, score, percentile, distribution in rows
+        for public_id, created, label, score, percentile, distribution in rows
     ]
 
 
@@ -78,6 +85,7 @@ def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
             "status": photo.status,
             "failure": failure_short(photo.error_code) if photo.error_code else None,
             "t": photo.created.isoformat(),
+            "when": local_time_text(photo.created),
             "label": photo_label(photo),
             "score": round(photo.best_score, 2) if photo.top_face else None,
             "percentile": round(photo.top_face.percentile) if photo.top_face else None,

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
 from scoring.images import UploadRejected, clean_upload
+from scoring.labels import clean_label
 from scoring.limits import upload_limit_wait
 from scoring.models import Photo, User
 from scoring.services import jobs, storage
@@ -26,37 +27,48 @@ class Intake:
     wait: int | None = None  # seconds until the limit renews; None when it did not stop anything
 
 
-def photos_intake(*, request: HttpRequest, uploads: Iterable[UploadedFile]) -> Intake:
+def photos_intake(*, request: HttpRequest, uploads: Iterable[UploadedFile], label: str | None = None) -> Intake:
     """The one upload intake of the page and the API: each file, in turn, counted against the
     request's user's upload limit and stored for scoring; a file refused alone does not stop the
-    others, the limit stops every file after it."""
+    others, the limit stops every file after it. Each photo is named `label` when the caller gave
+    one (the API's field), else by its file's name."""
     intake = Intake()
     for upload in uploads:
         intake.wait = upload_limit_wait(request)
         if intake.wait is not None:
             break
         try:
-            intake.created.append(photo_create(owner=request.user, upload=upload))
+            intake.created.append(photo_create(owner=request.user, upload=upload, label=label))
         except UploadRejected as error:
             intake.rejected.append((upload.name, error))
     return intake
 
 
-def photo_create(*, owner: User, upload: UploadedFile) -> Photo:
-    """Clean and store an upload, save its row as queued, and send it for scoring once committed."""
+def photo_create(*, owner: User, upload: UploadedFile, label: str | None = None) -> Photo:
+    """Clean and store an upload, save its row as queued, and send it for scoring once committed.
+
+    Its label is `label` when one is given, else the uploaded file's name, cleaned either way.
+    """
     clean = clean_upload(upload)
+    label = clean_label(label) or clean_label(getattr(upload, "name", ""))
     public_id = uuid.uuid4()
     name = storage.file_store(public_id=public_id, kind="original", content=ContentFile(clean.content), extension="jpg")
     try:
         with transaction.atomic():
             photo = Photo.objects.create(
-                public_id=public_id, owner=owner, image=name, width=clean.width, height=clean.height
+                public_id=public_id, owner=owner, image=name, label=label, width=clean.width, height=clean.height
             )
             transaction.on_commit(lambda: jobs.send(public_id=photo.public_id))
     except Exception:
         storage.files_delete(names=[name])  # no orphan file when the row could not be saved
         raise
     return photo
+
+
+def photo_label_set(*, photo: Photo, label: str) -> None:
+    """The owner's new name for the photo (cleaned; the form refuses one that cleans to nothing)."""
+    photo.label = clean_label(label)
+    Photo.objects.filter(pk=photo.pk).update(label=photo.label)
 
 
 def photo_review(*, photos: QuerySet[Photo], review: Photo.Review) -> int:
@@ -76,12 +88,31 @@ def photo_rescore(*, photo: Photo) -> None:
 
 
 def photo_delete(*, photo: Photo) -> None:
-    """Remove the photo, its results and every file stored in its folders."""
-    storage.result_files_delete(photo=photo)
-    names = storage.photo_file_names(photo=photo)
-    photo.delete()
+    """Remove the photo, its results and every file stored in its folders.
+
+    Its row is held first, so results a worker writes at that moment are either in before (and
+    go with it) or wait and are refused after (the worker drops them): never a face left pointing
+    at a photo being deleted, which failed the deletion's commit (a 500; the fuzzer found it).
+    """
+    with transaction.atomic():
+        held = _hold(photo)
+        if held is None:
+            return  # deleted meanwhile, by another request
+        storage.result_files_delete(photo=held)
+        names = storage.photo_file_names(photo=held)
+        held.delete()
     storage.files_delete(names=names)
     storage.empty_folders_delete(public_id=photo.public_id)
+
+
+def _hold(photo: Photo) -> Photo | None:
+    """The photo as it is now, its row held until the transaction ends. PostgreSQL: FOR UPDATE,
+    which a worker's face insert (its foreign-key check) waits for. SQLite: the first write of
+    a transaction takes the database's write lock, which the worker's insert waits for."""
+    if not list(Photo.objects.select_for_update().filter(pk=photo.pk).values_list("pk", flat=True)):
+        return None
+    Photo.objects.filter(pk=photo.pk).update(status=F("status"))
+    return Photo.objects.prefetch_related("faces__layers").get(pk=photo.pk)
 
 
 def user_delete(*, user: User) -> None:

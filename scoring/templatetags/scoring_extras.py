@@ -1,6 +1,6 @@
 from django import template
 
-from scoring import errors, media
+from scoring import errors, face_thumbnail, local_time, media
 
 register = template.Library()
 
@@ -31,7 +31,7 @@ def status_words(status: str) -> str:
 
 @register.filter
 def photo_label(photo) -> str:
-    """The name a photo goes by on the pages: when it was uploaded."""
+    """The name a photo goes by on the pages: its label, or when it was uploaded."""
     from scoring.compare import photo_label as label
 
     return label(photo)
@@ -42,3 +42,14 @@ def stage_words(name: str) -> dict:
     from scoring.explain import stage
 
     return stage(name)
+
+
+@register.filter
+def local_time_text(value) -> str:
+    """A time in the page's zone (the reader's), as every page writes it."""
+    return local_time.local_time_text(value) if value else ""
+
+
+@register.filter
+def face_view_box(photo) -> str:
+    return face_thumbnail.face_view_box(photo)

@@ -21,11 +21,12 @@
     return el;
   }
 
-  function when(t, withTime) {
-    const options = withTime
-      ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
-      : { day: "numeric", month: "short", year: "numeric" };
-    return new Intl.DateTimeFormat(LANG, options).format(new Date(t));
+  // Ticks in the zone the server wrote the points' times in (the account's), not the browser's.
+  const zone = svg.dataset.timeZone || undefined;
+
+  // A point's photo as the cards name it: its label and the time the server wrote in that zone.
+  function named(p) {
+    return p.label === p.when ? p.when : p.label + ", " + p.when;
   }
 
   // Labels as fine as the ticks' spacing needs: ticks under a minute apart show seconds and
@@ -36,7 +37,7 @@
       : span >= 2 * DAY ? { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
       : step < 60000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }
       : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }; // 24-hour, as the tiles' labels
-    return new Intl.DateTimeFormat(LANG, options).format(new Date(t));
+    return new Intl.DateTimeFormat(LANG, { ...options, timeZone: zone }).format(new Date(t));
   }
 
   // The band, where the photo has one: the ratings (1-10) of the middle 80% of a panel.
@@ -49,12 +50,12 @@
   }
 
   function pointWords(p) {
-    return interpolate(gettext("%(when)s: %(score)s / 5"), { when: when(p.t, true), score: p.score.toFixed(2) }, true);
+    return interpolate(gettext("%(when)s: %(score)s / 5"), { when: named(p), score: p.score.toFixed(2) }, true);
   }
 
   function show(p) {
     const sentence = interpolate(gettext("%(when)s: %(score)s / 5, higher than %(percentile)s of the reference faces%(band)s."), {
-      when: when(p.t, true), score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
+      when: named(p) + " (" + zone + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
     }, true);
     detail.replaceChildren(
       sentence + " ",

@@ -24,6 +24,13 @@
   }
 
   boxes.forEach((box) => box.addEventListener("change", () => {
+    if (box.checked && order.length >= max) {
+      // The comparison takes at most `max`: the extra tick is undone and the bar says why.
+      box.checked = false;
+      refresh();
+      picked.textContent = form.dataset.full;
+      return;
+    }
     if (box.checked && !order.includes(box.value)) order.push(box.value);
     if (!box.checked) order = order.filter((id) => id !== box.value);
     refresh();

@@ -19,7 +19,7 @@
     status.className = "status " + photo.status;
     if (photo.status === "done" && photo.score !== null) {
       status.textContent = photo.score.toFixed(2) + " / 5";
-      if (window.scoreChart) window.scoreChart.add({ id: photo.id, t: photo.t, score: photo.score, percentile: photo.percentile });
+      if (window.scoreChart) window.scoreChart.add({ id: photo.id, t: photo.t, when: photo.when, label: photo.label, score: photo.score, percentile: photo.percentile });
     } else {
       status.textContent = photo.status === "failed" ? photo.failure : (STATUS[photo.status] || photo.status) + "…";
     }

@@ -132,8 +132,11 @@
     // A failed photo cannot be compared: offer another upload instead, as the page does on a reload.
     document.getElementById("compare-with").hidden = data.status === "failed";
     document.getElementById("try-another").hidden = data.status !== "failed";
-    if (data.status === "failed") document.getElementById("model-line").textContent = texts.not_scored;
-    else if (data.model_version) document.getElementById("model-version").textContent = data.model_version;
+    document.getElementById("model-line").textContent = data.status === "failed" ? texts.not_scored : data.model_line;
+    if (data.model_version) {
+      document.getElementById("model-version").textContent = data.model_version;
+      document.getElementById("model-details").hidden = false;
+    }
     result.replaceChildren();
     result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" }));
     data.faces.forEach((face, i) => result.append(faceSection(face, i + 1, data.dark_filters)));

@@ -216,6 +216,17 @@ def logged_in(browser, live_server, viewport=DESKTOP, username="alice", password
     return page
 
 
+def sign_up(page, live_server, username: str) -> None:
+    """Sign up in the browser as a new person would; they land on the upload page."""
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.fill("input[name=email]", f"{username}@example.com")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password1]", "a-long-pass-phrase-9")
+    page.fill("input[name=password2]", "a-long-pass-phrase-9")
+    page.click("form button[type=submit]")
+    expect(page.get_by_role("heading", name="Score a photo")).to_be_visible()
+
+
 @contextmanager
 def scoring_worker(queue: str = "scoring", **options) -> Iterator[None]:
     """A real Celery worker in this process (solo pool, the configured broker) consuming `queue`

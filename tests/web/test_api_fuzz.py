@@ -12,10 +12,11 @@ from collections import Counter
 import numpy as np
 import pytest
 import schemathesis
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from skimage import data
 
 from tests.web.conftest import _png, jpeg
@@ -84,6 +85,10 @@ def test_every_operation_keeps_to_its_schema(case, live_server, worker, token):
 
 def test_uploads_followed_by_their_links_keep_to_the_schema(live_server, worker, token):
     """Stateful: POST's 201 links its id to GET and DELETE, so photos that exist are read and deleted."""
+    # The upload allowance is state outside the scenarios: once spent, a 201 turns 429 midway and
+    # the link rules hypothesis may draw change under it (FlakyStrategyDefinition). The 429 is
+    # the first test's to meet.
+    plenty = override_settings(PHOTO_UPLOAD_RATE="100000/h")
     kwargs = {"base_url": live_server.url, "headers": {"Authorization": f"Token {token}"}, "timeout": 60}
 
     class Links(schema.as_state_machine()):
@@ -94,9 +99,10 @@ def test_uploads_followed_by_their_links_keep_to_the_schema(live_server, worker,
             validate(case, response, kwargs, recorder=self.recorder)
 
     before = Counter(ANSWERS)
-    Links.run(
-        settings=settings(max_examples=STEPS, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    )
+    with plenty:
+        Links.run(
+            settings=settings(max_examples=STEPS, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        )
     linked = {label for (label, status) in ANSWERS - before if status in (200, 204) and "{public_id}" in label}
     assert linked == {"GET /api/photos/{public_id}/", "DELETE /api/photos/{public_id}/"}
 
@@ -107,11 +113,21 @@ def validate(case, response, kwargs, **more) -> None:
     ANSWERS[case.operation.label, response.status_code] += 1
     refusals = refused_beyond_the_schema(case)
     excluded = [positive_data_acceptance] if refusals else []
+    if text_whatever_its_type(case):
+        excluded.append(negative_data_rejection)
     case.validate_response(
         response, excluded_checks=excluded, headers=kwargs["headers"], transport_kwargs=kwargs, **more
     )
     if refusals and response.status_code == 400:
         assert response.json()["code"] in refusals, response.text
+
+
+def text_whatever_its_type(case) -> bool:
+    """A schema-violating upload whose `label` is no string: a multipart field arrives as text
+    whatever type was meant (5 is sent as "5", a valid label), so taking it breaks no schema."""
+    negative = case.meta is not None and not case.meta.generation.mode.is_positive
+    body = case.body if isinstance(case.body, dict) else {}
+    return negative and "label" in body and not isinstance(body["label"], str)
 
 
 def refused_beyond_the_schema(case) -> set[str]:

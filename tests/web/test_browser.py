@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import jpeg, scoring_worker
+from tests.web.conftest import jpeg, scoring_worker, sign_up
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -25,13 +25,7 @@ def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(
     photo_file.write_bytes(jpeg(face_rgb))
     page = browser_page
     with scoring_worker():
-        page.goto(f"{live_server.url}/accounts/signup/")
-        page.fill("input[name=email]", "erin@example.com")
-        page.fill("input[name=username]", "erin")
-        page.fill("input[name=password1]", "a-long-pass-phrase-9")
-        page.fill("input[name=password2]", "a-long-pass-phrase-9")
-        page.click("button[type=submit]")
-        expect(page.get_by_role("heading", name="Score a photo")).to_be_visible()
+        sign_up(page, live_server, "erin")
 
         page.set_input_files("input[name=photos]", str(photo_file))
         page.click("text=Upload and score")

@@ -113,3 +113,28 @@ def test_a_flagged_photo_cannot_be_compared_by_its_owner(client, alice):
     flag(photos[1])
     client.force_login(alice)
     assert client.get(compare_url(*photos)).status_code == 404
+
+
+def test_compare_says_how_raters_would_split_over_two_clearly_different_faces(alice):
+    from ml.inference.rating_band import share_preferring
+    from scoring.compare import Entry, difference_in_words
+
+    low = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]
+    high = [0, 0, 0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0]
+    a = Entry("A", "a", {}, score=2.0, percentile=20, distribution=low)
+    b = Entry("B", "b", {}, score=3.0, percentile=55, distribution=high)
+    tenths = round(10 * share_preferring(low, high))
+    assert 5 < tenths < 10
+    assert difference_in_words(a, b).endswith(f"about {tenths} in 10 would rate B higher, the rest not.")
+    assert share_preferring(low, low) == pytest.approx(0.5)
+
+
+def test_compare_calls_a_tie_with_how_evenly_raters_would_split(alice):
+    from scoring.compare import Entry, difference_in_words
+
+    panel = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]
+    nudged = [0, 0.04, 0.19, 0.4, 0.26, 0.11, 0, 0, 0, 0]
+    a = Entry("A", "a", {}, score=2.0, percentile=20, distribution=panel)
+    b = Entry("B", "b", {}, score=2.05, percentile=22, distribution=nudged)
+    sentence = difference_in_words(a, b)
+    assert "read it as a tie." in sentence and sentence.endswith("5 in 10 would rate B higher.")

@@ -54,7 +54,7 @@ def test_a_refused_host_or_permission_on_the_api_is_json_too(client):
     assert denied.status_code == 403 and b'"code": "permission_denied"' in denied.content
 
 
-def test_with_debug_on_api_errors_stay_json_while_pages_keep_djangos_debug_page(client, alice, settings, monkeypatch):
+def test_with_debug_on_api_errors_stay_json(client, alice, settings, monkeypatch):
     settings.DEBUG = True  # as `make run` starts
     client.force_login(alice)
     for path in ("/api/nope/", "/api/photos/not-a-uuid/"):
@@ -69,6 +69,25 @@ def test_with_debug_on_api_errors_stay_json_while_pages_keep_djangos_debug_page(
     # DRF's own answers are left as production leaves them: its browsable page for a browser.
     browsable = client.get("/api/photos/00000000-0000-0000-0000-000000000000/", HTTP_ACCEPT="text/html")
     assert browsable.status_code == 404 and browsable["Content-Type"].startswith("text/html")
-    # A person still gets Django's debug page, which helps the one developing.
+
+
+def test_with_debug_on_as_make_run_starts_people_get_the_sites_own_404_and_500(client, alice, settings, monkeypatch):
+    settings.DEBUG = True
+    client.force_login(alice)
+    deleted_photo = "/photos/00000000-0000-0000-0000-000000000000/"
+    for path in (deleted_photo, "/nope/"):
+        page = client.get(path, HTTP_ACCEPT="text/html")
+        assert page.status_code == 404 and b"<h1>Not found</h1>" in page.content, path
+        assert b"URLconf" not in page.content and b"NOARCHIVE" not in page.content
+    monkeypatch.setattr(views, "render", lambda *args, **kwargs: 1 / 0)
+    client.raise_request_exception = False
+    crashed = client.get("/about/", HTTP_ACCEPT="text/html")
+    assert crashed.status_code == 500 and b"Something went wrong on our side" in crashed.content
+    assert b"ZeroDivisionError" not in crashed.content
+
+
+def test_debug_error_pages_brings_djangos_debug_page_back_for_the_one_developing(client, alice, settings):
+    settings.DEBUG = True
+    settings.DEBUG_ERROR_PAGES = True
     page = client.get("/nope/", HTTP_ACCEPT="text/html")
     assert page.status_code == 404 and b"Using the URLconf defined in" in page.content

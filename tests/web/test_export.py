@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from scoring.models import Face, LayerImage, Photo, photo_file_name
 from scoring.services import photos
-from tests.web.test_schema import conforms, openapi  # noqa: F401 (fixture)
+from tests.web.test_api_schema import conforms, openapi  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

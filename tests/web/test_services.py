@@ -70,6 +70,14 @@ def test_deleting_a_photo_removes_every_file(alice, face_upload):
     assert not Path(default_storage.path(photo_folder(photo.public_id))).exists()
 
 
+def test_deleting_a_photo_someone_else_just_deleted_does_nothing(alice, face_upload):
+    photo = photos.photo_create(owner=alice, upload=face_upload)
+    stale = Photo.objects.get(pk=photo.pk)
+    photos.photo_delete(photo=photo)
+    photos.photo_delete(photo=stale)
+    assert Photo.objects.count() == 0 and stored_names(default_storage) == []
+
+
 def test_deleting_an_account_removes_its_photos_and_files(alice, face_upload):
     photos.photo_create(owner=alice, upload=face_upload)
     photos.user_delete(user=alice)

@@ -1,0 +1,49 @@
+"""Times in the reader's own zone: their account's, else their browser's, else UTC.
+
+The browser says its zone through a cookie (static/scoring/time_zone.js sets it on every page,
+sign-up included); an account without a zone takes the browser's on its first signed-in
+request, and after that only the account page changes it. A page's times then name that zone.
+"""
+
+import zoneinfo
+from datetime import datetime
+from urllib.parse import unquote
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from scoring.services.accounts import time_zone_remember
+from scoring.time_zones import is_time_zone
+
+BROWSER_ZONE_COOKIE = "time_zone"
+# One format for every time a person reads, the language's own (beautysite/formats).
+TIME_FORMAT = "DATETIME_FORMAT"
+
+
+def browser_zone(request) -> str | None:
+    """The zone the browser reported, if it names one we know."""
+    name = unquote(request.COOKIES.get(BROWSER_ZONE_COOKIE, ""))
+    return name if is_time_zone(name) else None
+
+
+def reader_zone(request) -> str:
+    """The zone to show this request's times in; remembers the browser's on an account without one."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        if not user.time_zone and (name := browser_zone(request)):
+            time_zone_remember(user=user, name=name)
+        if user.time_zone and is_time_zone(user.time_zone):
+            return user.time_zone
+    return browser_zone(request) or "UTC"
+
+
+def account_zone(user) -> zoneinfo.ZoneInfo:
+    """The user's own zone (UTC until known), for what is made outside a page's request: the
+    API's answers (its token is read after the middleware ran), the export, e-mails."""
+    name = getattr(user, "time_zone", "")
+    return zoneinfo.ZoneInfo(name if is_time_zone(name) else "UTC")
+
+
+def local_time_text(value: datetime, zone=None) -> str:
+    """`value` as people read it, in `zone` (default: the active one): "3 Dec 2026, 16:36"."""
+    return date_format(timezone.localtime(value, zone), TIME_FORMAT)

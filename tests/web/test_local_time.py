@@ -1,0 +1,156 @@
+"""Times are the reader's: the browser's zone taken on the first signed-in visit, the account's
+after that; pages, chart points, the API, the export and the account page say which."""
+
+import datetime as dt
+import json
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from scoring.local_time import BROWSER_ZONE_COOKIE
+from scoring.models import Face, Photo, User
+from tests.web.test_export import photo_with_files, unzip
+
+pytestmark = pytest.mark.django_db
+
+# 08:36 UTC is 16:36 in Shanghai (no summer time) and 03:36 in New York (EST in December).
+UPLOADED = dt.datetime(2026, 12, 3, 8, 36, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def alices_photo(alice):
+    photo = photo_with_files(alice)
+    photo.label = "garden.jpg"
+    photo.save()
+    Photo.objects.filter(pk=photo.pk).update(created=UPLOADED)  # auto_now_add ignores a value on create
+    photo.refresh_from_db()
+    return photo
+
+
+def browser_in(client, zone: str) -> None:
+    client.cookies[BROWSER_ZONE_COOKIE] = quote(zone)
+
+
+def test_an_account_without_a_zone_takes_the_browsers_on_its_first_visit(client, alice, alices_photo):
+    client.force_login(alice)
+    browser_in(client, "Asia/Shanghai")
+    page = client.get(reverse("scoring:photo", args=[alices_photo.public_id])).content.decode()
+    assert User.objects.get(pk=alice.pk).time_zone == "Asia/Shanghai"
+    assert "<title>garden.jpg, 3 Dec 2026, 16:36 · Beauty Evaluator</title>" in page
+    assert "Uploaded 3 Dec 2026, 16:36 (Asia/Shanghai)" in page
+
+
+def test_the_accounts_zone_wins_over_the_browser_it_is_read_on(client, alice, alices_photo):
+    User.objects.filter(pk=alice.pk).update(time_zone="America/New_York")
+    client.force_login(alice)
+    browser_in(client, "Asia/Shanghai")
+    page = client.get(reverse("scoring:history")).content.decode()
+    assert "3 Dec 2026, 03:36" in page and "Times are in America/New_York" in page
+    assert User.objects.get(pk=alice.pk).time_zone == "America/New_York"
+
+
+@pytest.mark.parametrize("cookie", ["Mars/Olympus", "", "%00", "Asia%2FShanghai%0A", "x" * 300])
+def test_a_cookie_that_names_no_zone_leaves_times_in_utc_and_the_account_untouched(client, alice, alices_photo, cookie):
+    client.force_login(alice)
+    client.cookies[BROWSER_ZONE_COOKIE] = cookie
+    page = client.get(reverse("scoring:photo", args=[alices_photo.public_id]))
+    assert page.status_code == 200
+    assert "Uploaded 3 Dec 2026, 08:36 (UTC)" in page.content.decode()
+    assert User.objects.get(pk=alice.pk).time_zone == ""
+
+
+def test_the_account_page_changes_the_zone(client, alice, alices_photo):
+    client.force_login(alice)
+    page = client.get(reverse("scoring:account")).content.decode()
+    assert '<option value="Asia/Shanghai">Asia/Shanghai</option>' in page
+    response = client.post(reverse("scoring:account_time_zone"), {"time_zone": "Europe/Paris"})
+    assert response.status_code == 302
+    assert User.objects.get(pk=alice.pk).time_zone == "Europe/Paris"
+    page = client.get(reverse("scoring:account")).content.decode()
+    assert "Times are now shown in Europe/Paris." in page
+    assert '<option value="Europe/Paris" selected>' in page
+
+
+@pytest.mark.parametrize(
+    ("zone", "message"),
+    [
+        ("Mars/Olympus", "Pick a time zone from the list"),
+        ("UTC+8", "Pick a time zone from the list"),
+        ("../../etc/localtime", "Pick a time zone from the list"),
+        ("", "This field is required."),
+    ],
+)
+def test_the_account_page_refuses_a_zone_it_does_not_know_with_400(client, alice, zone, message):
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Tokyo")
+    client.force_login(alice)
+    response = client.post(reverse("scoring:account_time_zone"), {"time_zone": zone})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert User.objects.get(pk=alice.pk).time_zone == "Asia/Tokyo"
+
+
+def test_the_time_zone_form_is_for_signed_in_users_and_posts_only(client, alice):
+    assert client.post(reverse("scoring:account_time_zone"), {"time_zone": "UTC"}).status_code == 302  # to sign in
+    client.force_login(alice)
+    assert client.get(reverse("scoring:account_time_zone")).status_code == 405
+
+
+def test_chart_points_carry_the_time_as_the_cards_write_it(client, alice, alices_photo):
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Shanghai")
+    client.force_login(alice)
+    history = client.get(reverse("scoring:history")).content.decode()
+    assert 'data-time-zone="Asia/Shanghai"' in history
+    assert '<time datetime="2026-12-03T16:36:00+08:00">3 Dec 2026, 16:36</time>' in history
+    points = client.get(reverse("scoring:history_chart")).json()["points"]
+    assert [(p["label"], p["when"]) for p in points] == [("garden.jpg", "3 Dec 2026, 16:36")]
+    # The same photo read in another zone is not served from the first zone's cache.
+    User.objects.filter(pk=alice.pk).update(time_zone="UTC")
+    assert client.get(reverse("scoring:history_chart")).json()["points"][0]["when"] == "3 Dec 2026, 08:36"
+
+
+def test_the_api_gives_times_with_the_offset_of_the_accounts_zone(alice, alices_photo):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    assert api.get(f"/api/photos/{alices_photo.public_id}/").json()["created"] == "2026-12-03T08:36:00Z"
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Shanghai")
+    body = api.get("/api/photos/").json()
+    assert body["results"][0]["created"] == "2026-12-03T16:36:00+08:00"
+    assert dt.datetime.fromisoformat(body["results"][0]["created"]) == UPLOADED
+
+
+def test_the_export_writes_times_in_the_accounts_zone_and_says_which(client, alice, alices_photo):
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Shanghai")
+    client.force_login(alice)
+    archive = unzip(client.get(reverse("scoring:export")))
+    [entry] = json.loads(archive.read("scores.json"))
+    assert (entry["label"], entry["created"], entry["time_zone"]) == (
+        "garden.jpg",
+        "2026-12-03T16:36:00+08:00",
+        "Asia/Shanghai",
+    )
+    assert "your account's time zone, Asia/Shanghai" in archive.read("README.txt").decode()
+
+
+def test_the_page_loads_the_script_that_reports_the_browsers_zone(client):
+    assert "scoring/time_zone.js" in client.get(reverse("account_signup")).content.decode()
+
+
+def test_the_api_key_date_names_its_zone(client, alice):
+    User.objects.filter(pk=alice.pk).update(time_zone="Asia/Shanghai")
+    Token.objects.create(user=alice)
+    Token.objects.filter(user=alice).update(created=UPLOADED)
+    client.force_login(alice)
+    assert "made 3 Dec 2026, 16:36 (Asia/Shanghai)" in client.get(reverse("scoring:account")).content.decode()
+
+
+def test_a_face_card_shows_the_face_not_the_whole_photo(client, alice, alices_photo):
+    Photo.objects.filter(pk=alices_photo.pk).update(width=400, height=300)
+    Face.objects.filter(photo=alices_photo).update(x=250, y=100, w=100, h=120)
+    client.force_login(alice)
+    history = client.get(reverse("scoring:history")).content.decode()
+    # A square 1.7 times the face's larger side (204), centred on it, kept inside the 400 x 300 photo.
+    assert 'viewBox="196 58 204 204"' in history
+    assert 'aria-label="Your photo garden.jpg"' in history

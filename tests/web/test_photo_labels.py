@@ -1,0 +1,128 @@
+"""A photo keeps its file's name as a label: set on upload (page or API), renamed by its owner
+on its page, shown on its card, title, compare tile and alt text, and written to the export."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from scoring.labels import LABEL_MAX_LENGTH
+from scoring.models import Photo
+from scoring.services import photos
+from tests.web.conftest import jpeg
+from tests.web.test_export import unzip
+
+pytestmark = pytest.mark.django_db
+
+
+def named_upload(face_rgb, name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg(face_rgb), content_type="image/jpeg")
+
+
+def test_the_upload_page_keeps_each_files_name_as_its_label_and_never_as_a_storage_name(
+    client, alice, face_rgb, no_broker
+):
+    client.force_login(alice)
+    files = [named_upload(face_rgb, "Grandma in Paris.jpg"), named_upload(face_rgb, "IMG_0412.JPG")]
+    assert client.post(reverse("scoring:upload"), {"photos": files}).status_code == 302
+    labels = sorted(Photo.objects.values_list("label", flat=True))
+    assert labels == ["Grandma in Paris.jpg", "IMG_0412.JPG"]
+    for photo in Photo.objects.all():
+        assert "Grandma" not in photo.image.name and "IMG_0412" not in photo.image.name
+    history = client.get(reverse("scoring:history")).content.decode()
+    assert '<strong class="name">Grandma in Paris.jpg</strong>' in history
+    assert 'alt="Your photo IMG_0412.JPG"' in history
+
+
+def test_the_api_takes_a_label_or_falls_back_to_the_files_name(api, face_rgb, no_broker):
+    given = api.post("/api/photos/", {"image": named_upload(face_rgb, "a.jpg"), "label": "Wedding\x07 day"})
+    assert given.status_code == 201, given.json()
+    plain = api.post("/api/photos/", {"image": named_upload(face_rgb, "holiday.jpg")})
+    labels = {item["id"]: item["label"] for item in api.get("/api/photos/").json()["results"]}
+    assert labels == {given.json()["id"]: "Wedding day", plain.json()["id"]: "holiday.jpg"}
+
+
+def test_the_api_refuses_a_label_over_the_limit_with_400_and_stores_nothing(api, face_rgb, no_broker):
+    response = api.post(
+        "/api/photos/", {"image": named_upload(face_rgb, "a.jpg"), "label": "x" * (LABEL_MAX_LENGTH + 1)}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and "label" in response.json()["field_errors"]
+    assert not Photo.objects.exists()
+
+
+@pytest.fixture
+def labelled(alice, face_upload):
+    return photos.photo_create(owner=alice, upload=face_upload, label="before.jpg")
+
+
+def rename(client, photo, label):
+    return client.post(reverse("scoring:photo_label", args=[photo.public_id]), {"label": label})
+
+
+def test_the_owner_renames_a_photo_on_its_page(client, alice, labelled):
+    client.force_login(alice)
+    response = rename(client, labelled, "  After \u202ethe\x07 party ")
+    assert response.status_code == 302
+    labelled.refresh_from_db()
+    assert labelled.label == "After the party"
+    page = client.get(reverse("scoring:photo", args=[labelled.public_id])).content.decode()
+    assert "<title>After the party, " in page and "Your photo After the party</h1>" in page
+    assert 'value="After the party"' in page  # the form shows the name to edit
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("", "This field is required."),
+        ("\x01\u200b\u202e ", "Give the photo a name: what was typed is only spaces or invisible characters."),
+        ("a\x00b", "Null characters are not allowed."),
+        ("x" * (LABEL_MAX_LENGTH + 1), "Ensure this value has at most 120 characters"),
+    ],
+)
+def test_a_bad_name_is_refused_with_400_and_a_sentence_under_the_field(client, alice, labelled, label, message):
+    client.force_login(alice)
+    response = rename(client, labelled, label)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page and page.index(message) > page.index('id="label-help"')
+    labelled.refresh_from_db()
+    assert labelled.label == "before.jpg"
+
+
+def test_only_the_owner_renames_staff_get_403_and_others_404(client, labelled, staff, charlie):
+    client.force_login(charlie)
+    assert rename(client, labelled, "mine now").status_code == 404
+    client.force_login(staff)
+    assert rename(client, labelled, "staff's name").status_code == 403
+    staff_view = client.get(reverse("scoring:photo", args=[labelled.public_id])).content.decode()
+    assert "before.jpg" in staff_view and 'id="rename"' not in staff_view
+    client.logout()
+    assert rename(client, labelled, "anon").status_code == 404
+    labelled.refresh_from_db()
+    assert labelled.label == "before.jpg"
+
+
+def test_a_rename_is_post_only(client, alice, labelled):
+    client.force_login(alice)
+    assert client.get(reverse("scoring:photo_label", args=[labelled.public_id])).status_code == 405
+
+
+def test_labels_name_the_compare_tiles_and_the_exported_photos(client, alice, face_rgb, scored_photo):
+    other = photos.photo_create(owner=alice, upload=named_upload(face_rgb, "second.jpg"))
+    client.force_login(alice)
+    ids = f"photo={scored_photo.public_id}&photo={other.public_id}"
+    picker = client.get(reverse("scoring:compare")).content.decode()
+    assert '<span class="name">me.jpg</span>' in picker
+    comparison = client.get(reverse("scoring:compare") + "?" + ids).content.decode()
+    assert "</span> me.jpg</h2>" in comparison and 'alt="Photo B, second.jpg"' in comparison
+    rename(client, other, "renamed.jpg")
+    exported = json.loads(unzip(client.get(reverse("scoring:export"))).read("scores.json"))
+    assert [entry["label"] for entry in exported] == ["me.jpg", "renamed.jpg"]
+
+
+def test_the_api_takes_a_label_with_a_nul_and_drops_it_as_any_control_character(api, face_rgb, no_broker):
+    response = api.post("/api/photos/", {"image": named_upload(face_rgb, "a.jpg"), "label": "Mum\x00 and me"})
+    assert response.status_code == 201, response.json()
+    assert Photo.objects.get().label == "Mum and me"
