@@ -25,6 +25,7 @@ to choose.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import math
 import os
@@ -387,7 +388,7 @@ def run_prune_bench(
     speed_figures["torch_threads"] = torch.get_num_threads()
 
     decision = decide(accuracy_figures, speed_figures)
-    found = type(found)(found.model_version, found.threshold, found.faces, found.stages, decision)
+    found = dataclasses.replace(found, pruned=decision)
     if write is not None:
         write_dark_filters(found, write)
     return {
@@ -403,6 +404,10 @@ def run_prune_bench(
             ),
         },
         "channels": {"shipped": pruning.channel_count(lite), "pruned": pruning.channel_count(pruned)},
+        "multiply_adds_per_face": {
+            name: pruning.multiply_adds(model, lite_size)
+            for name, model in {"shipped": lite, "pruned": pruned, "pruned_in_eights": in_eights}.items()
+        },
         "parameters": {
             "shipped": sum(p.numel() for p in lite.parameters()),
             "pruned": sum(p.numel() for p in pruned.parameters()),

@@ -39,6 +39,7 @@
     const canvas = el("canvas", { class: "dark-filters", role: "img", "aria-label": stage.label });
     canvas.width = columns * cell;
     canvas.height = Math.ceil(count / columns) * cell;
+    Object.assign(canvas.dataset, { cell: cell, columns: columns }); // where square i lies, for tests and tools
     const context = canvas.getContext("2d");
     if (!context) return canvas;
     const gap = cell >= 6 ? 1 : 0;
