@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.conftest import add_scored_rows, flag, scored_rows
+from tests.web.helpers import add_scored_rows, flag, scored_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from scoring.labels import LABEL_MAX_LENGTH, clean_label
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.conftest import jpeg
+from tests.web.helpers import jpeg
 from tests.web.test_export import unzip
 
 pytestmark = pytest.mark.django_db

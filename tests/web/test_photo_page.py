@@ -11,7 +11,7 @@ from scoring.explain import STAGES
 from scoring.model_releases import DATASET_OF_HEAD, RELEASES, model_in_words
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.conftest import flag, photo_urls, scored_rows
+from tests.web.helpers import flag, photo_urls, scored_rows
 
 pytestmark = pytest.mark.django_db
 
