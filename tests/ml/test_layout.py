@@ -68,13 +68,21 @@ def _loaded_nothing_of_training(seen: dict, allowed: tuple[str, ...] = ()) -> No
     assert [path for path in seen["asked_by"] if Path(path).resolve().is_relative_to(ML)] == []
 
 
-def test_from_ml_import_predictor_scores_a_photo_without_loading_any_training_code(tmp_path, astronaut, predictor):
+def _run_fresh(script: str, photo: Path) -> subprocess.CompletedProcess:
+    """One of the scripts above in a fresh interpreter, with the training-only packages hidden."""
+    command = [sys.executable, "-c", script.format(blocked=TRAINING_ONLY), str(photo)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def _photo(tmp_path: Path, rgb) -> Path:
     photo = tmp_path / "astronaut.jpg"
-    photo.write_bytes(jpeg_bytes(astronaut))
-    code = FRESH_WORKER.format(blocked=TRAINING_ONLY)
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(photo)], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    photo.write_bytes(jpeg_bytes(rgb))
+    return photo
+
+
+def test_from_ml_import_predictor_scores_a_photo_without_loading_any_training_code(tmp_path, astronaut, predictor):
+    photo = _photo(tmp_path, astronaut)
+    done = _run_fresh(FRESH_WORKER, photo)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     # The score the other tests' predictor gives the same file, with every picture of the look inside.
@@ -88,12 +96,8 @@ def test_from_ml_import_predictor_scores_a_photo_without_loading_any_training_co
 
 
 def test_the_score_command_runs_without_the_training_packages(tmp_path, astronaut, predictor):
-    photo = tmp_path / "astronaut.jpg"
-    photo.write_bytes(jpeg_bytes(astronaut))
-    code = FRESH_CLI.format(blocked=TRAINING_ONLY)
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(photo)], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    photo = _photo(tmp_path, astronaut)
+    done = _run_fresh(FRESH_CLI, photo)
     *answers, last = done.stdout.splitlines()
     seen = json.loads(last)
     assert seen["code"] == 0, done.stderr
