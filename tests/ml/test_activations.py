@@ -16,7 +16,7 @@ from ml.inference.activations import (
     runs_of_one_size,
 )
 from ml.models.alignment import CROP_SIZE
-from tests.ml.conftest import one_level_of_either_palette
+from tests.ml.helpers import one_level_of_either_palette
 
 
 def _reference_heat_overlay(values: np.ndarray, crop: np.ndarray, side: int) -> np.ndarray:

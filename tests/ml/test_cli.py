@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.ml.conftest import jpeg_bytes
+from tests.ml.helpers import jpeg_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ml.inference import faces
-from tests.ml.conftest import jpeg_bytes
+from tests.ml.helpers import jpeg_bytes
 
 
 def test_it_finds_the_astronauts_face(astronaut):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ml.conftest import jpeg_bytes
+from tests.ml.helpers import jpeg_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 ML = ROOT / "ml"

@@ -7,7 +7,7 @@ from ml.inference.predictor import resolve_device
 from ml.models.alignment import CROP_SIZE
 from ml.models.efficientnet_lite import BeautyNet
 from ml.training.imagenet import imagenet_classifier, load_imagenet_backbone
-from tests.ml.conftest import jpeg_bytes, one_level_of_either_palette
+from tests.ml.helpers import jpeg_bytes, one_level_of_either_palette
 
 
 def test_scores_lie_between_1_and_5(predictor, astronaut, grace_hopper):

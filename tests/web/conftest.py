@@ -1,18 +1,15 @@
-import io
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+"""Fixtures of the web tests (users, photos, uploads, a worker, a browser); helpers are in helpers.py."""
+
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
-from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
 
 from scoring.models import Photo, User
-from tests.web.factories import FaceFactory, LayerImageFactory, PhotoFactory, StaffFactory, UserFactory
+from tests.web.factories import PhotoFactory, StaffFactory, UserFactory
+from tests.web.helpers import CHROMIUM, jpeg, png, scoring_worker
 
 
 @pytest.fixture(autouse=True)
@@ -80,21 +77,6 @@ def face_rgb():
     return data.astronaut()
 
 
-def gps_exif() -> Image.Exif:
-    """EXIF placing the photo in Paris, as a phone would."""
-    exif = Image.Exif()
-    exif[0x0112] = 1
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2], gps[3], gps[4] = "N", (48.0, 51.0, 29.0), "E", (2.0, 17.0, 40.0)
-    return exif
-
-
-def jpeg(rgb, exif=None) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="JPEG", quality=92, **({"exif": exif} if exif else {}))
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def face_upload(face_rgb):
     return SimpleUploadedFile("me.jpg", jpeg(face_rgb), content_type="image/jpeg")
@@ -102,73 +84,7 @@ def face_upload(face_rgb):
 
 @pytest.fixture
 def blank_upload():
-    return SimpleUploadedFile("wall.png", _png(np.full((200, 200, 3), 120, np.uint8)), content_type="image/png")
-
-
-def _png(rgb) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def stored_names(storage, folder: str = "") -> list[str]:
-    names = []
-
-    def walk(folder):
-        dirs, files = storage.listdir(folder)
-        names.extend(f"{folder}/{f}".lstrip("/") for f in files)
-        for d in dirs:
-            walk(f"{folder}/{d}".lstrip("/"))
-
-    try:
-        walk(folder)
-    except FileNotFoundError:  # nothing was ever stored
-        return []
-    return sorted(names)
-
-
-def add_scored_rows(owner, n: int) -> None:
-    """Rows of scored photos (no files): for counting queries, not for viewing."""
-    for _ in range(n):
-        LayerImageFactory(face__photo__owner=owner)
-
-
-def photo_urls(photo: Photo) -> list[str]:
-    """Every URL that shows the photo or one of its files: page, status JSON, API detail, media."""
-    return [
-        reverse("scoring:photo", args=[photo.public_id]),
-        reverse("scoring:photo_status", args=[photo.public_id]),
-        f"/api/photos/{photo.public_id}/",
-        *[reverse("scoring:media", args=[f.name]) for f in photo.stored_files()],
-    ]
-
-
-def wait_until(
-    condition: Callable[[], bool], *, seconds: float, failure: Callable[[], str], every: float = 0.05
-) -> None:
-    """Poll `condition` until it holds; past `seconds`, fail with what `failure` says about the state."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"after {seconds}s: {failure()}")
-        time.sleep(every)
-
-
-def wait_until_finished(photo: Photo, seconds: float = 90) -> Photo:
-    """The photo once a worker has left it `done` or `failed`."""
-
-    def finished() -> bool:
-        photo.refresh_from_db()
-        return photo.status in (Photo.Status.DONE, Photo.Status.FAILED)
-
-    wait_until(finished, seconds=seconds, failure=lambda: f"photo still {photo.status}", every=0.2)
-    return photo
-
-
-# Browser tests: Debian's Chromium driven by Playwright (no browser download).
-CHROMIUM = "/usr/bin/chromium"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+    return SimpleUploadedFile("wall.png", png(np.full((200, 200, 3), 120, np.uint8)), content_type="image/png")
 
 
 @pytest.fixture
@@ -192,66 +108,8 @@ def browser(monkeypatch):
         browser.close()
 
 
-def upload(owner, rgb: np.ndarray, name: str = "me.jpg") -> Photo:
-    from scoring.services import photos
-
-    return photos.photo_create(owner=owner, upload=SimpleUploadedFile(name, jpeg(rgb), content_type="image/jpeg"))
-
-
-def score(photo: Photo) -> Photo:
-    from scoring.services import pipeline
-
-    pipeline.run_scoring_job(public_id=photo.public_id)
-    photo.refresh_from_db()
-    return photo
-
-
-def logged_in(browser, live_server, viewport=DESKTOP, username="alice", password="pw-alice-123", **page_options):
-    page = browser.new_page(viewport=viewport, **page_options)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
-    expect(page.get_by_role("heading", name="Score a photo")).to_be_visible()
-    return page
-
-
-def sign_up(page, live_server, username: str) -> None:
-    """Sign up in the browser as a new person would; they land on the upload page."""
-    page.goto(f"{live_server.url}/accounts/signup/")
-    page.fill("input[name=email]", f"{username}@example.com")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password1]", "a-long-pass-phrase-9")
-    page.fill("input[name=password2]", "a-long-pass-phrase-9")
-    page.click("form button[type=submit]")
-    expect(page.get_by_role("heading", name="Score a photo")).to_be_visible()
-
-
-@contextmanager
-def scoring_worker(queue: str = "scoring", **options) -> Iterator[None]:
-    """A real Celery worker in this process (solo pool, the configured broker) consuming `queue`
-    while the block runs; `options` go to Celery's start_worker (e.g. without_heartbeat=False)."""
-    from beautysite.celery import app
-
-    settings = dict(pool="solo", concurrency=1, queues=[queue], perform_ping_check=False, shutdown_timeout=30)
-    with start_worker(app, **{**settings, **options}):
-        yield
-
-
 @pytest.fixture
 def worker() -> Iterator[None]:
     """A real worker on the scoring queue for the whole test."""
     with scoring_worker():
         yield
-
-
-def scored_rows(owner, *scores: float) -> list[Photo]:
-    """Scored photos (rows only, no files), oldest first, with these scores."""
-    photos = []
-    for value in scores:
-        photos.append(FaceFactory(photo__owner=owner, score=value, percentile=value * 20, grad_cam="").photo)
-    return photos
-
-
-def flag(photo: Photo) -> None:
-    Photo.objects.filter(pk=photo.pk).update(review=Photo.Review.FLAGGED)

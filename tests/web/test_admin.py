@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from scoring.models import Photo
-from tests.web.conftest import scored_rows
+from tests.web.helpers import scored_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 
 from scoring.models import Photo
 from scoring.services import photos, pipeline
-from tests.web.conftest import add_scored_rows, jpeg
+from tests.web.helpers import add_scored_rows, jpeg
 
 pytestmark = pytest.mark.django_db
 

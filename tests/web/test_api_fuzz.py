@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from skimage import data
 
-from tests.web.conftest import _png, jpeg
+from tests.web.helpers import jpeg, png
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -28,7 +28,7 @@ EXAMPLES = 30  # per operation: enough to reach every status the schema names, s
 
 
 FACE = jpeg(data.astronaut())
-WALL = _png(np.full((120, 120, 3), 90, np.uint8))
+WALL = png(np.full((120, 120, 3), 90, np.uint8))
 INTACT = (FACE, WALL)  # photos the API must take (201); a worker scores them, face found or not
 UPLOAD_REFUSALS = {"empty_file", "unsupported_format", "unreadable_image", "too_small"}
 

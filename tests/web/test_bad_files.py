@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from scoring.models import Photo
-from tests.web.conftest import gps_exif, jpeg, scoring_worker, stored_names, wait_until_finished
+from tests.web.helpers import gps_exif, jpeg, scoring_worker, stored_names, wait_until_finished
 
 pytestmark = pytest.mark.django_db
 

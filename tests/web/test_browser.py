@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import jpeg, scoring_worker, sign_up
+from tests.web.helpers import jpeg, scoring_worker, sign_up
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"

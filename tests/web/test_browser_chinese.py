@@ -19,7 +19,7 @@ from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
 from scoring.models import Photo, User
-from tests.web.conftest import DESKTOP, jpeg, scoring_worker
+from tests.web.helpers import DESKTOP, jpeg, scoring_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ml.inference.dark_filters import dark_filters_for
-from tests.web.conftest import logged_in, score, upload
+from tests.web.helpers import logged_in, score, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from scoring.local_time import TIME_FORMAT
 from scoring.models import Photo, User
-from tests.web.conftest import DESKTOP, add_scored_rows, jpeg, logged_in, scoring_worker, sign_up
+from tests.web.helpers import DESKTOP, add_scored_rows, jpeg, logged_in, scoring_worker, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHANGHAI = "Asia/Shanghai"

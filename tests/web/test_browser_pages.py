@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scoring.models import Photo
-from tests.web.conftest import DESKTOP, PHONE, add_scored_rows, logged_in, score, upload
+from tests.web.helpers import DESKTOP, PHONE, add_scored_rows, logged_in, score, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_broker")]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"

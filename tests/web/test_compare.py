@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.conftest import flag, scored_rows
+from tests.web.helpers import add_scored_rows, flag, scored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +121,8 @@ def test_compare_says_how_raters_would_split_over_two_clearly_different_faces(al
 
     low = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]
     high = [0, 0, 0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0]
-    a = Entry("A", "a", {}, score=2.0, percentile=20, distribution=low)
-    b = Entry("B", "b", {}, score=3.0, percentile=55, distribution=high)
+    a = Entry("A", "a", uploaded="", photo={}, score=2.0, percentile=20, distribution=low)
+    b = Entry("B", "b", uploaded="", photo={}, score=3.0, percentile=55, distribution=high)
     tenths = round(10 * share_preferring(low, high))
     assert 5 < tenths < 10
     assert difference_in_words(a, b).endswith(f"about {tenths} in 10 would rate B higher, the rest not.")
@@ -134,7 +134,19 @@ def test_compare_calls_a_tie_with_how_evenly_raters_would_split(alice):
 
     panel = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]
     nudged = [0, 0.04, 0.19, 0.4, 0.26, 0.11, 0, 0, 0, 0]
-    a = Entry("A", "a", {}, score=2.0, percentile=20, distribution=panel)
-    b = Entry("B", "b", {}, score=2.05, percentile=22, distribution=nudged)
+    a = Entry("A", "a", uploaded="", photo={}, score=2.0, percentile=20, distribution=panel)
+    b = Entry("B", "b", uploaded="", photo={}, score=2.05, percentile=22, distribution=nudged)
     sentence = difference_in_words(a, b)
     assert "read it as a tie." in sentence and sentence.endswith("5 in 10 would rate B higher.")
+
+
+def test_the_server_refuses_a_fifth_photo_with_a_sentence_and_keeps_the_ticks(client, alice):
+    add_scored_rows(alice, 5)
+    client.force_login(alice)
+    ids = "&".join(f"photo={photo.public_id}" for photo in alice.photos.all())
+    response = client.get(reverse("scoring:compare") + "?go=1&" + ids)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Pick at most 4 photos; you picked 5." in page
+    assert page.count("checked") == 4
+    assert 'data-full="You can compare up to four photos: untick one to pick another."' in page

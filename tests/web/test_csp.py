@@ -8,8 +8,8 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from scoring.models import Photo
-from tests.web.conftest import DESKTOP, logged_in, score, upload
 from tests.web.factories import PhotoFactory
+from tests.web.helpers import DESKTOP, logged_in, score, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_broker")]
 

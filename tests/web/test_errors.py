@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from scoring.errors import failure_code
 from scoring.models import Photo
 from scoring.services import jobs, photos, pipeline
-from tests.web.conftest import jpeg
+from tests.web.helpers import jpeg
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from beautysite.celery import app
 from scoring import health, heartbeat
 from scoring.models import WorkerHeartbeat
 from scoring.services import photos
-from tests.web.conftest import scoring_worker, wait_until
+from tests.web.helpers import scoring_worker, wait_until
 
 pytestmark = pytest.mark.django_db
 

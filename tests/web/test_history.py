@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scoring.models import Face, Photo
-from tests.web.conftest import add_scored_rows, flag, scored_rows
 from tests.web.factories import PhotoFactory
+from tests.web.helpers import add_scored_rows, flag, scored_rows
 
 pytestmark = pytest.mark.django_db
 

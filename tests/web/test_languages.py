@@ -154,7 +154,7 @@ def test_every_sentence_the_worker_can_store_is_shown_in_chinese_with_its_figure
     from ml.inference import faces
     from scoring.errors import failure_sentence
     from scoring.services import jobs
-    from tests.web.conftest import jpeg
+    from tests.web.helpers import jpeg
 
     def load_error(source) -> str:
         with pytest.raises(faces.FaceError) as raised:

@@ -6,12 +6,14 @@ import json
 from urllib.parse import quote
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from scoring.local_time import BROWSER_ZONE_COOKIE
 from scoring.models import Face, Photo, User
+from scoring.time_zones import time_zone_choices, validate_time_zone
 from tests.web.test_export import photo_with_files, unzip
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,34 @@ def test_a_face_card_shows_the_face_not_the_whole_photo(client, alice, alices_ph
     # A square 1.7 times the face's larger side (204), centred on it, kept inside the 400 x 300 photo.
     assert 'viewBox="196 58 204 204"' in history
     assert 'aria-label="Your photo garden.jpg"' in history
+
+
+@pytest.mark.parametrize("name", ["Asia/Shanghai", "UTC", "America/Argentina/Buenos_Aires", "Europe/London"])
+def test_it_accepts_iana_time_zones(name):
+    validate_time_zone(name)
+
+
+@pytest.mark.parametrize("name", ["", "Mars/Olympus_Mons", "asia/shanghai", "+08:00", "../../etc/passwd", "UTC\n"])
+def test_it_refuses_what_is_not_an_iana_time_zone(name):
+    with pytest.raises(ValidationError) as refused:
+        validate_time_zone(name)
+    assert refused.value.code == "unknown_time_zone"
+
+
+def test_the_zone_list_is_sorted_and_readable():
+    choices = time_zone_choices()
+    names = [name for name, _ in choices]
+    assert names == sorted(names) and "Asia/Shanghai" in names
+    assert ("America/New_York", "America/New York") in choices
+
+
+def test_a_user_starts_with_no_zone_and_no_language_and_full_clean_checks_the_zone(alice):
+    assert (alice.time_zone, alice.language) == ("", "")
+    alice.time_zone = "Nowhere/Atlantis"
+    with pytest.raises(ValidationError) as refused:
+        alice.full_clean()
+    assert "time_zone" in refused.value.message_dict
+    alice.time_zone = "Asia/Shanghai"
+    alice.full_clean()
+    alice.save()
+    assert User.objects.get(pk=alice.pk).time_zone == "Asia/Shanghai"

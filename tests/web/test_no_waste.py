@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from scoring import inference
 from scoring.models import Photo
 from scoring.services import photos, pipeline
-from tests.web.conftest import jpeg, photo_urls, stored_names
+from tests.web.helpers import jpeg, photo_urls, stored_names
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from scoring.labels import LABEL_MAX_LENGTH
+from scoring.labels import LABEL_MAX_LENGTH, clean_label
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.conftest import jpeg
+from tests.web.helpers import jpeg
 from tests.web.test_export import unzip
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +126,28 @@ def test_the_api_takes_a_label_with_a_nul_and_drops_it_as_any_control_character(
     response = api.post("/api/photos/", {"image": named_upload(face_rgb, "a.jpg"), "label": "Mum\x00 and me"})
     assert response.status_code == 201, response.json()
     assert Photo.objects.get().label == "Mum and me"
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("IMG_0412.jpg", "IMG_0412.jpg"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\Holiday face.png", "Holiday face.png"),
+        ("bad\x00name\x1b[31m.jpg", "badname[31m.jpg"),
+        ("right\u202eto-left\u200b.jpg", "rightto-left.jpg"),  # bidi override and zero-width space
+        ("  two\t\tspaces \n.jpg ", "two spaces .jpg"),
+        ("外婆的照片.jpeg", "外婆的照片.jpeg"),
+        ("", ""),
+        (None, ""),
+        ("/", ""),
+    ],
+)
+def test_it_cleans_the_uploaded_file_name_into_a_label(raw, label):
+    assert clean_label(raw) == label
+
+
+def test_it_caps_a_long_label_without_a_trailing_space():
+    label = clean_label("a" * 119 + " " + "b" * 50)
+    assert label == "a" * 119
+    assert len(clean_label("x" * 500)) == LABEL_MAX_LENGTH

@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from scoring import compare
 from scoring.explain import STAGES
+from scoring.model_releases import DATASET_OF_HEAD, RELEASES, model_in_words
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.conftest import flag, photo_urls, scored_rows
+from tests.web.helpers import flag, photo_urls, scored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +202,26 @@ def test_the_owner_of_a_flagged_photo_is_told_it_is_under_review_and_charlie_is_
     client.force_login(charlie)
     response = client.get(url)
     assert response.status_code == 404 and "under review" not in response.content.decode()
+
+
+def test_the_photo_page_names_the_model_in_words_and_keeps_the_id_for_the_details(client, alice, scored_photo):
+    client.force_login(alice)
+    page = client.get(reverse("scoring:photo", args=[scored_photo.public_id])).content.decode()
+    line = re.search(r'<p class="small" id="model-line">(.*?)</p>', page, re.S).group(1)
+    assert line.startswith(f"Model: {model_in_words(scored_photo.model_version)}. Scored ")
+    assert scored_photo.model_version not in line
+    details = page[page.index('id="model-details"') :]
+    assert f'<code id="model-version">{scored_photo.model_version}</code>' in details
+
+
+def test_the_served_weights_have_a_release_whose_datasets_are_the_files_heads():
+    from scoring.inference import get_predictor
+
+    predictor = get_predictor()
+    release = RELEASES[predictor.version]
+    assert release.heads == tuple(predictor.metadata["regressor"]["heads"])
+    assert model_in_words(predictor.version) == (
+        f"Ensemble of {release.released:%-d %b %Y}, trained on "
+        + " and ".join(DATASET_OF_HEAD[head] for head in release.heads)
+    )
+    assert model_in_words("lite0-0000000000") == ""  # unknown: the page gives the version alone

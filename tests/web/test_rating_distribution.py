@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from tests.web.conftest import add_scored_rows
+from tests.web.helpers import add_scored_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from PIL import Image
 from scoring.images import UploadRejected
 from scoring.models import LayerImage, Photo, photo_folder
 from scoring.services import jobs, photos, pipeline
-from tests.web.conftest import gps_exif, jpeg, stored_names
+from tests.web.helpers import gps_exif, jpeg, stored_names
 
 pytestmark = pytest.mark.django_db
 

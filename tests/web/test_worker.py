@@ -13,7 +13,7 @@ from beautysite import broker
 from beautysite.celery import app
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.conftest import scoring_worker, wait_until_finished
+from tests.web.helpers import scoring_worker, wait_until_finished
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

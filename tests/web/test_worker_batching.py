@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from scoring.models import Photo, results_folder
 from scoring.services import jobs, photos, pipeline
-from tests.web.conftest import jpeg
+from tests.web.helpers import jpeg
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from beautysite.celery import app
 from scoring.models import Photo
-from tests.web.conftest import scoring_worker, wait_until_finished
+from tests.web.helpers import scoring_worker, wait_until_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -20,7 +20,7 @@ from django.db import connection
 
 from scoring.models import Photo
 from scoring.services import jobs, photos
-from tests.web.conftest import stored_names, wait_until, wait_until_finished
+from tests.web.helpers import stored_names, wait_until, wait_until_finished
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

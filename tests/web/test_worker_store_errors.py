@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from scoring.models import results_folder
 from scoring.services import jobs, photos
 from scoring.tasks import score_photo_task
-from tests.web.conftest import stored_names
+from tests.web.helpers import stored_names
 
 pytestmark = pytest.mark.django_db
 
