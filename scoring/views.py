@@ -97,7 +97,7 @@ def photo_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _photo_page(request, photo, PhotoLabelForm(initial={"label": photo.label}))
 
 
-def _photo_page(request, photo, label_form, status: int = 200):
+def _photo_page(request: HttpRequest, photo: Photo, label_form: PhotoLabelForm, status: int = 200) -> HttpResponse:
     context = {
         "photo": photo,
         "data": photo_page_dict(photo, request),
@@ -108,7 +108,7 @@ def _photo_page(request, photo, label_form, status: int = 200):
 
 
 @require_POST
-def photo_label(request, public_id):
+def photo_label(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Rename a photo: its owner only (staff see photos, they do not rename them)."""
     photo = selectors.photo_for_user(request.user, public_id)
     if photo.owner_id != request.user.pk:
@@ -216,7 +216,9 @@ def account(request: HttpRequest) -> HttpResponse:
     return _account_page(request, new_key, TimeZoneForm(initial={"time_zone": request.user.time_zone or "UTC"}))
 
 
-def _account_page(request, new_key, zone_form, status: int = 200):
+def _account_page(
+    request: HttpRequest, new_key: str | None, zone_form: TimeZoneForm, status: int = 200
+) -> HttpResponse:
     context = {
         "new_key": new_key,
         "key_created": None if new_key else selectors.api_key_created(request.user),
