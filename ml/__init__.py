@@ -4,7 +4,7 @@
 - `ml.inference`: photo -> faces -> scores and a look inside (`Predictor`), what a worker runs;
 - `ml.training`: datasets, training, fitting and evaluation (needs requirements-train.txt);
 
-with the command line (`python -m ml ...`: `ml.cli`, `ml.score_files`, `ml.bench`) on top.
+with the command line (`python -m ml ...`: `ml.cli`, `ml.score_files`, `ml.bench`, `ml.prune_bench`) on top.
 `from ml import Predictor` imports the inference floor only when it is first used, so
 importing `ml` stays light.
 """

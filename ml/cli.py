@@ -78,7 +78,7 @@ def _fit_face_kernel(args: argparse.Namespace) -> int:
 
 
 def _ensemble(args: argparse.Namespace) -> int:
-    from ml.training.ensemble import combine
+    from ml.training.fit_ensemble import combine
 
     print(json.dumps(combine(args.members, _training_sets(args), args.out, args.mirror_second), indent=1))
     return 0

@@ -37,7 +37,7 @@ from torch import nn
 
 from ml.bench import interleaved_medians_ms, sample_photo_bytes
 from ml.inference import faces
-from ml.inference.dark_filters import DARK_FILTERS, write_dark_filters
+from ml.inference.dark_filters import DARK_FILTERS, SHIP_PC_LOSS, SHIP_SPEED_GAIN, write_dark_filters
 from ml.inference.predictor import Predictor, set_cpu_threads
 from ml.models.efficientnet_lite import BeautyNet
 from ml.models.preprocess import mirrored, to_score_range
@@ -50,8 +50,6 @@ from ml.training.train import TrainingSet, input_batches, joint_loss, mebeauty_s
 
 log = logging.getLogger(__name__)
 
-SHIP_SPEED_GAIN = 1.10  # at batch 16
-SHIP_PC_LOSS = 0.003  # on each list
 FINE_TUNE_STEPS = 300
 CHECK_EVERY = 100
 FINE_TUNE_BATCH = 64

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
@@ -190,7 +190,7 @@ def verdict(entries: list[Entry]) -> str:
     return sentence
 
 
-def compare(photos: list[Photo], request=None) -> Comparison:
+def compare(photos: list[Photo], request: HttpRequest | None = None) -> Comparison:
     """Entries in the chosen order, a verdict, and each photo's difference from the first."""
     check_selection(len(photos))
     entries = []

@@ -7,6 +7,7 @@ same text; the stage names are those of ml.models.efficientnet_lite.BeautyNet.st
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ml.inference.dark_filters import SHIP_SPEED_GAIN  # plain JSON reader: safe in the web process
 from ml.inference.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
@@ -196,9 +197,6 @@ def _dark_grid(stage) -> dict:
     return {"filters": offset, "dark": dark}
 
 
-# prune-bench's rule (ml/prune_bench.py): a pruned network ships only from this gain at batch 16.
-SPEED_GAIN_WORTH_A_CHANGE = 1.10
-
 
 def _pruning_outcome(found) -> str:
     """Whether the filters were removed from the network the page shows, and why, from prune-bench's run."""
@@ -208,7 +206,7 @@ def _pruning_outcome(found) -> str:
     gain = decision.get("speed_over_shipped_batch16")
     if gain is None:
         return gettext("We have not yet measured what removing them would gain.")
-    if gain < SPEED_GAIN_WORTH_A_CHANGE:
+    if gain < SHIP_SPEED_GAIN:
         return gettext(
             "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass, less than "
             "the 10%% gain worth a change, so the network you see still has them."

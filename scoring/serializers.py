@@ -5,6 +5,7 @@ OpenAPI schema cannot tell something other than what the code sends.
 """
 
 from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -198,11 +199,11 @@ class ArchivedPhotoSerializer(PhotoSerializer):
         return str(self.context["time_zone"])
 
 
-def photo_as_dict(photo: Photo, request=None) -> dict:
+def photo_as_dict(photo: Photo, request: HttpRequest | None = None) -> dict:
     return PhotoSerializer(photo, context={"request": request}).data
 
 
-def photo_page_dict(photo: Photo, request=None) -> dict:
+def photo_page_dict(photo: Photo, request: HttpRequest | None = None) -> dict:
     """The API's shape plus what the photo page draws from it: each face's panel of raters, in words,
     which of the drawn network's filters stay dark, and the model that scored it, in words."""
     data = photo_as_dict(photo, request)

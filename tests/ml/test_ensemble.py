@@ -8,7 +8,7 @@ from ml.models.efficientnet_lite import BeautyNet
 from ml.models.ensemble import EnsembleNet
 from ml.models.regressor import RegressorConfig
 from ml.models.weights import load_weights, save_weights
-from ml.training.ensemble import choose_head_weights
+from ml.training.fit_ensemble import choose_head_weights
 
 HEADS = ("scut", "mebeauty")
 

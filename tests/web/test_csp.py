@@ -159,7 +159,7 @@ def test_chromium_refuses_nothing_and_the_pages_still_work(live_server, browser,
     expect(page).to_have_url(re.compile(rf"/photos/{waiting.public_id}/$"))
     assert refused == [], refused
 
-    admin = logged_in(browser, live_server, username="bob", password="pw-bob-123")
+    admin = logged_in(browser, live_server, username=staff.username, password=f"pw-{staff.username}-123")
     refused = watch_for_refusals(admin)
     for url in ["/admin/", "/admin/scoring/photo/", f"/admin/scoring/photo/{scored.pk}/change/"]:
         admin.goto(base + url)
