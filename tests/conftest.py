@@ -1,4 +1,13 @@
+import numpy as np
 import pytest
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """scikit-image's astronaut (Eileen Collins, public domain): one frontal face, as RGB."""
+    from skimage import data
+
+    return data.astronaut()
 
 
 @pytest.fixture(autouse=True)

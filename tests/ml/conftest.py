@@ -6,13 +6,6 @@ from PIL import Image
 
 
 @pytest.fixture(scope="session")
-def astronaut() -> np.ndarray:
-    from skimage import data
-
-    return data.astronaut()
-
-
-@pytest.fixture(scope="session")
 def grace_hopper() -> np.ndarray:
     import matplotlib.cbook
 

@@ -1,19 +1,6 @@
-"""What several ml tests use: photos as JPEG bytes, the colour steps of the look-inside's palettes."""
-
-import io
+"""What several ml tests use: the colour steps of the look-inside's palettes (photos: tests/images.py)."""
 
 import numpy as np
-from PIL import Image
-
-
-def jpeg_bytes(rgb: np.ndarray, orientation: int | None = None) -> bytes:
-    buffer = io.BytesIO()
-    image = Image.fromarray(rgb)
-    exif = Image.Exif()
-    if orientation:
-        exif[0x0112] = orientation
-    image.save(buffer, format="JPEG", quality=95, exif=exif)
-    return buffer.getvalue()
 
 
 def one_level_of_either_palette() -> int:

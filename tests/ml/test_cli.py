@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.ml.helpers import jpeg_bytes
+from tests.images import jpeg
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_score_json_is_one_object_per_image_and_a_bad_file_fails_alone(tmp_path, astronaut, grace_hopper):
     good = tmp_path / "astronaut.jpg"
-    good.write_bytes(jpeg_bytes(astronaut))
+    good.write_bytes(jpeg(astronaut))
     hopper = tmp_path / "hopper.png"
     Image.fromarray(grace_hopper).save(hopper)
     broken = tmp_path / "broken.jpg"
@@ -41,7 +41,7 @@ def test_score_json_is_one_object_per_image_and_a_bad_file_fails_alone(tmp_path,
 
 def test_score_exits_0_when_all_scored_and_draws_annotated_copies(tmp_path, astronaut):
     photo = tmp_path / "a.jpg"
-    photo.write_bytes(jpeg_bytes(astronaut))
+    photo.write_bytes(jpeg(astronaut))
     done = run_cli("score", str(photo), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     assert "score" in done.stdout and "/ 5" in done.stdout

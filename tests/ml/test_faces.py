@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ml.inference import faces
-from tests.ml.helpers import jpeg_bytes
+from tests.images import jpeg
 
 
 def test_it_finds_the_astronauts_face(astronaut):
@@ -57,7 +57,7 @@ def test_several_faces_come_largest_first(astronaut, grace_hopper):
 
 def test_exif_orientation_is_applied(astronaut):
     rotated = np.rot90(astronaut, k=1)  # stored sideways; orientation 6 says turn it back
-    upright = faces.load_image(jpeg_bytes(np.ascontiguousarray(rotated), orientation=6))
+    upright = faces.load_image(jpeg(np.ascontiguousarray(rotated), orientation=6))
     assert upright.shape[:2] == astronaut.shape[:2]
     assert len(faces.find_faces(upright)) == 1
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ml.helpers import jpeg_bytes
+from tests.images import jpeg
 
 ROOT = Path(__file__).resolve().parents[2]
 ML = ROOT / "ml"
@@ -82,7 +82,7 @@ def _run_fresh(script: str, photo: Path) -> subprocess.CompletedProcess:
 
 def _photo(tmp_path: Path, rgb) -> Path:
     photo = tmp_path / "astronaut.jpg"
-    photo.write_bytes(jpeg_bytes(rgb))
+    photo.write_bytes(jpeg(rgb))
     return photo
 
 

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import sync_playwright
 
 from scoring.models import Photo, User
+from tests.images import jpeg, png
 from tests.web.factories import PhotoFactory, StaffFactory, UserFactory
-from tests.web.helpers import CHROMIUM, jpeg, png, scoring_worker
+from tests.web.helpers import CHROMIUM, scoring_worker
 
 
 @pytest.fixture(autouse=True)
@@ -70,16 +71,9 @@ def stage_count() -> int:
     return len(get_predictor().model.stage_names())
 
 
-@pytest.fixture(scope="session")
-def face_rgb():
-    from skimage import data
-
-    return data.astronaut()
-
-
 @pytest.fixture
-def face_upload(face_rgb):
-    return SimpleUploadedFile("me.jpg", jpeg(face_rgb), content_type="image/jpeg")
+def face_upload(astronaut):
+    return SimpleUploadedFile("me.jpg", jpeg(astronaut), content_type="image/jpeg")
 
 
 @pytest.fixture

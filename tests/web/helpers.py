@@ -1,7 +1,6 @@
 """What many web tests use: images to upload, waiting on the worker, rows, signed-in browsers and a
 real Celery worker (the fixtures are in conftest.py)."""
 
-import io
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from scoring.models import Photo
+from tests.images import jpeg
 from tests.web.factories import FaceFactory, LayerImageFactory
 
 
@@ -24,18 +24,6 @@ def gps_exif() -> Image.Exif:
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2], gps[3], gps[4] = "N", (48.0, 51.0, 29.0), "E", (2.0, 17.0, 40.0)
     return exif
-
-
-def jpeg(rgb, exif=None) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="JPEG", quality=92, **({"exif": exif} if exif else {}))
-    return buffer.getvalue()
-
-
-def png(rgb) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def stored_names(storage, folder: str = "") -> list[str]:

@@ -3,7 +3,8 @@ from rest_framework.test import APIClient
 
 from scoring.models import Photo
 from scoring.services import photos, pipeline
-from tests.web.helpers import add_scored_rows, jpeg
+from tests.images import jpeg
+from tests.web.helpers import add_scored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +19,10 @@ def test_post_returns_201_with_id_status_and_the_address_to_follow(api, face_upl
     assert api.get(url).json()["id"] == photo_id
 
 
-def test_several_files_in_one_upload_are_refused_and_none_is_kept(api, face_rgb):
+def test_several_files_in_one_upload_are_refused_and_none_is_kept(api, astronaut):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    files = [SimpleUploadedFile(name, jpeg(face_rgb)) for name in ("a.jpg", "b.jpg")]
+    files = [SimpleUploadedFile(name, jpeg(astronaut)) for name in ("a.jpg", "b.jpg")]
     response = api.post("/api/photos/", {"image": files}, format="multipart")
     assert response.status_code == 400 and response.json()["code"] == "one_photo_per_request"
     assert not Photo.objects.exists()
@@ -105,11 +106,11 @@ def test_the_list_runs_the_same_number_of_queries_for_1_or_20_photos(api, alice)
     assert len(twenty) == len(one)
 
 
-def test_uploads_past_the_users_hourly_limit_get_429(api, charlie, face_rgb, settings):
+def test_uploads_past_the_users_hourly_limit_get_429(api, charlie, astronaut, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.PHOTO_UPLOAD_RATE = "2/h"
-    photo = jpeg(face_rgb)
+    photo = jpeg(astronaut)
     codes = [
         api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", photo)}, format="multipart").status_code
         for _ in range(3)

@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from skimage import data
 
-from tests.web.helpers import jpeg, png
+from tests.images import jpeg, png
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

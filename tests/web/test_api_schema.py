@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.helpers import jpeg
+from tests.images import jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -50,12 +50,12 @@ def test_a_scored_photo_its_list_and_a_failed_one_match_the_schema(openapi, api,
     assert api.get(f"/api/photos/{failed.public_id}/").json()["error_code"] == "no_face"
 
 
-def test_upload_answers_match_the_schema_201_400_and_429(openapi, api, face_rgb, settings):
+def test_upload_answers_match_the_schema_201_400_and_429(openapi, api, astronaut, settings):
     settings.PHOTO_UPLOAD_RATE = "1/h"
-    created = api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", jpeg(face_rgb))}, format="multipart")
+    created = api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", jpeg(astronaut))}, format="multipart")
     assert created.status_code == 201
     conforms(openapi, created)
-    limited = api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", jpeg(face_rgb))}, format="multipart")
+    limited = api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", jpeg(astronaut))}, format="multipart")
     assert limited.status_code == 429
     conforms(openapi, limited)
     settings.PHOTO_UPLOAD_RATE = "100/h"

@@ -12,7 +12,8 @@ from django.urls import reverse
 from PIL import Image
 
 from scoring.models import Photo
-from tests.web.helpers import gps_exif, jpeg, scoring_worker, stored_names, wait_until_finished
+from tests.images import jpeg
+from tests.web.helpers import gps_exif, scoring_worker, stored_names, wait_until_finished
 
 pytestmark = pytest.mark.django_db
 
@@ -88,9 +89,9 @@ def accepted_cases(face):
     }
 
 
-def test_every_bad_file_gets_a_400_with_a_sentence_and_leaves_nothing_behind(api, client, alice, face_rgb):
+def test_every_bad_file_gets_a_400_with_a_sentence_and_leaves_nothing_behind(api, client, alice, astronaut):
     client.force_login(alice)
-    cases = rejected_cases(face_rgb)
+    cases = rejected_cases(astronaut)
     assert len(cases) >= 15
     for name, content in cases.items():
         response = api.post("/api/photos/", {"image": SimpleUploadedFile(name, content)}, format="multipart")
@@ -103,8 +104,8 @@ def test_every_bad_file_gets_a_400_with_a_sentence_and_leaves_nothing_behind(api
     assert stored_names(default_storage) == []
 
 
-def test_odd_but_valid_images_are_stored_as_clean_rgb_jpegs(api, face_rgb):
-    for name, content in accepted_cases(face_rgb).items():
+def test_odd_but_valid_images_are_stored_as_clean_rgb_jpegs(api, astronaut):
+    for name, content in accepted_cases(astronaut).items():
         response = api.post("/api/photos/", {"image": SimpleUploadedFile(name, content)}, format="multipart")
         assert response.status_code == 201, (name, response.content)
         photo = Photo.objects.get(public_id=response.json()["id"])
@@ -113,8 +114,8 @@ def test_odd_but_valid_images_are_stored_as_clean_rgb_jpegs(api, face_rgb):
             assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (512, 512)), name
 
 
-def test_a_gps_tagged_photo_sent_through_the_api_is_stored_without_exif(api, face_rgb):
-    content = jpeg(face_rgb, exif=gps_exif())
+def test_a_gps_tagged_photo_sent_through_the_api_is_stored_without_exif(api, astronaut):
+    content = jpeg(astronaut, exif=gps_exif())
     assert Image.open(io.BytesIO(content)).getexif().get_ifd(0x8825)  # the upload does carry GPS
     response = api.post("/api/photos/", {"image": SimpleUploadedFile("home.jpg", content)}, format="multipart")
     assert response.status_code == 201
@@ -150,12 +151,12 @@ def scored_cases(face) -> dict[str, bytes]:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_odd_photos_are_scored_or_failed_with_a_sentence_and_the_worker_goes_on(api, client, alice, face_rgb):
+def test_odd_photos_are_scored_or_failed_with_a_sentence_and_the_worker_goes_on(api, client, alice, astronaut):
 
     client.force_login(alice)
     results = {}
     with scoring_worker():
-        for name, content in scored_cases(face_rgb).items():
+        for name, content in scored_cases(astronaut).items():
             response = api.post("/api/photos/", {"image": SimpleUploadedFile(name, content)}, format="multipart")
             assert response.status_code == 201, name
             by_api = Photo.objects.get(public_id=response.json()["id"])
@@ -167,7 +168,7 @@ def test_odd_photos_are_scored_or_failed_with_a_sentence_and_the_worker_goes_on(
             results[name] = [wait_until_finished(photo) for photo in (by_api, by_page)]
         last = Photo.objects.get(
             public_id=api.post(
-                "/api/photos/", {"image": SimpleUploadedFile("last.jpg", jpeg(face_rgb))}, format="multipart"
+                "/api/photos/", {"image": SimpleUploadedFile("last.jpg", jpeg(astronaut))}, format="multipart"
             ).json()["id"]
         )
         assert wait_until_finished(last).status == "done"  # the worker kept going after all of them

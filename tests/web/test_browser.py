@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.helpers import jpeg, scoring_worker, sign_up
+from tests.images import jpeg
+from tests.web.helpers import scoring_worker, sign_up
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -19,10 +20,10 @@ def browser_page(browser):
 
 
 def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(
-    live_server, browser_page, face_rgb, tmp_path, stage_count
+    live_server, browser_page, astronaut, tmp_path, stage_count
 ):
     photo_file = tmp_path / "me.jpg"
-    photo_file.write_bytes(jpeg(face_rgb))
+    photo_file.write_bytes(jpeg(astronaut))
     page = browser_page
     with scoring_worker():
         sign_up(page, live_server, "erin")
@@ -50,12 +51,12 @@ def test_sign_up_upload_watch_the_score_arrive_open_history_and_delete(
 
 
 def test_uploading_several_photos_says_when_their_scoring_has_finished(
-    live_server, browser_page, face_rgb, tmp_path, alice
+    live_server, browser_page, astronaut, tmp_path, alice
 ):
     files = []
     for name in ("one.jpg", "two.jpg"):
         files.append(tmp_path / name)
-        files[-1].write_bytes(jpeg(face_rgb))
+        files[-1].write_bytes(jpeg(astronaut))
     page = browser_page
     with scoring_worker():
         page.goto(f"{live_server.url}/accounts/login/")

@@ -19,7 +19,8 @@ from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
 from scoring.models import Photo, User
-from tests.web.helpers import DESKTOP, jpeg, scoring_worker
+from tests.images import jpeg
+from tests.web.helpers import DESKTOP, scoring_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,11 +130,11 @@ def visit(page, url: str, where: str) -> str:
 
 
 def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
-    live_server, browser, face_rgb, tmp_path, staff
+    live_server, browser, astronaut, tmp_path, staff
 ):
     files = [tmp_path / "我的自拍.jpg", tmp_path / "second.jpg"]
-    files[0].write_bytes(jpeg(face_rgb))
-    files[1].write_bytes(jpeg(np.ascontiguousarray(face_rgb[20:400, 80:420])))
+    files[0].write_bytes(jpeg(astronaut))
+    files[1].write_bytes(jpeg(np.ascontiguousarray(astronaut[20:400, 80:420])))
     site = live_server.url
     SCREENSHOTS.mkdir(exist_ok=True)  # kept for a person to look at
     context = browser.new_context(locale="zh-CN", viewport=DESKTOP, accept_downloads=True)

@@ -17,8 +17,8 @@ SQUARE_COLOURS = """([canvas, indices]) => {
 }"""
 
 
-def test_the_stem_grid_shows_its_dark_filters_black_and_the_others_lit(browser, live_server, alice, face_rgb):
-    photo = score(upload(alice, face_rgb))
+def test_the_stem_grid_shows_its_dark_filters_black_and_the_others_lit(browser, live_server, alice, astronaut):
+    photo = score(upload(alice, astronaut))
     shipped = dark_filters_for(photo.model_version)
     assert shipped is not None
     stem = shipped.stages["stem"]

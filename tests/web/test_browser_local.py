@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from scoring.local_time import TIME_FORMAT
 from scoring.models import Photo, User
-from tests.web.helpers import DESKTOP, add_scored_rows, jpeg, logged_in, scoring_worker, sign_up
+from tests.images import jpeg
+from tests.web.helpers import DESKTOP, add_scored_rows, logged_in, scoring_worker, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHANGHAI = "Asia/Shanghai"
@@ -22,10 +23,10 @@ SHANGHAI = "Asia/Shanghai"
 
 @pytest.mark.worker
 def test_in_shanghai_a_photos_time_is_the_same_on_card_title_and_chart_and_its_label_survives(
-    live_server, browser, face_rgb, tmp_path
+    live_server, browser, astronaut, tmp_path
 ):
     photo_file = tmp_path / "Garden party.jpg"
-    photo_file.write_bytes(jpeg(face_rgb))
+    photo_file.write_bytes(jpeg(astronaut))
     page = browser.new_context(timezone_id=SHANGHAI, locale="en-GB", viewport=DESKTOP).new_page()
     with scoring_worker():
         sign_up(page, live_server, "fei")

@@ -21,10 +21,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 @pytest.fixture
-def two_scored(alice, face_rgb):
+def two_scored(alice, astronaut):
     """Alice's two scored photos: the astronaut, and a tighter crop of her (scores a little apart)."""
-    first = score(upload(alice, face_rgb))
-    second = score(upload(alice, np.ascontiguousarray(face_rgb[20:400, 80:420])))
+    first = score(upload(alice, astronaut))
+    second = score(upload(alice, np.ascontiguousarray(astronaut[20:400, 80:420])))
     assert first.status == second.status == Photo.Status.DONE
     return first, second
 
@@ -69,9 +69,9 @@ def test_compare_from_a_photo_page_keeps_the_order_of_the_clicks_and_explains_th
     assert client.get(page.url.replace(live_server.url, "")).status_code == 404
 
 
-def test_history_tiles_and_chart_update_as_a_score_arrives_without_a_reload(live_server, browser, alice, face_rgb):
-    score(upload(alice, face_rgb))
-    waiting = upload(alice, np.ascontiguousarray(face_rgb[::-1, ::-1]), "turned.jpg")
+def test_history_tiles_and_chart_update_as_a_score_arrives_without_a_reload(live_server, browser, alice, astronaut):
+    score(upload(alice, astronaut))
+    waiting = upload(alice, np.ascontiguousarray(astronaut[::-1, ::-1]), "turned.jpg")
     page = logged_in(browser, live_server)
     page.goto(f"{live_server.url}/history/")
     expect(page.locator("#chart circle")).to_have_count(1)

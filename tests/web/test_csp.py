@@ -125,9 +125,9 @@ def watch_for_refusals(page) -> list[str]:
     return refused
 
 
-def test_chromium_refuses_nothing_and_the_pages_still_work(live_server, browser, alice, staff, face_rgb):
-    scored = score(upload(alice, face_rgb))
-    waiting = upload(alice, np.ascontiguousarray(face_rgb[20:400, 80:420]))
+def test_chromium_refuses_nothing_and_the_pages_still_work(live_server, browser, alice, staff, astronaut):
+    scored = score(upload(alice, astronaut))
+    waiting = upload(alice, np.ascontiguousarray(astronaut[20:400, 80:420]))
     base = live_server.url
 
     visitor = browser.new_page(viewport=DESKTOP)

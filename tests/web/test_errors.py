@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from scoring.errors import failure_code
 from scoring.models import Photo
 from scoring.services import jobs, photos, pipeline
-from tests.web.helpers import jpeg
+from tests.images import jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -58,22 +58,22 @@ def test_a_request_without_a_file_says_which_field_is_wrong(api):
     assert body["code"] == "invalid" and body["detail"].startswith("image: ") and "image" in body["field_errors"]
 
 
-def test_the_api_429_says_rate_limited_and_when_to_come_back(api, face_rgb, settings):
+def test_the_api_429_says_rate_limited_and_when_to_come_back(api, astronaut, settings):
     settings.PHOTO_UPLOAD_RATE = "1/h"
     statuses = []
     for _ in range(2):
-        response = api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", jpeg(face_rgb))}, format="multipart")
+        response = api.post("/api/photos/", {"image": SimpleUploadedFile("a.jpg", jpeg(astronaut))}, format="multipart")
         statuses.append(response.status_code)
     assert statuses == [201, 429]
     assert response.json()["code"] == "rate_limited"
     assert 1 <= int(response["Retry-After"]) <= 3600
 
 
-def test_the_upload_pages_429_says_when_to_come_back(client, alice, face_rgb, settings):
+def test_the_upload_pages_429_says_when_to_come_back(client, alice, astronaut, settings):
     settings.PHOTO_UPLOAD_RATE = "1/m"
     client.force_login(alice)
-    client.post("/upload/", {"photos": SimpleUploadedFile("a.jpg", jpeg(face_rgb))})
-    response = client.post("/upload/", {"photos": SimpleUploadedFile("a.jpg", jpeg(face_rgb))})
+    client.post("/upload/", {"photos": SimpleUploadedFile("a.jpg", jpeg(astronaut))})
+    response = client.post("/upload/", {"photos": SimpleUploadedFile("a.jpg", jpeg(astronaut))})
     assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 60
 
 

@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from scoring import inference
 from scoring.models import Photo
 from scoring.services import photos, pipeline
-from tests.web.helpers import jpeg, photo_urls, stored_names
+from tests.images import jpeg
+from tests.web.helpers import photo_urls, stored_names
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_viewing_a_scored_photo_reads_its_stored_images_and_makes_none(client, a
     assert stored_names(default_storage) == before
 
 
-def test_the_model_is_loaded_once_per_process_however_many_photos_it_scores(alice, face_rgb, monkeypatch):
+def test_the_model_is_loaded_once_per_process_however_many_photos_it_scores(alice, astronaut, monkeypatch):
     import ml.inference.predictor
 
     loads = []
@@ -32,7 +33,7 @@ def test_the_model_is_loaded_once_per_process_however_many_photos_it_scores(alic
     inference.get_predictor.cache_clear()
     try:
         for i in range(3):
-            upload = SimpleUploadedFile(f"{i}.jpg", jpeg(face_rgb), content_type="image/jpeg")
+            upload = SimpleUploadedFile(f"{i}.jpg", jpeg(astronaut), content_type="image/jpeg")
             pipeline.run_scoring_job(public_id=photos.photo_create(owner=alice, upload=upload).public_id)
     finally:
         inference.get_predictor.cache_clear()  # the next test gets a predictor built by the real loader

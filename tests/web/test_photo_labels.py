@@ -10,21 +10,21 @@ from django.urls import reverse
 from scoring.labels import LABEL_MAX_LENGTH, clean_label
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.helpers import jpeg
+from tests.images import jpeg
 from tests.web.test_export import unzip
 
 pytestmark = pytest.mark.django_db
 
 
-def named_upload(face_rgb, name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, jpeg(face_rgb), content_type="image/jpeg")
+def named_upload(astronaut, name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg(astronaut), content_type="image/jpeg")
 
 
 def test_the_upload_page_keeps_each_files_name_as_its_label_and_never_as_a_storage_name(
-    client, alice, face_rgb, no_broker
+    client, alice, astronaut, no_broker
 ):
     client.force_login(alice)
-    files = [named_upload(face_rgb, "Grandma in Paris.jpg"), named_upload(face_rgb, "IMG_0412.JPG")]
+    files = [named_upload(astronaut, "Grandma in Paris.jpg"), named_upload(astronaut, "IMG_0412.JPG")]
     assert client.post(reverse("scoring:upload"), {"photos": files}).status_code == 302
     labels = sorted(Photo.objects.values_list("label", flat=True))
     assert labels == ["Grandma in Paris.jpg", "IMG_0412.JPG"]
@@ -35,17 +35,17 @@ def test_the_upload_page_keeps_each_files_name_as_its_label_and_never_as_a_stora
     assert 'alt="Your photo IMG_0412.JPG"' in history
 
 
-def test_the_api_takes_a_label_or_falls_back_to_the_files_name(api, face_rgb, no_broker):
-    given = api.post("/api/photos/", {"image": named_upload(face_rgb, "a.jpg"), "label": "Wedding\x07 day"})
+def test_the_api_takes_a_label_or_falls_back_to_the_files_name(api, astronaut, no_broker):
+    given = api.post("/api/photos/", {"image": named_upload(astronaut, "a.jpg"), "label": "Wedding\x07 day"})
     assert given.status_code == 201, given.json()
-    plain = api.post("/api/photos/", {"image": named_upload(face_rgb, "holiday.jpg")})
+    plain = api.post("/api/photos/", {"image": named_upload(astronaut, "holiday.jpg")})
     labels = {item["id"]: item["label"] for item in api.get("/api/photos/").json()["results"]}
     assert labels == {given.json()["id"]: "Wedding day", plain.json()["id"]: "holiday.jpg"}
 
 
-def test_the_api_refuses_a_label_over_the_limit_with_400_and_stores_nothing(api, face_rgb, no_broker):
+def test_the_api_refuses_a_label_over_the_limit_with_400_and_stores_nothing(api, astronaut, no_broker):
     response = api.post(
-        "/api/photos/", {"image": named_upload(face_rgb, "a.jpg"), "label": "x" * (LABEL_MAX_LENGTH + 1)}
+        "/api/photos/", {"image": named_upload(astronaut, "a.jpg"), "label": "x" * (LABEL_MAX_LENGTH + 1)}
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "label" in response.json()["field_errors"]
@@ -109,8 +109,8 @@ def test_a_rename_is_post_only(client, alice, labelled):
     assert client.get(reverse("scoring:photo_label", args=[labelled.public_id])).status_code == 405
 
 
-def test_labels_name_the_compare_tiles_and_the_exported_photos(client, alice, face_rgb, scored_photo):
-    other = photos.photo_create(owner=alice, upload=named_upload(face_rgb, "second.jpg"))
+def test_labels_name_the_compare_tiles_and_the_exported_photos(client, alice, astronaut, scored_photo):
+    other = photos.photo_create(owner=alice, upload=named_upload(astronaut, "second.jpg"))
     client.force_login(alice)
     ids = f"photo={scored_photo.public_id}&photo={other.public_id}"
     picker = client.get(reverse("scoring:compare")).content.decode()
@@ -122,8 +122,8 @@ def test_labels_name_the_compare_tiles_and_the_exported_photos(client, alice, fa
     assert [entry["label"] for entry in exported] == ["me.jpg", "renamed.jpg"]
 
 
-def test_the_api_takes_a_label_with_a_nul_and_drops_it_as_any_control_character(api, face_rgb, no_broker):
-    response = api.post("/api/photos/", {"image": named_upload(face_rgb, "a.jpg"), "label": "Mum\x00 and me"})
+def test_the_api_takes_a_label_with_a_nul_and_drops_it_as_any_control_character(api, astronaut, no_broker):
+    response = api.post("/api/photos/", {"image": named_upload(astronaut, "a.jpg"), "label": "Mum\x00 and me"})
     assert response.status_code == 201, response.json()
     assert Photo.objects.get().label == "Mum and me"
 

@@ -9,14 +9,15 @@ from PIL import Image
 from scoring.images import UploadRejected
 from scoring.models import LayerImage, Photo, photo_folder
 from scoring.services import jobs, photos, pipeline
-from tests.web.helpers import gps_exif, jpeg, stored_names
+from tests.images import jpeg
+from tests.web.helpers import gps_exif, stored_names
 
 pytestmark = pytest.mark.django_db
 
 
-def test_an_upload_is_stored_clean_under_a_random_name_and_queued(alice, face_rgb):
-    upload = SimpleUploadedFile("alice-at-home.jpg", jpeg(face_rgb, exif=gps_exif()), content_type="image/jpeg")
-    assert Image.open(io.BytesIO(jpeg(face_rgb, exif=gps_exif()))).getexif().get_ifd(0x8825)
+def test_an_upload_is_stored_clean_under_a_random_name_and_queued(alice, astronaut):
+    upload = SimpleUploadedFile("alice-at-home.jpg", jpeg(astronaut, exif=gps_exif()), content_type="image/jpeg")
+    assert Image.open(io.BytesIO(jpeg(astronaut, exif=gps_exif()))).getexif().get_ifd(0x8825)
     photo = photos.photo_create(owner=alice, upload=upload)
     assert photo.status == Photo.Status.QUEUED
     assert "alice" not in photo.image.name

@@ -6,17 +6,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from scoring.models import Photo, results_folder
 from scoring.services import jobs, photos, pipeline
-from tests.web.helpers import jpeg
+from tests.images import jpeg
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def three_waiting(alice, face_rgb):
+def three_waiting(alice, astronaut):
     # Rows committed by the test transaction never reach on_commit, so no message is sent:
     # the photos wait in `queued` as they would behind a busy worker.
     return [
-        photos.photo_create(owner=alice, upload=SimpleUploadedFile(f"{i}.jpg", jpeg(face_rgb), "image/jpeg"))
+        photos.photo_create(owner=alice, upload=SimpleUploadedFile(f"{i}.jpg", jpeg(astronaut), "image/jpeg"))
         for i in range(3)
     ]
 
