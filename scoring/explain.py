@@ -209,8 +209,8 @@ def _pruning_outcome(found) -> str:
     if gain < SHIP_SPEED_GAIN:
         return gettext(
             "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass, less than "
-            "the 10%% gain worth a change, so the network you see still has them."
-        ) % {"gain": gain}
+            "the %(bar)d%% gain worth a change, so the network you see still has them."
+        ) % {"gain": gain, "bar": round((SHIP_SPEED_GAIN - 1) * 100)}
     return gettext(
         "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass but scored "
         "faces less well, so the network you see still has them."
