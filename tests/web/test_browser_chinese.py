@@ -226,7 +226,7 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     admin.on("dialog", lambda dialog: dialog.accept())
     visit(admin, f"{site}/admin/login/", "admin sign-in")
     admin.fill("input[name=username]", staff.username)
-    admin.fill("input[name=password]", "pw-bob-123")
+    admin.fill("input[name=password]", f"pw-{staff.username}-123")
     admin.click("input[type=submit]")
     visit(admin, f"{site}/admin/scoring/photo/", "admin photo list")
     visit(admin, f"{site}/admin/scoring/photo/{photos[0].pk}/change/", "admin photo page")
