@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from scoring.labels import LABEL_MAX_LENGTH
 from scoring.time_zones import TIME_ZONE_MAX_LENGTH, validate_time_zone
@@ -22,13 +23,13 @@ class User(AbstractUser):
     """Our own user model from the first migration, so it can grow without a painful swap."""
 
     language = models.CharField(
-        max_length=15, choices=language_choices, blank=True, help_text="Blank: follow the browser."
+        max_length=15, choices=language_choices, blank=True, help_text=_("Blank: follow the browser.")
     )
     time_zone = models.CharField(
         max_length=TIME_ZONE_MAX_LENGTH,
         validators=[validate_time_zone],
         blank=True,
-        help_text="An IANA name such as Asia/Shanghai; blank until the browser has told us.",
+        help_text=_("An IANA name such as Asia/Shanghai; blank until the browser has told us."),
     )
 
 
@@ -99,25 +100,29 @@ class Photo(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(max_length=200)
     label = models.CharField(
-        max_length=LABEL_MAX_LENGTH, blank=True, help_text="The uploaded file's name, cleaned; for its owner and staff."
+        max_length=LABEL_MAX_LENGTH,
+        blank=True,
+        help_text=_("The uploaded file's name, cleaned; for its owner and staff."),
     )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    claimed = models.DateTimeField(null=True, blank=True, help_text="When a worker last took it")
-    claimed_by = models.CharField(max_length=64, blank=True, help_text="The Celery task id holding the claim")
+    claimed = models.DateTimeField(null=True, blank=True, help_text=_("When a worker last took it"))
+    claimed_by = models.CharField(max_length=64, blank=True, help_text=_("The Celery task id holding the claim"))
     model_version = models.CharField(max_length=64, blank=True)
     annotated = models.FileField(max_length=200, blank=True)
     filters = models.FileField(max_length=200, blank=True)
     review = models.CharField(
-        max_length=10, choices=Review.choices, default=Review.UNREVIEWED, help_text="Flagged: hidden from its owner."
+        max_length=10, choices=Review.choices, default=Review.UNREVIEWED, help_text=_("Flagged: hidden from its owner.")
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     scored = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
         ordering = ["-created", "-id"]
         indexes = [models.Index(fields=["owner", "-created"])]
 
@@ -151,7 +156,7 @@ class Photo(models.Model):
 
 class Face(models.Model):
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="faces")
-    rank = models.PositiveSmallIntegerField(help_text="0 for the largest face")
+    rank = models.PositiveSmallIntegerField(help_text=_("0 for the largest face"))
     x = models.IntegerField()
     y = models.IntegerField()
     w = models.IntegerField()
@@ -164,6 +169,8 @@ class Face(models.Model):
     grad_cam = models.FileField(max_length=200)
 
     class Meta:
+        verbose_name = _("face")
+        verbose_name_plural = _("faces")
         ordering = ["rank"]
         constraints = [models.UniqueConstraint(fields=["photo", "rank"], name="unique_face_rank")]
 
@@ -176,10 +183,12 @@ class LayerImage(models.Model):
     face = models.ForeignKey(Face, on_delete=models.CASCADE, related_name="layers")
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=32)
-    shape = models.CharField(max_length=32, help_text="channels x height x width")
+    shape = models.CharField(max_length=32, help_text=_("channels x height x width"))
     image = models.FileField(max_length=200)
 
     class Meta:
+        verbose_name = _("layer picture")
+        verbose_name_plural = _("layer pictures")
         ordering = ["order"]
 
 
@@ -188,6 +197,10 @@ class WorkerHeartbeat(models.Model):
 
     hostname = models.CharField(max_length=200, unique=True)
     seen = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen:%Y-%m-%d %H:%M:%S}"

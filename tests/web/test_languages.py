@@ -213,6 +213,15 @@ def test_the_photo_admin_names_fields_and_values_in_chinese_and_keeps_them_read_
     assert scored_photo.review == "flagged" and scored_photo.status == "done"
 
 
+def test_the_admin_names_our_models_and_their_help_in_chinese(client, staff, scored_photo):
+    client.force_login(staff)
+    headers = {"accept-language": "zh-CN"}
+    index = client.get(reverse("admin:index"), headers=headers).content.decode()
+    assert ">照片<" in index and ">Photos<" not in index
+    page = client.get(reverse("admin:scoring_photo_change", args=[scored_photo.pk]), headers=headers).content.decode()
+    assert "已标记：对照片主人隐藏。" in page and "Flagged: hidden" not in page
+
+
 def test_allauths_pages_use_the_sites_chinese_words(client, alice):
     """allauth's catalogue says Email地址 and 登出; the site's Chinese says 邮箱地址 and 退出登录."""
     client.force_login(alice)
