@@ -197,7 +197,6 @@ def _dark_grid(stage) -> dict:
     return {"filters": offset, "dark": dark}
 
 
-
 def _pruning_outcome(found) -> str:
     """Whether the filters were removed from the network the page shows, and why, from prune-bench's run."""
     decision = found.pruned
