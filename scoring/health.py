@@ -10,44 +10,16 @@ validation and the HTTPS redirect: a load balancer probes by IP address and plai
 """
 
 import logging
-import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from celery import current_app
-from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import connection
 from django.http import JsonResponse
 
 from scoring.heartbeat import last_heartbeat_age
 from scoring.models import Photo
+from scoring.probes import check_broker, check_database, check_storage
 
 log = logging.getLogger(__name__)
-BROKER_TIMEOUT_SECONDS = 2
-
-
-def check_database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def check_broker() -> None:
-    with current_app.connection_for_write(connect_timeout=BROKER_TIMEOUT_SECONDS) as broker:
-        broker.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
-
-
-def check_storage() -> None:
-    if isinstance(default_storage, FileSystemStorage):
-        # exists() never fails on a local folder; what would fail is saving into it. The folder
-        # itself is made by the first save, so its nearest existing ancestor is what must be writable.
-        folder = Path(default_storage.location)
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-            raise PermissionError("the media folder cannot be written")
-        return
-    default_storage.exists("photos/readyz-probe")  # one HEAD request; raises when the bucket does not answer
 
 
 CHECKS: dict[str, Callable[[], None]] = {"database": check_database, "broker": check_broker, "storage": check_storage}

@@ -10,6 +10,8 @@ from botocore.exceptions import HTTPClientError as StorageHttpError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
+from scoring.probes import check_database, check_storage
+
 DATABASE = "database_unavailable"
 STORAGE = "storage_unavailable"
 RETRY_AFTER_SECONDS = 10  # what a 503 tells the client to wait before sending again
@@ -32,8 +34,6 @@ def sentence(code: str) -> str:
 
 def unreachable_now() -> str | None:
     """Ask the servers, after an error: the code of the first one that does not answer, else None."""
-    from scoring.health import check_database, check_storage
-
     for code, check in ((DATABASE, check_database), (STORAGE, check_storage)):
         try:
             check()

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 
 from beautysite.celery import app
-from scoring import health, heartbeat
+from scoring import health, heartbeat, probes
 from scoring.models import WorkerHeartbeat
 from scoring.services import photos
 from tests.web.helpers import scoring_worker, wait_until
@@ -51,7 +51,7 @@ class DownDatabase:
 
 
 def test_readyz_is_503_when_the_database_is_down(client, monkeypatch):
-    monkeypatch.setattr(health, "connection", DownDatabase())
+    monkeypatch.setattr(probes, "connection", DownDatabase())
     monkeypatch.setattr(health, "last_heartbeat_age", lambda: pytest.fail("the database is down"))
     response = client.get("/readyz")
     body = response.json()
