@@ -147,10 +147,12 @@ class TorchYuNet:
         for index, bgr in enumerate(photos):
             by_size.setdefault((yunet.padded_side(bgr.shape[0]), yunet.padded_side(bgr.shape[1])), []).append(index)
         for (rows, cols), indices in by_size.items():
-            batch = torch.zeros((len(indices), rows, cols, 3), dtype=torch.uint8, device=self.device)
+            # Padded on the host and moved in one copy, a quarter of the float batch's bytes.
+            padded = np.zeros((len(indices), rows, cols, 3), np.uint8)
             for slot, index in enumerate(indices):
                 height, width = photos[index].shape[:2]
-                batch[slot, :height, :width] = torch.from_numpy(photos[index]).to(self.device, non_blocking=True)
+                padded[slot, :height, :width] = photos[index]
+            batch = torch.from_numpy(padded).to(self.device)
             maps = self.network(batch.permute(0, 3, 1, 2).float())
             for index, candidates in zip(indices, yunet.candidates(maps, MIN_CONFIDENCE)):
                 found[index] = yunet.suppressed(candidates, MIN_CONFIDENCE, NMS_THRESHOLD)

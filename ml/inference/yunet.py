@@ -103,7 +103,9 @@ class YuNet(nn.Module):
 def load_yunet(device: torch.device | str = "cpu", path: Path = WEIGHTS_PATH) -> YuNet:
     network = YuNet()
     network.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    return network.eval().requires_grad_(False).to(device)
+    # Channels-last: the layout its depthwise convolutions run fastest in (2.5x on a CPU), and the
+    # one a batch of HWC photos arrives in.
+    return network.eval().requires_grad_(False).to(device, memory_format=torch.channels_last)
 
 
 def padded_side(side: int) -> int:
@@ -112,23 +114,24 @@ def padded_side(side: int) -> int:
 
 def candidates(maps: list[dict[str, torch.Tensor]], min_confidence: float) -> list[np.ndarray]:
     """Every location at or above `min_confidence`, decoded as FaceDetectorYN does, per image:
-    rows (K, 15) float32 of x, y, w, h, five landmarks (x, y), score; before suppression."""
-    per_image: list[list[torch.Tensor]] = [[] for _ in range(len(maps[0]["cls"]))]
+    rows (K, 15) float32 of x, y, w, h, five landmarks (x, y), score; before suppression.
+    Computed where the maps are, copied to the host once."""
+    images, found = [], []
     for stride, level in zip(STRIDES, maps):
         score = (level["cls"].clamp(0, 1) * level["obj"].clamp(0, 1)).sqrt()[:, 0]  # (N, rows, cols)
         image, row, col = torch.nonzero(score >= min_confidence, as_tuple=True)
-        if len(image) == 0:
-            continue
         bbox = level["bbox"][image, :, row, col]  # (K, 4)
         kps = level["kps"][image, :, row, col].view(-1, 5, 2)
         cell = torch.stack([col, row], dim=1).to(bbox.dtype)  # x, y
         centre = (cell + bbox[:, :2]) * stride
         size = bbox[:, 2:].exp() * stride
         landmarks = ((kps + cell[:, None, :]) * stride).flatten(1)
-        rows = torch.cat([centre - size / 2, size, landmarks, score[image, row, col][:, None]], dim=1)
-        for index, one in zip(image.tolist(), rows):
-            per_image[index].append(one)
-    return [torch.stack(rows).float().cpu().numpy() if rows else np.zeros((0, 15), np.float32) for rows in per_image]
+        found.append(torch.cat([centre - size / 2, size, landmarks, score[image, row, col][:, None]], dim=1))
+        images.append(image)
+    rows = torch.cat(found).float().cpu().numpy()
+    of_image = torch.cat(images).cpu().numpy()
+    # Per image, in OpenCV's order: stride by stride, each row-major (as nonzero lists them).
+    return [rows[of_image == index] for index in range(len(maps[0]["cls"]))]
 
 
 def suppressed(rows: np.ndarray, min_confidence: float, nms_threshold: float) -> np.ndarray:
