@@ -22,7 +22,8 @@ def safe_folder_name(label: str) -> str:
     if extension.lower() in IMAGE_EXTENSIONS and stem.strip(" ."):
         name = stem
     kept = "".join(
-        "_" if char in UNSAFE_CHARACTERS or unicodedata.category(char)[0] == "C" else char for char in name
+        " " if char.isspace() else "_" if char in UNSAFE_CHARACTERS or unicodedata.category(char)[0] == "C" else char
+        for char in name
     )
     name = " ".join(kept.split())[:MAX_CHARACTERS].strip(" .")
     if name.split(".")[0].strip().upper() in RESERVED_NAMES:

@@ -56,7 +56,8 @@ def about(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     """The upload form. The page's script sends it asking for JSON (to show the bytes going out):
     it is answered where to go next, or the sentences of a refusal, instead of a redirect or a page."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    # Bound on every POST: one sent with no file at all is told to choose one.
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     as_json = request.method == "POST" and wants_json(request)
     if request.method == "POST" and form.is_valid():
         intake = photo_services.photos_intake(request=request, uploads=form.cleaned_data["photos"])
@@ -161,7 +162,7 @@ def history(request: HttpRequest) -> HttpResponse:
     photos = histories.photos_for_history(request.user, status=shown, sort=sort, search=search)
     page = Paginator(photos, 24).get_page(request.GET.get("page"))
     # Every link of the page (filters, pages) keeps the other choices made on it.
-    kept = {"status": shown, "sort": sort, **({"q": search} if search else {})}
+    kept = {"status": shown, **({"sort": sort} if sort != "newest" else {}), **({"q": search} if search else {})}
     context = {
         "page": page,
         # No filters to offer a new user.
