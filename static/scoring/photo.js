@@ -6,6 +6,7 @@
   const statusLine = document.getElementById("status");
   const result = document.getElementById("result");
   const texts = JSON.parse(document.getElementById("explain-texts").textContent);
+  const toc = document.getElementById("on-this-page");
   const wide = window.matchMedia("(min-width: 700px)");
   const POLL_MS = 1000;
 
@@ -89,7 +90,7 @@
   }
 
   function faceSection(face, number, dark) {
-    const section = el("section", { class: "card face" }, [
+    const section = el("section", { class: "card face", id: "face-" + number }, [
       el("h2", {}, [interpolate(gettext("Face %s: "), [number]), el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
       el("p", { class: "percentile" }, [interpolate(gettext("Higher than %s of the faces in the model's reference dataset."), [face.percentile.toFixed(0) + "%"])]),
     ]);
@@ -137,17 +138,44 @@
       document.getElementById("model-version").textContent = data.model_version;
       document.getElementById("model-details").hidden = false;
     }
-    result.replaceChildren();
-    result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" }));
-    data.faces.forEach((face, i) => result.append(faceSection(face, i + 1, data.dark_filters)));
+    // On a wide screen the photo stays beside what is said of it (site.css); a phone reads one column.
+    const reading = el("div", { class: "result-reading" });
+    result.replaceChildren(
+      el("div", { class: "result-photo" }, [el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" })]),
+      reading,
+    );
+    data.faces.forEach((face, i) => reading.append(faceSection(face, i + 1, data.dark_filters)));
     if (data.filters_url) {
-      result.append(el("section", { class: "card" }, [fold(gettext("The first layer's filters"), [
+      reading.append(el("section", { class: "card", id: "first-filters" }, [fold(gettext("The first layer's filters"), [
         el("p", { class: "small" }, [texts.filters_legend]),
         ...(data.dark_filters && data.dark_filters.filters_note ? [el("p", { class: "small dark-legend" }, [data.dark_filters.filters_note])] : []),
         el("img", { src: data.filters_url, class: "zoomable filters", alt: gettext("The 32 colour filters of the network's first layer, enlarged") }),
       ], true)]));
     }
+    listSections(data);
   }
+
+  // The page's sections in a short list of links: each face (with its score), the filters, and
+  // renaming or deleting the photo; each link opens a folded section it points into.
+  function listSections(data) {
+    const links = data.faces.map((face, i) => [
+      "#face-" + (i + 1),
+      interpolate(gettext("Face %(number)s: %(score)s / 5"), { number: i + 1, score: face.score.toFixed(2) }, true),
+    ]);
+    if (data.filters_url) links.push(["#first-filters", gettext("The first layer's filters")]);
+    links.push([document.getElementById("rename") ? "#rename" : "#delete-photo", document.getElementById("rename") ? gettext("Rename or delete") : gettext("Delete")]);
+    toc.querySelector("ul").replaceChildren(...links.map(([href, text]) => el("li", {}, [el("a", { href: href }, [text])])));
+    toc.hidden = !data.faces.length;
+  }
+
+  function openFoldsAround(hash) {
+    const target = hash.length > 1 && document.getElementById(decodeURIComponent(hash.slice(1)));
+    if (!target) return;
+    for (let node = target; node; node = node.parentElement) if (node.tagName === "DETAILS") node.open = true;
+    // A section that is one fold (the filters) opens too: a link to it means to read it.
+    if (target.children.length === 1 && target.firstElementChild.tagName === "DETAILS") target.firstElementChild.open = true;
+  }
+  window.addEventListener("hashchange", () => openFoldsAround(window.location.hash));
 
   async function poll() {
     if (document.visibilityState === "visible") {
