@@ -102,7 +102,9 @@
         el("p", { class: "small" }, [texts.two_networks]),
       ], false));
     }
-    section.append(fold(gettext("What drove the score (Grad-CAM)"), [
+    // What the network looked at is read after the scores, below the photo (a section of its own).
+    const inside = el("section", { class: "card face-inside", id: "face-" + number + "-inside" }, [el("h2", {}, [insideTitle(number)])]);
+    inside.append(fold(gettext("What drove the score (Grad-CAM)"), [
       el("div", { class: "gradcam-row" }, [
         el("img", { src: face.grad_cam_url, class: "zoomable gradcam", alt: interpolate(gettext("Face %s: Grad-CAM map, warm colours where features raised the score"), [number]) }),
         el("div", {}, [el("p", {}, [texts.grad_cam_legend]), colourKey(gettext("mattered little"), gettext("raised the score most"), "jet")]),
@@ -110,14 +112,16 @@
     ], true));
     const layers = el("div", { class: "layers" });
     face.layers.forEach((layer) => layers.append(stageFigure(layer, number, dark)));
-    section.append(fold(interpolate(ngettext("What the network saw, step by step (%s stage)", "What the network saw, step by step (%s stages)", face.layers.length), [face.layers.length]), [
+    inside.append(fold(interpolate(ngettext("What the network saw, step by step (%s stage)", "What the network saw, step by step (%s stages)", face.layers.length), [face.layers.length]), [
       el("p", { class: "small" }, [texts.layer_legend]),
       ...(dark ? [el("p", { class: "small dark-legend" }, [dark.legend])] : []),
       el("div", { class: "keys" }, [colourKey(gettext("left half: weak"), gettext("strong response"), "jet"), colourKey(gettext("right half: weak"), gettext("strong channel"), "viridis")]),
       layers,
     ], number === 1));
-    return section;
+    return [section, inside];
   }
+
+  const insideTitle = (number) => interpolate(gettext("Face %s: what the network looked at"), [number]);
 
   const messages = {
     queued: () => gettext("Queued: it will be scored in a moment."),
@@ -138,15 +142,20 @@
       document.getElementById("model-version").textContent = data.model_version;
       document.getElementById("model-details").hidden = false;
     }
-    // On a wide screen the photo stays beside what is said of it (site.css); a phone reads one column.
-    const reading = el("div", { class: "result-reading" });
-    result.replaceChildren(
+    // On a wide screen the photo and the scores side by side (site.css), then what the network
+    // looked at; a phone reads one column.
+    const scores = el("div", { class: "result-scores" });
+    result.replaceChildren(el("div", { class: "result-top" }, [
       el("div", { class: "result-photo" }, [el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" })]),
-      reading,
-    );
-    data.faces.forEach((face, i) => reading.append(faceSection(face, i + 1, data.dark_filters)));
+      scores,
+    ]));
+    data.faces.forEach((face, i) => {
+      const [section, inside] = faceSection(face, i + 1, data.dark_filters);
+      scores.append(section);
+      result.append(inside);
+    });
     if (data.filters_url) {
-      reading.append(el("section", { class: "card", id: "first-filters" }, [fold(gettext("The first layer's filters"), [
+      result.append(el("section", { class: "card", id: "first-filters" }, [fold(gettext("The first layer's filters"), [
         el("p", { class: "small" }, [texts.filters_legend]),
         ...(data.dark_filters && data.dark_filters.filters_note ? [el("p", { class: "small dark-legend" }, [data.dark_filters.filters_note])] : []),
         el("img", { src: data.filters_url, class: "zoomable filters", alt: gettext("The 32 colour filters of the network's first layer, enlarged") }),
@@ -162,6 +171,7 @@
       "#face-" + (i + 1),
       interpolate(gettext("Face %(number)s: %(score)s / 5"), { number: i + 1, score: face.score.toFixed(2) }, true),
     ]);
+    data.faces.forEach((face, i) => links.push(["#face-" + (i + 1) + "-inside", insideTitle(i + 1)]));
     if (data.filters_url) links.push(["#first-filters", gettext("The first layer's filters")]);
     links.push([document.getElementById("rename") ? "#rename" : "#delete-photo", document.getElementById("rename") ? gettext("Rename or delete") : gettext("Delete")]);
     toc.querySelector("ul").replaceChildren(...links.map(([href, text]) => el("li", {}, [el("a", { href: href }, [text])])));
