@@ -7,9 +7,13 @@ import unicodedata
 # Characters Windows refuses in a name (the other systems refuse fewer: "/" and NUL).
 UNSAFE_CHARACTERS = frozenset('<>:"/\\|?*')
 # Names Windows keeps for devices, whatever extension follows ("con.txt" is the console too).
-RESERVED_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))})
+RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))}
+)
 # An uploaded file's extension says nothing about the folder (and "me.jpg/" reads as a file).
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jfif", ".png", ".webp", ".heic", ".heif", ".gif", ".bmp", ".tif", ".tiff"})
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jfif", ".png", ".webp", ".heic", ".heif", ".gif", ".bmp", ".tif", ".tiff"}
+)
 MAX_CHARACTERS = 60  # 180 bytes in UTF-8 at most (3 bytes a CJK character): under every system's 255
 
 

@@ -332,7 +332,12 @@ def test_the_photo_page_puts_the_photo_beside_the_score_on_a_wide_screen_and_lis
     assert photo_box["width"] >= 420  # drawn large, not a third of the page
     sections = page.locator("#on-this-page a")
     expect(sections).to_have_text(
-        [re.compile(r"^Face 1: \d\.\d\d / 5$"), "Face 1: what the network looked at", "The first layer's filters", "Rename or delete"]
+        [
+            re.compile(r"^Face 1: \d\.\d\d / 5$"),
+            "Face 1: what the network looked at",
+            "The first layer's filters",
+            "Rename or delete",
+        ]
     )
     filters = page.locator("#first-filters details")
     filters.evaluate("(details) => { details.open = false; }")

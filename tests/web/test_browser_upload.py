@@ -39,7 +39,10 @@ def large_photo(astronaut: np.ndarray, side: int = 1600) -> bytes:
 def posts_to_upload(page) -> list:
     """Every POST the page sends to /upload/, recorded as it goes."""
     sent = []
-    page.on("request", lambda request: sent.append(request) if request.method == "POST" and "/upload/" in request.url else None)
+    page.on(
+        "request",
+        lambda request: sent.append(request) if request.method == "POST" and "/upload/" in request.url else None,
+    )
     return sent
 
 
@@ -62,7 +65,9 @@ def test_a_slow_upload_shows_the_percent_sent_keeps_the_button_disabled_and_ends
         expect(bar).to_be_visible(timeout=2_000)
         expect(page.locator("#upload-button")).to_be_disabled()
         # Part of the file on its way: the percent grows and is said in words.
-        page.wait_for_function("() => { const v = document.getElementById('upload-bar').value; return v > 5 && v < 95; }")
+        page.wait_for_function(
+            "() => { const v = document.getElementById('upload-bar').value; return v > 5 && v < 95; }"
+        )
         expect(page.locator("#upload-state")).to_have_text(re.compile(r"^Sending: \d{1,2}%$"))
         expect(page.locator("#upload-state")).to_have_text("Sent. Scoring…", timeout=30_000)
 
@@ -71,7 +76,9 @@ def test_a_slow_upload_shows_the_percent_sent_keeps_the_button_disabled_and_ends
     assert Photo.objects.get(owner=alice).status == Photo.Status.DONE
 
 
-def test_a_file_over_the_limit_never_leaves_the_browser(live_server, browser, alice, astronaut, tmp_path, settings, no_broker):
+def test_a_file_over_the_limit_never_leaves_the_browser(
+    live_server, browser, alice, astronaut, tmp_path, settings, no_broker
+):
     settings.PHOTO_MAX_BYTES = 150_000  # the page follows the server's setting, whatever it is
     big, small = tmp_path / "big.jpg", tmp_path / "small.jpg"
     big.write_bytes(large_photo(astronaut, side=900))
@@ -82,7 +89,9 @@ def test_a_file_over_the_limit_never_leaves_the_browser(live_server, browser, al
     sent = posts_to_upload(page)
 
     page.set_input_files("#id_photos", str(big))
-    expect(page.locator("#upload-notes")).to_contain_text(re.compile(r"big\.jpg is \d+(\.\d)? MB, over the 0\.1 MB limit; it was not sent"))
+    expect(page.locator("#upload-notes")).to_contain_text(
+        re.compile(r"big\.jpg is \d+(\.\d)? MB, over the 0\.1 MB limit; it was not sent")
+    )
     page.click("text=Upload and score")
     expect(page.locator("#upload-notes")).to_have_text("Choose at least one photo.")
     page.wait_for_timeout(500)
@@ -161,7 +170,9 @@ def test_a_photo_dropped_or_pasted_on_the_page_is_uploaded(live_server, browser,
     assert Photo.objects.get(owner=alice).label == f"{kind}.jpg"
 
 
-def test_without_javascript_the_plain_form_uploads_and_a_refusal_is_said(live_server, browser, alice, astronaut, tmp_path, no_broker):
+def test_without_javascript_the_plain_form_uploads_and_a_refusal_is_said(
+    live_server, browser, alice, astronaut, tmp_path, no_broker
+):
     photo_file, notes = tmp_path / "plain.jpg", tmp_path / "notes.jpg"
     photo_file.write_bytes(jpeg(astronaut))
     notes.write_text("not a photo")
@@ -191,5 +202,9 @@ def test_a_phone_offers_the_camera(live_server, browser, alice):
     camera = page.get_by_label("Or take one with the camera")
     expect(camera).to_be_attached()
     assert camera.get_attribute("capture") == "user"
-    assert camera.get_attribute("accept") == page.locator("#id_photos").get_attribute("accept") == "image/jpeg,image/png,image/webp"
+    assert (
+        camera.get_attribute("accept")
+        == page.locator("#id_photos").get_attribute("accept")
+        == "image/jpeg,image/png,image/webp"
+    )
     expect(page.locator(".camera")).to_be_visible()  # a touch screen: its pointer is coarse

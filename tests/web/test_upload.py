@@ -124,7 +124,9 @@ def test_the_script_is_answered_the_refusals_in_sentences(client, alice, face_up
     client.force_login(alice)
     empty = SimpleUploadedFile("a.jpg", b"", content_type="image/jpeg")
     refused = client.post(reverse("scoring:upload"), {"photos": [empty]}, **JSON)
-    assert refused.status_code == 400 and refused.json() == {"errors": ["a.jpg: The file is empty. Choose a JPEG, PNG or WebP photo."]}
+    assert refused.status_code == 400 and refused.json() == {
+        "errors": ["a.jpg: The file is empty. Choose a JPEG, PNG or WebP photo."]
+    }
     nothing = client.post(reverse("scoring:upload"), {}, **JSON)
     assert nothing.status_code == 400 and nothing.json() == {"errors": ["Choose at least one photo."]}
     settings.PHOTO_UPLOAD_RATE = "0/h"
