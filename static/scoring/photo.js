@@ -173,7 +173,8 @@
     ]);
     data.faces.forEach((face, i) => links.push(["#face-" + (i + 1) + "-inside", insideTitle(i + 1)]));
     if (data.filters_url) links.push(["#first-filters", gettext("The first layer's filters")]);
-    links.push([document.getElementById("rename") ? "#rename" : "#delete-photo", document.getElementById("rename") ? gettext("Rename or delete") : gettext("Delete")]);
+    const owner = document.getElementById("rename"); // staff see the photo without renaming it
+    links.push(owner ? ["#rename", gettext("Name, or delete the photo")] : ["#delete-photo", gettext("Delete the photo")]);
     toc.querySelector("ul").replaceChildren(...links.map(([href, text]) => el("li", {}, [el("a", { href: href }, [text])])));
     toc.hidden = !data.faces.length;
   }

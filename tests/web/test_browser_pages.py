@@ -336,7 +336,7 @@ def test_the_photo_page_puts_the_photo_beside_the_score_on_a_wide_screen_and_lis
             re.compile(r"^Face 1: \d\.\d\d / 5$"),
             "Face 1: what the network looked at",
             "The first layer's filters",
-            "Rename or delete",
+            "Name, or delete the photo",
         ]
     )
     filters = page.locator("#first-filters details")
