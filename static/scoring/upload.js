@@ -135,6 +135,9 @@
     }
   }
 
+  // Back to this page from the one it opened (the browser's page cache): ready to send again.
+  window.addEventListener("pageshow", (event) => { if (event.persisted && sending) stop([]); });
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (sending) return;
@@ -153,7 +156,9 @@
     });
     request.upload.addEventListener("load", showScoring);
     request.addEventListener("load", () => answered(request));
-    request.addEventListener("error", () => stop([gettext("The upload was cut off. Check the connection and send it again.")]));
+    const cutOff = () => stop([gettext("The upload was cut off. Check the connection and send it again.")]);
+    request.addEventListener("error", cutOff);
+    request.addEventListener("abort", cutOff);
     sending = true;
     button.disabled = true;
     form.setAttribute("aria-busy", "true");

@@ -349,3 +349,19 @@ def test_the_photo_page_puts_the_photo_beside_the_score_on_a_wide_screen_and_lis
     photo_box, face_box = photo.bounding_box(), face.bounding_box()
     assert face_box["y"] >= photo_box["y"] + photo_box["height"]  # one column: the score under the photo
     assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+
+
+def test_history_finds_a_photo_by_name_and_orders_by_score(live_server, browser, alice):
+    for label, value in (("beach.jpg", 3.0), ("wedding dance.jpg", 2.0), ("Wedding vows.jpg", 4.0)):
+        Photo.objects.filter(pk=scored_rows(alice, value)[0].pk).update(label=label)
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/history/")
+    page.get_by_label("Search by name").fill("wedding")
+    page.get_by_label("Order").select_option(label="Lowest score first")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".tile .name")).to_have_text(["wedding dance.jpg", "Wedding vows.jpg"])
+    page.get_by_label("Order").select_option(label="Highest score first")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".tile .name")).to_have_text(["Wedding vows.jpg", "wedding dance.jpg"])
+    page.click("text=Clear the search")
+    expect(page.locator(".tile .name")).to_have_text(["Wedding vows.jpg", "beach.jpg", "wedding dance.jpg"])
