@@ -98,14 +98,18 @@ def _padded_input(bgr: np.ndarray) -> np.ndarray:
 
 
 class OnnxRuntimeYuNet:
-    """The ONNX file run by onnxruntime on the CPU, one single-threaded session shared by the pool's
-    threads (a session's `run` may be called from several threads at once), decoded as OpenCV does."""
+    """The ONNX file run by onnxruntime on the CPU, decoded as OpenCV does.
+
+    Photos are detected in parallel on the worker's thread pool by one single-threaded session
+    (a session's `run` may be called from several threads at once). A photo alone runs on one
+    core too: a session spread over several cores sums in another order, and a photo must get
+    the same faces alone as among others.
+    """
 
     def __init__(self) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        # Photos are detected in parallel on the worker's thread pool, one a core.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its outputs' declared sizes are those of 640x640: warned about at each run
