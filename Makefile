@@ -26,6 +26,7 @@ test: install
 	bash scripts/ensure-services.sh
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-i18n.sh
+	bash scripts/ensure-prometheus.sh
 	# 1: everything on the embedded defaults (SQLite, filesystem broker, local media).
 	$(BIN)/python -m pytest
 	# 2: the web tests again on PostgreSQL + Redis.
