@@ -1,8 +1,12 @@
 """Series read from the database when Prometheus scrapes, once per scrape whatever the number of
 web processes (never kept in a process, so never added up across them)."""
 
+import logging
+
 from operations.heartbeat import last_heartbeat_age
 from scoring.models import Photo
+
+log = logging.getLogger(__name__)
 
 
 class QueueCollector:
@@ -14,12 +18,13 @@ class QueueCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
-        yield GaugeMetricFamily(
-            "beauty_photos_queued",
-            "Photos waiting for a worker (status queued)",
-            value=Photo.objects.filter(status=Photo.Status.QUEUED).count(),
-        )
-        age = last_heartbeat_age()
+        try:
+            queued = Photo.objects.filter(status=Photo.Status.QUEUED).count()
+            age = last_heartbeat_age()
+        except Exception:  # the database is away: the scrape still answers, /readyz names the failure
+            log.warning("metrics: the database did not answer", exc_info=True)
+            return
+        yield GaugeMetricFamily("beauty_photos_queued", "Photos waiting for a worker (status queued)", value=queued)
         # No worker ever beat: no sample, so `absent()` in an alert says so.
         if age is not None:
             yield GaugeMetricFamily(

@@ -1,16 +1,18 @@
 """prometheus_client's multiprocess mode: every process of a server counts into its own files in
 PROMETHEUS_MULTIPROC_DIR, and a scrape adds them up, whichever process answers it.
 
-The folder must be chosen before prometheus_client is first imported (it decides then how values
+The folder must be chosen before a series is made (prometheus_client decides then how its values
 are kept), and must start empty (files left by an earlier run would be added in).
-Nothing here imports prometheus_client at module level for that reason.
 """
 
 import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
+_made: Path | None = None  # the temporary folder this process made, removed by forget()
 
 
 def folder() -> Path | None:
@@ -21,14 +23,27 @@ def folder() -> Path | None:
 def prepare(*, prefix: str) -> Path:
     """The multiprocess folder, made (a fresh temporary one, named in the environment for the
     processes forked from this one) when none was named; emptied of an earlier run's files."""
+    global _made
     chosen = folder()
     if chosen is None:
-        chosen = Path(tempfile.mkdtemp(prefix=prefix))
+        chosen = _made = Path(tempfile.mkdtemp(prefix=prefix))
         os.environ[ENV] = str(chosen)
     chosen.mkdir(parents=True, exist_ok=True)
     for stale in chosen.glob("*.db"):
         stale.unlink(missing_ok=True)
+    if "prometheus_client" in sys.modules:
+        # Already loaded (a Celery worker sets Django up before its first signal): series made
+        # from now on keep their values in the folder's files.
+        from prometheus_client import values
+
+        values.ValueClass = values.get_value_class()
     return chosen
+
+
+def forget() -> None:
+    """The server stops: the temporary folder prepare() made goes with it (a named one stays)."""
+    if _made is not None:
+        shutil.rmtree(_made, ignore_errors=True)
 
 
 def process_dead(pid: int) -> None:

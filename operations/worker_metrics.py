@@ -2,19 +2,18 @@
 port, the sums of every pool process's series (operations.scoring_metrics).
 
 Connected to Celery's signals from beautysite.celery. The multiprocess folder is prepared in
-`celeryd_init`, before Django (and with it prometheus_client) loads, so the pool processes
-forked later count into files; the server starts in `worker_init`, in the main process only.
+`celeryd_init`, before any of these series is made (operations.scoring_metrics makes them on
+first use), so the pool processes forked later count into its files; the server starts in
+`worker_init`, in the main process only.
 """
 
 import logging
 import os
-import shutil
 
 from operations import multiprocess
 
 log = logging.getLogger(__name__)
 PORT_ENV = "WORKER_METRICS_PORT"
-_made_folder = None
 
 
 def port() -> int | None:
@@ -24,12 +23,8 @@ def port() -> int | None:
 
 def prepare(**_kwargs) -> None:
     """celeryd_init: choose (or make) the multiprocess folder, empty, for this worker's processes."""
-    global _made_folder
-    if port() is None:
-        return
-    named = multiprocess.folder() is not None
-    chosen = multiprocess.prepare(prefix="beauty-worker-metrics-")
-    _made_folder = None if named else chosen
+    if port() is not None:
+        multiprocess.prepare(prefix="beauty-worker-metrics-")
 
 
 def serve(**_kwargs) -> None:
@@ -57,8 +52,7 @@ def forget_pool_process(*, pid: int, **_kwargs) -> None:
 
 def clean_up(**_kwargs) -> None:
     """worker_shutdown: the folder this worker made goes with it."""
-    if _made_folder is not None:
-        shutil.rmtree(_made_folder, ignore_errors=True)
+    multiprocess.forget()
 
 
 def connect_signals() -> None:
