@@ -4,7 +4,6 @@ WORKER_METRICS_PORT, and Debian's Prometheus scraping both with the repo's confi
 import json
 import shutil
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
