@@ -37,7 +37,7 @@ bench: install
 	$(BIN)/python -m bench
 
 lint: install
-	$(BIN)/ruff check ml scoring beautysite tests bench
+	$(BIN)/ruff check ml scoring operations beautysite tests bench
 
 # After changing words: collect them into locale/zh_Hans, translate the new entries, run it again to compile.
 messages: install
