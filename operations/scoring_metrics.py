@@ -6,10 +6,16 @@ In a prefork worker each pool process counts into its own files (operations.mult
 the worker's main process serves their sums (operations.worker_metrics).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from ml.inference.stage_timer import STAGES
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
 
 # Seconds: a stage takes milliseconds (store on local disk) to tens of seconds (a big batch on CPU).
 STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -20,16 +26,17 @@ BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 
 @dataclass(frozen=True)
 class Series:
-    scored: object
-    failed: object
-    stage_seconds: object
-    stage_cpu_seconds: object
-    queue_wait: object
-    batch_photos: object
+    scored: Counter
+    failed: Counter
+    stage_seconds: Histogram
+    stage_cpu_seconds: Counter
+    queue_wait: Histogram
+    batch_photos: Histogram
 
 
 @cache
 def series() -> Series:
+    # Imported here: a worker chooses its multiprocess folder (operations.multiprocess) first.
     from prometheus_client import Counter, Histogram
 
     return Series(

@@ -72,3 +72,38 @@ def test_requests_queries_and_cache_reads_are_counted(client, token):
     assert value(after, "django_db_execute_total") > (value(before, "django_db_execute_total") or 0)
     # The scrapes themselves are not counted as requests: they are answered before the middleware.
     assert value(after, requests, view="<unnamed view>") in (None, 0)
+
+
+def counted(name: str, **labels: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0
+
+
+def test_every_way_a_photo_ends_failed_is_counted_once_by_its_code(alice, settings):
+    from scoring.services import jobs
+
+    before = {
+        code: counted("beauty_photos_failed_total", code=code) for code in ("too_slow", "internal_error", "no_face")
+    }
+    jobs.fail_too_slow(public_id=PhotoFactory(owner=alice, status=Photo.Status.RUNNING).public_id)
+    spent = PhotoFactory(owner=alice, status=Photo.Status.QUEUED, attempts=settings.SCORING_MAX_ATTEMPTS)
+    assert jobs.claim(public_id=spent.public_id) is None  # gave up: failed, internal_error
+    jobs.fail(photo=PhotoFactory(owner=alice, status=Photo.Status.RUNNING), message="No face found in this photo.")
+    gone = PhotoFactory(owner=alice, status=Photo.Status.RUNNING)
+    Photo.objects.filter(pk=gone.pk).delete()
+    jobs.fail(photo=gone, message="No face found in this photo.")  # nothing ended failed: nothing counted
+    after = {code: counted("beauty_photos_failed_total", code=code) for code in before}
+    assert {code: after[code] - before[code] for code in before} == {"too_slow": 1, "internal_error": 1, "no_face": 1}
+
+
+def test_queue_wait_is_observed_at_a_photos_first_claim_only(alice):
+    from scoring.services import jobs
+
+    before = counted("beauty_queue_wait_seconds_count")
+    photo = PhotoFactory(owner=alice, status=Photo.Status.QUEUED)
+    assert jobs.claim(public_id=photo.public_id, task_id="t1") is not None
+    assert counted("beauty_queue_wait_seconds_count") == before + 1
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.QUEUED)  # given back after an error
+    assert jobs.claim(public_id=photo.public_id, task_id="t2").attempts == 2
+    assert counted("beauty_queue_wait_seconds_count") == before + 1
