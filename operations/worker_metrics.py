@@ -18,7 +18,11 @@ PORT_ENV = "WORKER_METRICS_PORT"
 
 def port() -> int | None:
     value = os.environ.get(PORT_ENV, "").strip()
-    return int(value) if value else None
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"{PORT_ENV} must be a port number (1-65535), not {value!r}")
+    return int(value)
 
 
 def prepare(**_kwargs) -> None:
