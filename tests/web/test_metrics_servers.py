@@ -150,7 +150,13 @@ def query(base: str, expression: str) -> list:
     return answer["data"]["result"]
 
 
-def test_the_rules_and_the_example_config_are_valid_for_promtool():
+@pytest.fixture
+def prometheus_installed():
+    missing = [tool for tool in ("prometheus", "promtool") if shutil.which(tool) is None]
+    assert not missing, f"{', '.join(missing)} not found: run scripts/ensure-prometheus.sh (make test does)"
+
+
+def test_the_rules_and_the_example_config_are_valid_for_promtool(prometheus_installed):
     rules = subprocess.run(["promtool", "check", "rules", str(DEPLOY / "prometheus" / "alerts.yml")],
                            capture_output=True, text=True, timeout=60)  # fmt: skip
     assert rules.returncode == 0, rules.stdout + rules.stderr
@@ -159,7 +165,9 @@ def test_the_rules_and_the_example_config_are_valid_for_promtool():
     assert config.returncode == 0, config.stdout + config.stderr
 
 
-def test_prometheus_scrapes_web_and_worker_and_counts_the_photos_scored(tmp_path, servers, alice, astronaut):
+def test_prometheus_scrapes_web_and_worker_and_counts_the_photos_scored(
+    prometheus_installed, tmp_path, servers, alice, astronaut
+):
     web_port, worker_port, prometheus_port = free_port(), free_port(), free_port()
     web = gunicorn(port=web_port, workers=2, log=tmp_path / "gunicorn.log", METRICS_TOKEN=TOKEN)
     worker = celery_worker(concurrency=1, log=tmp_path / "worker.log", WORKER_METRICS_PORT=str(worker_port))
