@@ -35,11 +35,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, pinned, served from our own static files
     "csp",
+    "django_prometheus",
     "scoring",
+    "operations",  # health, readiness, heartbeats, outages, metrics
 ]
 
 MIDDLEWARE = [
-    "scoring.middleware.HealthMiddleware",  # /healthz and /readyz, before host checks and the HTTPS redirect
+    # /healthz, /readyz and /metrics, before host checks and the HTTPS redirect
+    "operations.middleware.OperationsMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # every request after it is counted and timed
     "django.middleware.security.SecurityMiddleware",
     "scoring.middleware.JsonErrorsWhileDebuggingMiddleware",  # sees every answer's final form
     "scoring.middleware.OutageMiddleware",  # a database or storage outage is a 503, not a 500
@@ -58,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "beautysite.urls"
@@ -86,6 +91,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # process, which cost more than the whole history page query.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-prometheus's subclass of the same backend counts queries and their errors for /metrics.
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web and worker are separate processes on one file: wait for the write lock instead of
     # failing, take it at the start of a transaction, and let readers run beside a writer (WAL).
@@ -134,6 +142,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Beauty Evaluator <norepl
 CONTACT_EMAIL = env("CONTACT_EMAIL", default="")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Django's locmem and Redis backends, counting gets, hits and misses for /metrics.
+CACHES["default"]["BACKEND"] = {
+    "django.core.cache.backends.locmem.LocMemCache": "operations.cache.LocMemCache",
+    "django.core.cache.backends.redis.RedisCache": "operations.cache.RedisCache",
+}.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
 
 # English by default; Simplified Chinese for browsers that ask for it (zh-CN, zh-SG, zh-Hans)
 # or people who pick it. The names are each language's own, as a language switch shows them.
@@ -174,7 +187,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
             # botocore waits 60 s to connect and 60 s for an answer, 5 times over: an upload
             # meeting an S3 outage would outlast the web worker's timeout instead of answering
-            # 503 (scoring.outages). Short waits, few tries; the worker retries later anyway.
+            # 503 (operations.outages). Short waits, few tries; the worker retries later anyway.
             "client_config": S3ClientConfig(
                 connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=5.0),
                 read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=30.0),
@@ -305,6 +318,10 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_SOFT_SHUTDOWN_SECONDS", 
 # holds more than this many KiB after a task (0: never).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_MAX_TASKS_PER_CHILD", default=1000) or None
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_MAX_MEMORY_PER_CHILD_KB", default=4_000_000) or None
+
+# GET /metrics answers only `Authorization: Bearer <this>`; unset, the route does not exist.
+# A worker serves its own /metrics on WORKER_METRICS_PORT (operations.worker_metrics).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Error reports go to Sentry only when SENTRY_DSN is set; nothing is sent or loaded without it.
 SENTRY_DSN = env("SENTRY_DSN", default="")

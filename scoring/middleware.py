@@ -3,30 +3,14 @@
 import zoneinfo
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.urls import is_valid_path
 from django.utils import timezone, translation
 from rest_framework.response import Response
 
-from scoring import error_pages, health, languages, local_time, outages
+from operations import outages
+from scoring import error_pages, languages, local_time
 from scoring.error_pages import API_PREFIX
-
-
-class HealthMiddleware:
-    """Answers the health routes (`scoring.health`) before anything that could refuse a probe
-    (hosts, HTTPS, sessions): a load balancer probes by IP address and plain HTTP."""
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        # "/readyz/" too: a probe configured with a final slash should not read as a dead app.
-        view = health.ROUTES.get(request.path_info.rstrip("/"))
-        if view is None:
-            return self.get_response(request)
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        return view(request)
 
 
 class JsonErrorsWhileDebuggingMiddleware:
@@ -57,7 +41,7 @@ class JsonErrorsWhileDebuggingMiddleware:
 
 class OutageMiddleware:
     """A database or storage outage while a view runs is a 503 saying to try again, not a 500
-    (`scoring.outages`; the API's own handler answers the same for DRF views)."""
+    (`operations.outages`; the API's own handler answers the same for DRF views)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response

@@ -193,7 +193,7 @@ class LayerImage(models.Model):
 
 
 class WorkerHeartbeat(models.Model):
-    """When each Celery worker last said it was alive (written by scoring.heartbeat, read by /readyz)."""
+    """When each Celery worker last said it was alive (written by operations.heartbeat, read by /readyz)."""
 
     hostname = models.CharField(max_length=200, unique=True)
     seen = models.DateTimeField()

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import numpy as np
 from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect
@@ -56,6 +57,14 @@ def photo_urls(photo: Photo) -> list[str]:
         f"/api/photos/{photo.public_id}/",
         *[reverse("scoring:media", args=[f.name]) for f in photo.stored_files()],
     ]
+
+
+def database_url() -> str:
+    """This test's database, as DATABASE_URL tells a server process started beside it."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def wait_until(
