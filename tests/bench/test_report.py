@@ -118,3 +118,19 @@ def test_the_worker_section_gives_its_pace_against_the_model_and_the_stage_table
     assert "| detect | 2.0 | 2.0 | 2.0 | 1.5 | 1.5 | 1.5 |" in text
     assert "| all stages | 16.0 | 16.0 | 16.0 | 12.0 | 12.0 | 12.0 |" in text
     assert "97% at 32" in text
+
+
+def test_before_and_after_are_medians_of_the_rounds_held_against_one_limit():
+    from bench.before_after import summary
+
+    def side(per_s_at_32: float, limit: float) -> dict:
+        figures = worker_figures()
+        figures["model_limit_photos_per_s"] = limit
+        figures["runs"][2]["photos_per_s"] = per_s_at_32
+        return figures
+
+    sides = {"before": [side(15.0, 0), side(17.0, 0)], "after": [side(30.0, 39.0), side(32.0, 41.0)]}
+    text = summary(sides)
+    assert "model-work limit 40.00 photos/s" in text
+    # At 32: 16 before, 31 after (medians), against the after side's limit of 40.
+    assert "| 32 | 16.0 | 31.0 | **1.94x** | 0.4 | **0.775** |" in text
