@@ -93,10 +93,3 @@ def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
         }
         for photo in photos
     ]
-
-
-def owns_photo_under_review(user: User | AnonymousUser, public_id: uuid.UUID | str) -> bool:
-    """Whether this is the user's own photo, hidden from them while staff review it."""
-    if not user.is_authenticated:
-        return False
-    return Photo.objects.filter(owner=user, public_id=public_id).under_review().exists()
