@@ -347,7 +347,7 @@ def test_the_queue_and_the_owners_side_in_chinese(client, reviewer_client, alice
     decide(reviewer_client, photo, "flag", "child", "小孩", **zh)
     client.force_login(alice)
     page = client.get(reverse("scoring:photo", args=[photo.public_id]), headers=zh).content.decode()
-    assert "似乎是儿童" in page and "审核员于" in page and "请再看一次" in page
+    assert "似乎是儿童" in page and "审核员于" in page and "申请复审" in page
     assert "Opened by a reviewer" not in page and "Seems to show a child" not in page
 
 
