@@ -2,6 +2,7 @@
 the same services as the app. Staff reach any of it only after a second factor
 (scoring.middleware.StaffSecondFactorMiddleware), and every photo they open is recorded for its owner."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.admin import UserAdmin
@@ -164,6 +165,16 @@ class UploadedFilter(admin.DateFieldListFilter):
         self.title = PHOTO_FIELDS["created"]
 
 
+class PhotoReviewForm(forms.ModelForm):
+    """A photo's page in the admin: a flag needs a reason, as in the queue (its owner is told)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("review") == Photo.Review.FLAGGED and not cleaned.get("review_reason"):
+            self.add_error("review_reason", str(photos.ReviewRefused.NEEDS_REASON))
+        return cleaned
+
+
 def flag_action(reason: Photo.Reason):
     """The list's action that flags the selected photos for one reason of the short list (the note,
     and "another reason", need the photo's own page or the queue)."""
@@ -245,18 +256,17 @@ class PhotoAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # photos arrive through uploads, which clean them
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return super().get_form(request, obj, change, form=PhotoReviewForm, **kwargs)
+
     def save_model(self, request, obj, form, change):
-        """The review fields only, through the service (a flag needs a reason)."""
-        review = form.cleaned_data["review"]
-        try:
-            photos.photo_review(
-                photos=Photo.objects.filter(pk=obj.pk),
-                review=review,
-                reason=form.cleaned_data["review_reason"],
-                note=form.cleaned_data["review_note"],
-            )
-        except photos.ReviewRefused as refused:
-            messages.error(request, str(refused))
+        """The review fields only, through the service (the form made sure a flag has a reason)."""
+        photos.photo_review(
+            photos=Photo.objects.filter(pk=obj.pk),
+            review=form.cleaned_data["review"],
+            reason=form.cleaned_data["review_reason"],
+            note=form.cleaned_data["review_note"],
+        )
         obj.refresh_from_db()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

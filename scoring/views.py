@@ -152,6 +152,7 @@ def photo_label(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 def photo_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     photo = selectors.photo_for_user(request.user, public_id)
+    access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.PAGE)  # the page's own polls: one
     return JsonResponse(photo_page_dict(photo, request))
 
 

@@ -76,6 +76,8 @@ def photo_label_set(*, photo: Photo, label: str) -> None:
 class ReviewRefused(ValueError):
     """A review step the photo's state does not allow; the message is a sentence for the person."""
 
+    NEEDS_REASON = _("Choose why the photo is flagged: its owner is told.")
+
 
 def photo_review(
     *, photos: QuerySet[Photo], review: Photo.Review, reason: Photo.Reason | str = "", note: str = ""
@@ -83,7 +85,7 @@ def photo_review(
     """Staff's verdict on photos (a flagged photo is hidden from its owner, who reads the reason
     and note); returns how many were set. Approving clears the reason; flagging needs one."""
     if review == Photo.Review.FLAGGED and not reason:
-        raise ReviewRefused(_("Choose why the photo is flagged: its owner is told."))
+        raise ReviewRefused(ReviewRefused.NEEDS_REASON)
     if review == Photo.Review.APPROVED:
         reason, note = "", ""
     return photos.update(review=review, review_reason=reason, review_note=note.strip(), reviewed=timezone.now())

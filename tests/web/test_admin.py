@@ -41,7 +41,8 @@ def test_flag_hides_the_photo_from_its_owner_and_approve_brings_it_back(client, 
 
 
 def test_rescore_action_queues_the_photo_again(staff_client, scored_photo):
-    staff_client.post(reverse("admin:scoring_photo_changelist"), {"action": "rescore", "_selected_action": [scored_photo.pk]})
+    url = reverse("admin:scoring_photo_changelist")
+    staff_client.post(url, {"action": "rescore", "_selected_action": [scored_photo.pk]})
     scored_photo.refresh_from_db()
     assert scored_photo.status == Photo.Status.QUEUED and not scored_photo.faces.exists()
 

@@ -204,8 +204,8 @@ def test_the_photo_admin_names_fields_and_values_in_chinese_and_keeps_them_read_
         assert f'name="{field}"' not in page, f"{field} is editable"
     assert '<select name="review"' in page and ">已标记</option>" in page
     response = client.post(
-        reverse("admin:scoring_photo_change", args=[scored_photo.pk]), {"review": "flagged", "review_reason": "nudity", "faces-TOTAL_FORMS": "1",
-        "faces-INITIAL_FORMS": "1", "faces-MIN_NUM_FORMS": "0", "faces-MAX_NUM_FORMS": "1000",
+        reverse("admin:scoring_photo_change", args=[scored_photo.pk]), {"review": "flagged", "review_reason": "nudity",
+        "faces-TOTAL_FORMS": "1", "faces-INITIAL_FORMS": "1", "faces-MIN_NUM_FORMS": "0", "faces-MAX_NUM_FORMS": "1000",
         "faces-0-id": str(scored_photo.faces.get().pk), "faces-0-photo": str(scored_photo.pk)},
     )  # fmt: skip
     assert response.status_code == 302

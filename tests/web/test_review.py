@@ -4,9 +4,11 @@ staff, the records of every staff access, and the `reviewers` group's permission
 import io
 import json
 import re
+import time
 import zipfile
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
@@ -19,6 +21,7 @@ from tests.web.helpers import (
     DESKTOP,
     browser_sign_in_with_totp,
     enrol_totp,
+    fresh_totp_code,
     logged_in,
     scored_rows,
     sign_in_with_totp,
@@ -96,6 +99,20 @@ def test_a_flag_without_a_reason_is_refused_with_a_sentence_and_the_same_photo(r
     assert photo.review == Photo.Review.UNREVIEWED
 
 
+def test_the_photos_admin_page_also_refuses_a_flag_without_a_reason(reviewer_client, alice):
+    (photo,) = scored_rows(alice, 3.0)
+    form = {"review": "flagged", "review_reason": "", "review_note": "", "faces-TOTAL_FORMS": "1",
+            "faces-INITIAL_FORMS": "1", "faces-MIN_NUM_FORMS": "0", "faces-MAX_NUM_FORMS": "1000",
+            "faces-0-id": str(photo.faces.get().pk), "faces-0-photo": str(photo.pk)}  # fmt: skip
+    url = reverse("admin:scoring_photo_change", args=[photo.pk])
+    refused = reviewer_client.post(url, form)
+    assert refused.status_code == 200
+    assert "Choose why the photo is flagged: its owner is told." in refused.content.decode()
+    assert Photo.objects.get(pk=photo.pk).review == Photo.Review.UNREVIEWED
+    assert reviewer_client.post(url, {**form, "review_reason": "violence"}).status_code == 302
+    assert Photo.objects.get(pk=photo.pk).review_reason == Photo.Reason.VIOLENCE
+
+
 def test_every_model_has_a_useful_name_in_the_sites_words(alice):
     (photo,) = scored_rows(alice, 3.456)
     Photo.objects.filter(pk=photo.pk).update(label="beach.jpg")
@@ -136,13 +153,19 @@ def test_the_admin_sign_in_goes_through_allauths_pages(client):
 
 
 def test_a_user_may_turn_on_a_second_factor_and_is_then_asked_for_it(client, alice):
-    client.force_login(alice)
+    client.post(reverse("account_login"), {"login": "alice", "password": "pw-alice-123"})
     assert reverse("mfa_index") in client.get(reverse("scoring:account")).content.decode()
-    secret = enrol_totp(alice)
+    client.post(reverse("account_reauthenticate"), {"password": "pw-alice-123"})
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200  # the QR code and the secret
+    secret = client.session["mfa.totp.secret"]  # what the authenticator app reads from the QR code
+    assert client.post(reverse("mfa_activate_totp"), {"code": "000000"}).status_code == 200  # a wrong code
+    activated = client.post(reverse("mfa_activate_totp"), {"code": fresh_totp_code(secret)})
+    assert activated.status_code == 302 and Authenticator.objects.filter(user=alice, type="totp").exists()
     fresh = Client()
     answer = fresh.post(reverse("account_login"), {"login": "alice", "password": "pw-alice-123"})
     assert answer["Location"] == reverse("mfa_authenticate")
     assert fresh.post(reverse("mfa_authenticate"), {"code": "000000"}).status_code == 200  # refused, asked again
+    time.sleep(30 - time.time() % 30 + 0.1)  # a code is used once: the next one
     sign_in_with_totp(Client(), alice, secret)
 
 
