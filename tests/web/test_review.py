@@ -427,3 +427,38 @@ def test_in_chromium_staff_without_a_second_factor_see_neither_the_photo_list_no
     expect(page.locator("body")).not_to_contain_text(str(photo.public_id)[:8])
     assert page.goto(f"{live_server.url}/photos/{photo.public_id}/").status == 404
     assert not AccessRecord.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_staff_may_use_a_security_key_as_their_second_factor(
+    live_server, browser, staff, alice, astronaut, no_broker
+):
+    photo = upload(alice, astronaut)
+    base = live_server.url  # http://localhost: a secure context for WebAuthn
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    options = {"protocol": "ctap2", "transport": "usb", "hasResidentKey": True, "hasUserVerification": True}
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {**options, "isUserVerified": True}})
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", staff.username)
+    page.fill("input[name=password]", f"pw-{staff.username}-123")
+    page.click("main button[type=submit]")
+    page.goto(f"{base}/accounts/2fa/webauthn/add/")
+    page.fill("input[name=password]", f"pw-{staff.username}-123")  # allauth asks before adding a factor
+    page.click("main button[type=submit]")
+    page.fill("input[name=name]", "desk key")
+    page.click("#mfa_webauthn_add")
+    page.wait_for_url(re.compile(r"/accounts/2fa/(recovery-codes|webauthn)/"))
+    assert Authenticator.objects.filter(user=staff, type="webauthn").exists()
+
+    page.goto(f"{base}/accounts/logout/")
+    page.click("main button[type=submit]")
+    page.goto(f"{base}/accounts/login/?next=/admin/scoring/photo/")
+    page.fill("input[name=login]", staff.username)
+    page.fill("input[name=password]", f"pw-{staff.username}-123")
+    page.click("main button[type=submit]")
+    page.click("#mfa_webauthn_authenticate")
+    page.wait_for_url(re.compile(r"/admin/scoring/photo/$"))
+    expect(page.locator("#result_list")).to_contain_text(str(photo.public_id)[:8])
