@@ -168,7 +168,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "has_photos": shown != "all" or page.paginator.count > 0,  # no filters to offer a new user
         "shown": shown,
         "filters": list(histories.FILTERS),
-        "under_review": histories.under_review_count(request.user),
+        "under_review": histories.under_review(request.user),
     }
     return render(request, "scoring/history.html", context)
 

@@ -66,8 +66,9 @@ def _points(faces: QuerySet[Face]) -> list[dict]:
     ]
 
 
-def under_review_count(user: User) -> int:
-    return Photo.objects.filter(owner=user).under_review().count()
+def under_review(user: User) -> list[Photo]:
+    """The user's photos under review, oldest first: the history links each to its page, which says why."""
+    return list(Photo.objects.visible_to(user, own_only=True, under_review=True).under_review().order_by("created"))
 
 
 def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
