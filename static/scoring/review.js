@@ -1,4 +1,6 @@
 // The review queue, by keyboard: A approves, 1-6 pick a reason, F flags, N writes a note (Esc leaves it).
+// The form says when its keys work (data-keys="on"): keys pressed before the script ran do nothing.
+document.getElementById("review-form")?.setAttribute("data-keys", "on");
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
   const form = document.getElementById("review-form");

@@ -6,6 +6,7 @@ import json
 import re
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -29,6 +30,7 @@ from tests.web.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 @pytest.fixture
@@ -391,10 +393,13 @@ def test_a_reviewer_with_totp_goes_through_20_uploads_by_keyboard_alone(
     expect(page.locator(".review-facts")).to_contain_text("(Asia/Shanghai)")
     expect(page.locator(".face-box")).to_have_count(1)
     assert page.locator(".review-preview image").evaluate("image => image.getBBox().width") > 0
+    SCREENSHOTS.mkdir(exist_ok=True)  # kept for a person to look at
+    page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
 
     plans = {}
     for number, photo in enumerate(photos):
         expect(page.locator("#review")).to_have_attribute("data-photo", str(photo.public_id))
+        expect(page.locator("#review-form")).to_have_attribute("data-keys", "on")
         if number % 3 == 0:
             page.keyboard.press("a")
             plans[photo.pk] = ("approved", "", "")
