@@ -221,6 +221,13 @@ def test_the_owner_reads_the_accesses_on_the_photo_page_in_the_api_and_in_the_ex
     assert [e["what"] for e in entry["opened_by_staff"]] == ["admin", "page"]
 
 
+def test_staff_opening_the_files_or_the_api_answer_leave_a_record_each(reviewer_client, scored_photo):
+    assert reviewer_client.get(reverse("scoring:media", args=[scored_photo.annotated.name])).status_code == 200
+    assert reviewer_client.get(reverse("scoring:media", args=[scored_photo.image.name])).status_code == 200
+    assert reviewer_client.get(f"/api/photos/{scored_photo.public_id}/").status_code == 200
+    assert sorted(AccessRecord.objects.values_list("kind", flat=True)) == ["api", "files"]  # two files: one visit
+
+
 def test_the_owner_opening_their_own_photo_leaves_no_record(client, alice, scored_photo):
     client.force_login(alice)
     client.get(reverse("scoring:photo", args=[scored_photo.public_id]))
@@ -315,7 +322,8 @@ def test_a_reviewer_reviews_and_rescores_but_edits_no_user_deletes_no_record_and
     Token.objects.create(user=alice)
     record = AccessRecord.objects.create(photo=photo, staff=reviewer, staff_name="rita", kind="page")
     changelist = reverse("admin:scoring_photo_changelist")
-    assert reviewer_client.get(changelist).status_code == 200
+    listing = reviewer_client.get(changelist)
+    assert listing.status_code == 200 and "uploaded (utc)" in listing.content.decode().lower()  # the zone, named
     page = reviewer_client.get(reverse("admin:scoring_photo_change", args=[photo.pk])).content.decode()
     assert '<select name="review"' in page and 'name="review_note"' in page and 'name="owner"' not in page
     reviewer_client.post(changelist, {"action": "rescore", "_selected_action": [photo.pk]})
