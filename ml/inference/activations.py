@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from ml.inference.stage_timer import StageTimer, stage_of
 from ml.models import preprocess
 from ml.models.regressor import HeadedRegressor
 
@@ -293,7 +294,7 @@ def first_layer_filters(
 
 
 def score_and_explain(
-    model: HeadedRegressor, crops: torch.Tensor, batch: torch.Tensor, flip: bool
+    model: HeadedRegressor, crops: torch.Tensor, batch: torch.Tensor, flip: bool, timer: StageTimer | None = None
 ) -> tuple[torch.Tensor, list[Insight]]:
     """Raw scores for a batch of faces and, from the same forward pass, what each layer saw.
 
@@ -301,8 +302,19 @@ def score_and_explain(
     them, both on the model's device. Every picture is computed there with tensor ops for the
     whole batch and copied to the host once; only the PIL wrapping happens on the CPU. With
     `flip` the mirrored faces are scored too and their outputs averaged in. One backward pass
-    serves every face: in eval mode a face's output depends on that face only.
+    serves every face: in eval mode a face's output depends on that face only. With a `timer`,
+    the passes count as its "model" stage and the pictures as "look_inside".
     """
+    with stage_of(timer, "model"):
+        raw, outputs, gradient = _scores_and_gradient(model, batch, flip)
+    with stage_of(timer, "look_inside"):
+        return raw, _insights(crops, outputs, gradient)
+
+
+def _scores_and_gradient(
+    model: HeadedRegressor, batch: torch.Tensor, flip: bool
+) -> tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]:
+    """Raw scores, each stage's activations and the score's gradient at the Grad-CAM stage."""
     faces = len(batch)
     # The mirror images only add to the score. With a face or two they ride in the explained
     # pass (its fixed costs dominate); with more they get a pass of their own, outside the
@@ -323,6 +335,11 @@ def score_and_explain(
             raw = (raw + model.explained_share(preprocess.mirrored(batch))) / 2
     with torch.inference_mode():
         raw = raw + model.rest_of_score(batch, flip)  # an ensemble's other members
+    return raw, outputs, gradient
+
+
+def _insights(crops: torch.Tensor, outputs: dict[str, torch.Tensor], gradient: torch.Tensor) -> list[Insight]:
+    """Every face's stage thumbnails and Grad-CAM, drawn on the device and copied to the host once."""
     cam_stage = outputs[GRAD_CAM_STAGE]
     with torch.no_grad():
         small, large = dimmed_faces(crops, THUMBNAIL_SIDE, 2 * THUMBNAIL_SIDE)
@@ -330,7 +347,7 @@ def score_and_explain(
         stage_shape = (len(outputs), THUMBNAIL_SIDE, 2 * THUMBNAIL_SIDE)
         stage_pixels = math.prod(stage_shape)
         cam_side = 2 * THUMBNAIL_SIDE
-        pictures = torch.empty((len(batch), stage_pixels + cam_side**2), dtype=torch.int32, device=batch.device)
+        pictures = torch.empty((len(crops), stage_pixels + cam_side**2), dtype=torch.int32, device=crops.device)
         stages = pictures[:, :stage_pixels].view(-1, *stage_shape)
         maps = list(outputs.values())
         for run in runs_of_one_size(maps):
@@ -348,4 +365,4 @@ def score_and_explain(
                 grad_cam=to_image(row[stage_pixels:].reshape(cam_side, cam_side)),
             )
         )
-    return raw, insights
+    return insights

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,29 +11,15 @@ import torch
 
 from ml.inference import activations, faces
 from ml.inference.dark_filters import DARK_FILTERS, dark_filters_for
+from ml.inference.face_detector import detector_for
 from ml.inference.faces import Face
 from ml.inference.rating_spread import RatingSpread
+from ml.inference.stage_timer import StageTimer, stage_of
+from ml.inference.threads import parallel_map
 from ml.models import preprocess
 from ml.models.alignment import ALIGNMENT
 from ml.models.regressor import fuse_batch_norm
 from ml.models.weights import DEFAULT_WEIGHTS, Preprocessing, load_weights
-
-_pool: ThreadPoolExecutor | None = None
-
-
-def parallel_map(function: Callable, items: list) -> list:
-    """`function` over `items` on a process-wide thread pool, results in order.
-
-    For the CPU stages of a batch (decoding, detection, alignment, JPEG encoding, file
-    writes): OpenCV, Pillow and file I/O release the GIL, so threads use every core while
-    the device runs the network. One item runs inline: no hand-off for a batch of one.
-    """
-    global _pool
-    if len(items) <= 1:
-        return [function(item) for item in items]
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="ml-cpu")
-    return list(_pool.map(function, items))
 
 
 def set_cpu_threads(threads: int) -> None:
@@ -89,6 +72,8 @@ class Predictor:
         head: str | None = None,
     ):
         self.device = resolve_device(device)
+        # YuNet in the runtime fastest on this device: with the networks on a GPU, onnxruntime on a CPU.
+        self.detector = detector_for(self.device)
         model, self.metadata = load_weights(weights)
         self.preprocessing = Preprocessing.of(self.metadata)
         if self.preprocessing.alignment != ALIGNMENT:
@@ -142,48 +127,58 @@ class Predictor:
             scores.extend(preprocess.to_score_range(raw).float().cpu().tolist())
         return scores
 
-    def score_and_explain_crops(self, crops: list[np.ndarray]) -> list[tuple[float, activations.Insight]]:
+    def score_and_explain_crops(
+        self, crops: list[np.ndarray], timer: StageTimer | None = None
+    ) -> list[tuple[float, activations.Insight]]:
         """Scores and a look inside the network for every crop, one forward pass per chunk."""
         scored: list[tuple[float, activations.Insight]] = []
         for chunk in self._chunks(crops):
-            pixels = preprocess.crops_to_pixels(chunk, self.device)
-            raw, insights = activations.score_and_explain(self.model, pixels, self._input(pixels), self.flip)
+            with stage_of(timer, "model"):
+                pixels = preprocess.crops_to_pixels(chunk, self.device)
+                batch = self._input(pixels)
+            raw, insights = activations.score_and_explain(self.model, pixels, batch, self.flip, timer)
             scored.extend(zip(preprocess.to_score_range(raw).float().cpu().tolist(), insights))
         return scored
 
-    def score_images(self, images: list[np.ndarray], explain: bool = False) -> list[ImageResult]:
+    def score_images(
+        self, images: list[np.ndarray], explain: bool = False, timer: StageTimer | None = None
+    ) -> list[ImageResult]:
         """Detect, align and score every face of every image, all faces in shared batches.
 
         With `explain`, each face also gets its layer thumbnails and Grad-CAM from the same pass.
+        With a `timer`, the seconds of each stage (detect, align, model, look_inside) add to it.
         """
         results: list[ImageResult] = []
-        pending: list[tuple[ImageResult, Face, np.ndarray]] = []
-        for found in parallel_map(self._faces_or_error, images):
+        pending: list[tuple[ImageResult, Face]] = []
+        found_per_image = faces.faces_in_photos(images, self.detector, timer)
+        aligning: list[tuple[np.ndarray, Face]] = []
+        for rgb, found in zip(images, found_per_image):
             result = ImageResult()
             results.append(result)
-            if isinstance(found, str):
-                result.error = found
+            if isinstance(found, faces.FaceError):
+                result.error = str(found)
                 continue
-            pending.extend((result, face, crop) for face, crop in zip(*found))
-        crops = [crop for _, _, crop in pending]
-        if not crops:
+            pending.extend((result, face) for face in found)
+            aligning.extend((rgb, face) for face in found)
+        if not pending:
             return results
+        with stage_of(timer, "align"):
+            crops = parallel_map(self._aligned, aligning)
         if explain:
-            scored = self.score_and_explain_crops(crops)
+            scored = self.score_and_explain_crops(crops, timer)
         else:
-            scored = [(score, None) for score in self.score_crops(crops)]
+            with stage_of(timer, "model"):
+                scored = [(score, None) for score in self.score_crops(crops)]
         distributions = self.distributions([score for score, _ in scored])
-        for (result, face, crop), (score, insight), distribution in zip(pending, scored, distributions):
+        for (result, face), crop, (score, insight), distribution in zip(pending, crops, scored, distributions):
             result.faces.append(
                 ScoredFace(face=face, crop=crop, score=score, insight=insight, distribution=distribution)
             )
         return results
 
-    def _faces_or_error(self, rgb: np.ndarray) -> tuple[list[Face], list[np.ndarray]] | str:
-        try:
-            return faces.faces_and_crops(rgb, self.preprocessing.crop_size)
-        except faces.FaceError as error:
-            return str(error)
+    def _aligned(self, rgb_and_face: tuple[np.ndarray, Face]) -> np.ndarray:
+        rgb, face = rgb_and_face
+        return faces.align_face(rgb, face, self.preprocessing.crop_size)
 
     def distributions(self, scores: list[float]) -> list[list[float] | None]:
         """How MEBeauty's panel would split over faces of these scores (the spread was fitted on its ratings)."""

@@ -21,10 +21,13 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from ml.inference.stage_timer import StageTimer  # these two are pure Python: no torch in the web process
+from ml.inference.threads import parallel_map
 from scoring import outages
 from scoring.inference import get_predictor
 from scoring.models import Face, LayerImage, Photo
 from scoring.services import jobs, storage
+from scoring.signals import scoring_job_timed
 
 if TYPE_CHECKING:  # the worker imports torch; the web process never does
     import numpy as np
@@ -52,11 +55,13 @@ def run_scoring_job(*, public_id: uuid.UUID | str, task_id: str | None = None) -
         return
     jobs.release_mates_of_a_dead_attempt(leader=leader, task_id=task_id)
     mates = jobs.claim_batch_mates(leader=leader, task_id=task_id)
+    timer = StageTimer()
     try:
-        retry = _score_photos([leader, *mates])
+        retry = _score_photos([leader, *mates], timer)
     except Exception:
         jobs.release(photos=Photo.objects.filter(pk__in=[mate.pk for mate in mates]))
         raise
+    scoring_job_timed.send(sender=run_scoring_job, timer=timer, photos=1 + len(mates))
     if retry and (outage := outages.unreachable_now()):
         # Not the photos' fault: they wait out the outage without using up their attempts.
         log.warning("%s: %d photos of this batch go back to the queue", outage, len(retry))
@@ -67,23 +72,27 @@ def run_scoring_job(*, public_id: uuid.UUID | str, task_id: str | None = None) -
         raise ResultsNotStored(f"photo {public_id} could not be read or its results not stored")
 
 
-def _score_photos(photos: list[Photo]) -> list[Photo]:
+def _score_photos(photos: list[Photo], timer: StageTimer) -> list[Photo]:
     """Score the photos' faces in shared forward passes and store each photo's results.
 
     Returns the photos to try again: their original could not be read or their results not
     stored (a storage or database error); each is retried alone, the rest of the batch stands.
+    Each stage's seconds add to `timer`.
     """
     predictor = get_predictor()
-    loaded, retry = _read_originals(photos)
-    results = predictor.score_images([rgb for _, rgb in loaded], explain=True)
+    with timer.stage("read"):
+        loaded, retry = _read_originals(photos)
+    results = predictor.score_images([rgb for _, rgb in loaded], explain=True, timer=timer)
     scored = []
-    for (photo, rgb), result in zip(loaded, results):
-        if result.error:
-            jobs.fail(photo=photo, message=result.error)
-        else:
-            scored.append(_Scored(photo, rgb, result))
-    stored, unstored = _store_files(scored, _filters_png(predictor))
-    return retry + unstored + _write_rows(stored, predictor.version)
+    with timer.stage("rows"):
+        for (photo, rgb), result in zip(loaded, results):
+            if result.error:
+                jobs.fail(photo=photo, message=result.error)
+            else:
+                scored.append(_Scored(photo, rgb, result))
+    stored, unstored = _store_files(scored, _filters_png(predictor), timer)
+    with timer.stage("rows"):
+        return retry + unstored + _write_rows(stored, predictor.version)
 
 
 def _read_originals(photos: list[Photo]) -> tuple[list[tuple[Photo, object]], list[Photo]]:
@@ -93,7 +102,6 @@ def _read_originals(photos: list[Photo]) -> tuple[list[tuple[Photo, object]], li
     written here, in this thread, whose database connection the task uses.
     """
     from ml.inference.faces import FaceError
-    from ml.inference.predictor import parallel_map  # the worker imports torch; the web process never does
 
     loaded, unread = [], []
     for photo, rgb in zip(photos, parallel_map(_read_original, photos)):
@@ -171,33 +179,44 @@ def _result_files(scored: _Scored, filters_png: bytes) -> list[_File]:
     return files
 
 
-def _store_file(file: _File) -> str | Exception:
-    """Encode and save one file (in a pool thread); its storage name, or the exception that stopped it."""
+def _encoded(file: _File) -> ContentFile | Exception:
+    """One file drawn and encoded (in a pool thread), or the exception that stopped it."""
     try:
-        return storage.file_store(
-            public_id=file.public_id, kind=file.kind, content=file.content(), extension=file.extension
-        )
+        return file.content()
     except Exception as error:
         return error
 
 
-def _store_files(scored: list[_Scored], filters_png: bytes) -> tuple[list[_Stored], list[Photo]]:
-    """Store every result file of the batch across the cores; photos with all their files, and the rest.
+def _store_file(file_and_content: tuple[_File, ContentFile | Exception]) -> str | Exception:
+    """Save one encoded file (in a pool thread); its storage name, or the exception that stopped it."""
+    file, content = file_and_content
+    if isinstance(content, Exception):
+        return content
+    try:
+        return storage.file_store(public_id=file.public_id, kind=file.kind, content=content, extension=file.extension)
+    except Exception as error:
+        return error
 
-    A photo one of whose files could not be stored keeps none of them, and is retried.
+
+def _store_files(scored: list[_Scored], filters_png: bytes, timer: StageTimer) -> tuple[list[_Stored], list[Photo]]:
+    """Encode, then store, every result file of the batch across the cores; photos with all their
+    files, and the rest. A photo one of whose files could not be stored keeps none of them, and is retried.
     """
-    from ml.inference.predictor import parallel_map
-
-    scored, unstored = _clear_leftovers(scored)
-    stored = []
+    with timer.stage("store"):
+        scored, unstored = _clear_leftovers(scored)
     files = [_result_files(one, filters_png) for one in scored]
-    outcomes = iter(parallel_map(_store_file, [file for photo_files in files for file in photo_files]))
+    every_file = [file for photo_files in files for file in photo_files]
+    with timer.stage("encode"):
+        contents = parallel_map(_encoded, every_file)
+    with timer.stage("store"):
+        outcomes = iter(parallel_map(_store_file, list(zip(every_file, contents))))
+    stored = []
     for one, photo_files in zip(scored, files):
         names = [next(outcomes) for _ in photo_files]
         errors = [name for name in names if isinstance(name, Exception)]
         if errors:
             log.error("storing the results of photo %s failed", one.photo.public_id, exc_info=errors[0])
-            storage.files_deletenames = (name for name in names if isinstance(name, str))
+            storage.files_delete(names=(name for name in names if isinstance(name, str)))
             unstored.append(one.photo)
         else:
             stored.append(_Stored(one.photo, one.result, names))
