@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # a second factor: staff need one (scoring.second_factor), anyone may add one
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -62,7 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "scoring.middleware.StaffSecondFactorMiddleware",  # after the session's sign-in steps and messages
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: it times every answer
 ]
 
 ROOT_URLCONF = "beautysite.urls"
@@ -125,6 +127,10 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional
 ACCOUNT_FORMS = {"login": "scoring.forms.SignInForm", "signup": "scoring.forms.SignUpForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Beauty Evaluator] "  # not the host name allauth uses by default
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Second factors (django-allauth's MFA): an authenticator app's codes (TOTP) with recovery codes,
+# and security keys or passkeys (WebAuthn) where the browser has one.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Beauty Evaluator"
 # allauth's per-IP limits on log-in and sign-up (it counts through the cache).
 # RATE_LIMITS=false turns them and the upload limit off (a benchmark, say); with DEBUG off they
 # must count in a cache all web processes share (scoring.checks).
@@ -350,7 +356,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Beauty Evaluator API",
-    "VERSION": "1.1.0",  # 1.1: a file a photo never got is null (was ""); uploads answer `url`
+    # 1.1: a file a photo never got is null (was ""); uploads answer `url`. 1.2: `opened_by_staff`.
+    "VERSION": "1.2.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

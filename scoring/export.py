@@ -43,6 +43,12 @@ scores.json                 every photo: its id, its folder, its label (the name
                             percentile; the "files" entries name the files above (null: the file
                             could not be read when the archive was made)
 """)
+# Its own paragraph (issue 34), after the list above.
+ACCESS_RECORDS_TEXT = _("""
+In scores.json, "opened_by_staff" lists every time a reviewer opened the photo (when, and what:
+its page, files, staff page, place in the review queue, or API answer). Reviewers see photos only
+after a second sign-in step.
+""")
 
 
 class _Pipe:
@@ -142,7 +148,8 @@ def export_stream(user: User) -> Iterator[bytes]:
     # The account's zone, not the request's: the archive is written after the middleware is done.
     zone = account_zone(user)
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), str(README_TEXT) % {"zone": zone})
+        readme = str(README_TEXT) % {"zone": zone} + str(ACCESS_RECORDS_TEXT)
+        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), readme)
         yield from _taken(pipe)
         for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             folders[photo.pk] = names.name(photo.label, _folder_fallback(photo, zone))

@@ -3,14 +3,19 @@
 import zoneinfo
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import is_valid_path
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from rest_framework.response import Response
 
 from operations import outages
-from scoring import error_pages, languages, local_time
+from scoring import error_pages, languages, local_time, second_factor
 from scoring.error_pages import API_PREFIX
+
+ADMIN_PREFIX = "/admin/"
 
 
 class JsonErrorsWhileDebuggingMiddleware:
@@ -110,3 +115,23 @@ class LocalTimeMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class StaffSecondFactorMiddleware:
+    """Staff powers need a second factor (`scoring.second_factor`): marks whether this session
+    passed one, and sends staff without it from any admin page to enrol or prove it. After
+    AuthenticationMiddleware and allauth's AccountMiddleware (the session's sign-in steps)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            second_factor.mark(request)
+            if request.path_info.startswith(ADMIN_PREFIX) and not second_factor.has_staff_powers(request.user):
+                messages.info(
+                    request, gettext("Staff pages open only after a second factor: an authenticator app's code.")
+                )
+                return redirect(second_factor.second_factor_url(request))
+        return self.get_response(request)

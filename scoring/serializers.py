@@ -18,7 +18,7 @@ from scoring.labels import LABEL_MAX_LENGTH
 from scoring.local_time import account_zone
 from scoring.media import private_url
 from scoring.model_releases import scored_by_sentence
-from scoring.models import Face, Photo
+from scoring.models import AccessRecord, Face, Photo
 
 
 @extend_schema_field({"type": "string", "nullable": True, "description": "null until the file exists"})
@@ -131,6 +131,16 @@ class FaceSerializer(serializers.Serializer):
         return band_of(face.distribution)
 
 
+class AccessRecordSerializer(serializers.Serializer):
+    """One time staff opened the photo: when and what, never who."""
+
+    opened = ReaderDateTimeField(read_only=True, help_text="when, in the account's time zone as `created`")
+    what = serializers.ChoiceField(
+        source="kind", choices=AccessRecord.Kind.choices, read_only=True,
+        help_text="page, files, admin (the staff pages), review (the review queue) or api",
+    )  # fmt: skip
+
+
 class PhotoSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
@@ -147,6 +157,10 @@ class PhotoSerializer(serializers.Serializer):
     annotated_url = PrivateFileUrlField(source="annotated")
     filters_url = PrivateFileUrlField(source="filters")
     faces = FaceSerializer(many=True, read_only=True)
+    opened_by_staff = AccessRecordSerializer(
+        source="access_records", many=True, read_only=True,
+        help_text="every time a reviewer opened this photo, newest first (the same kind within 10 minutes: once)",
+    )  # fmt: skip
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_error_code(self, photo: Photo) -> str | None:

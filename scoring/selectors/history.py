@@ -86,8 +86,9 @@ def _points(faces: QuerySet[Face]) -> list[dict]:
     ]
 
 
-def under_review_count(user: User) -> int:
-    return Photo.objects.filter(owner=user).under_review().count()
+def under_review(user: User) -> list[Photo]:
+    """The user's photos under review, oldest first: the history links each to its page, which says why."""
+    return list(Photo.objects.visible_to(user, own_only=True, under_review=True).under_review().order_by("created"))
 
 
 def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
@@ -113,10 +114,3 @@ def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
         }
         for photo in photos
     ]
-
-
-def owns_photo_under_review(user: User | AnonymousUser, public_id: uuid.UUID | str) -> bool:
-    """Whether this is the user's own photo, hidden from them while staff review it."""
-    if not user.is_authenticated:
-        return False
-    return Photo.objects.filter(owner=user, public_id=public_id).under_review().exists()

@@ -1,6 +1,7 @@
 from django import template
+from django.utils import timezone
 
-from scoring import errors, face_thumbnail, local_time, media
+from scoring import errors, face_thumbnail, local_time, media, review_words
 
 register = template.Library()
 
@@ -53,3 +54,11 @@ def local_time_text(value) -> str:
 @register.filter
 def face_view_box(photo) -> str:
     return face_thumbnail.face_view_box(photo)
+
+
+@register.filter
+def access_sentence(record) -> str:
+    """ "Opened by a reviewer on 3 Dec 2026, 16:36 (Asia/Shanghai): the photo's page." in the reader's zone."""
+    return review_words.access_sentence(
+        record, local_time.local_time_text(record.opened), timezone.get_current_timezone_name()
+    )

@@ -1,6 +1,10 @@
 """What many web tests use: images to upload, waiting on the worker, rows, signed-in browsers and a
 real Celery worker (the fixtures are in conftest.py)."""
 
+import base64
+import hashlib
+import hmac
+import struct
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -151,3 +155,59 @@ def scored_rows(owner, *scores: float) -> list[Photo]:
 
 def flag(photo: Photo) -> None:
     Photo.objects.filter(pk=photo.pk).update(review=Photo.Review.FLAGGED)
+
+
+# A second factor, as a person with an authenticator app has one: a TOTP secret, codes computed
+# here (RFC 6238) and typed into allauth's pages.
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    """The 6-digit code an authenticator app shows for this base32 secret (RFC 6238: HMAC-SHA1 over
+    30-second steps, RFC 4226's dynamic truncation)."""
+    step = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def fresh_totp_code(secret: str) -> str:
+    """A code that stays valid for a few seconds yet: a step about to end is waited out."""
+    if time.time() % 30 > 26:
+        time.sleep(30 - time.time() % 30 + 0.1)
+    return totp_code(secret)
+
+
+def enrol_totp(user) -> str:
+    """Give the user an authenticator app (and recovery codes), as allauth's activation leaves them;
+    returns the app's secret."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def sign_in_with_totp(client, user, secret: str | None = None) -> str:
+    """Sign the test client in as `user` through allauth's pages: password, then an authenticator
+    code (the user is enrolled first unless `secret` is theirs). Returns the secret."""
+    secret = secret or enrol_totp(user)
+    password = client.post(reverse("account_login"), {"login": user.username, "password": f"pw-{user.username}-123"})
+    assert password["Location"] == reverse("mfa_authenticate"), "allauth did not ask for the second factor"
+    code = client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(secret)})
+    assert code.status_code == 302 and code["Location"] != reverse("mfa_authenticate"), "the code was refused"
+    return secret
+
+
+def browser_sign_in_with_totp(page, live_server, user, secret: str, *, next_url: str = "/") -> None:
+    """Sign in in the browser with the password, then the authenticator's code, by keyboard."""
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.fill("input[name=login]", user.username)
+    page.fill("input[name=password]", f"pw-{user.username}-123")
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url("**/2fa/authenticate/**")
+    page.fill("input[name=code]", fresh_totp_code(secret))
+    page.press("input[name=code]", "Enter")
+    page.wait_for_url(f"**{next_url}")

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from scoring.models import Photo, User
 from tests.images import jpeg
-from tests.web.helpers import DESKTOP, scoring_worker
+from tests.web.helpers import DESKTOP, enrol_totp, fresh_totp_code, scoring_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,21 +221,33 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     assert_chinese(page, "signed out")
     assert User.objects.get(username="wei").language == ""  # only a pick is stored; the browser asked
 
-    # An admin's review, in a Chinese browser too.
+    # An admin's review, in a Chinese browser too: signed in with a second factor, as staff must.
+    secret = enrol_totp(staff)
     admin = browser.new_context(locale="zh-CN", viewport=DESKTOP).new_page()
     admin.on("dialog", lambda dialog: dialog.accept())
-    visit(admin, f"{site}/admin/login/", "admin sign-in")
-    admin.fill("input[name=username]", staff.username)
+    visit(admin, f"{site}/admin/login/", "admin sign-in (allauth's page)")
+    admin.fill("input[name=login]", staff.username)
     admin.fill("input[name=password]", f"pw-{staff.username}-123")
-    admin.click("input[type=submit]")
+    admin.click("main button[type=submit]")
+    assert_chinese(admin, "the second factor's page")
+    admin.fill("input[name=code]", fresh_totp_code(secret))
+    admin.click("main button[type=submit]")
     visit(admin, f"{site}/admin/scoring/photo/", "admin photo list")
     visit(admin, f"{site}/admin/scoring/photo/{photos[0].pk}/change/", "admin photo page")
+    visit(admin, f"{site}/admin/scoring/photo/review/", "review queue")
     admin.goto(f"{site}/admin/scoring/photo/")
     admin.check(f"input[name=_selected_action][value='{photos[0].pk}']")
-    admin.select_option("select[name=action]", "flag")
+    admin.select_option("select[name=action]", "flag_nudity")
     admin.click("button[name=index]")
     expect(admin.locator(".messagelist")).to_contain_text("已标记 1 张照片。")
     assert_chinese(admin, "admin after the review action")
     assert Photo.objects.get(pk=photos[0].pk).review == Photo.Review.FLAGGED
+    page.goto(f"{site}/accounts/login/")  # the owner reads why, and who of staff opened it, in Chinese
+    page.fill("input[name=login]", "wei")
+    page.fill("input[name=password]", PASSWORD + "-new")
+    page.click("main button[type=submit]")
+    visit(page, f"{site}/photos/{photos[0].public_id}/", "the owner's flagged photo")
+    expect(page.locator("#review-reason")).to_contain_text("裸露或色情内容")
+    expect(page.locator("#access-records li").first).to_contain_text("审核员于")
     admin.screenshot(path=str(SCREENSHOTS / "admin-review-zh.png"), full_page=True)
     assert_drawn_in_cjk_glyphs(admin)

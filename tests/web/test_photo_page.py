@@ -142,10 +142,9 @@ def test_a_media_name_with_dot_dot_or_another_users_file_is_refused(client, alic
     assert client.get(f"/private-media/{name}").status_code == 404
 
 
-def test_staff_can_see_alices_photo(client, staff, scored_photo):
-    client.force_login(staff)
+def test_staff_with_a_second_factor_can_see_alices_photo(staff_client, scored_photo):
     for url in photo_urls(scored_photo):
-        assert client.get(url).status_code == 200, url
+        assert staff_client.get(url).status_code == 200, url
 
 
 def test_owner_deletes_a_photo_and_its_files(client, alice, scored_photo):
