@@ -8,7 +8,14 @@ from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_l
 from django.utils.translation import gettext_lazy as _
 
 from ml.inference.dark_filters import SHIP_SPEED_GAIN  # plain JSON reader: safe in the web process
-from ml.inference.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
+from ml.inference.rating_band import (  # numpy only: safe in the web process
+    BAND_SHARE,
+    HIGHEST,
+    LOWEST,
+    band,
+    on_score_scale,
+    panel_counts,
+)
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
 # looks for more complex patterns, so early stages are about edges and colours, late ones
@@ -82,9 +89,47 @@ SCORE_SCALE = _(
     "The score is the mean rating the model expects from MEBeauty's panel (about 300 volunteers of "
     "various ethnicity, age and gender, rating everyday photos of six ethnic groups)."
 )
-# About the model's typical error on held-out in-the-wild faces (MAE 0.35 on MEBeauty's val
-# list, ml/MODEL_CARD.md): smaller differences between two faces are within what it cannot tell apart.
-SCORE_MARGIN = 0.35
+# What the score cannot see: said on the photo page, compare and About alike.
+CAUTIONS = (
+    _(
+        "Age, expression and lighting move the score: the same person scores differently young or old, smiling "
+        "or not, in soft or in harsh light."
+    ),
+    _("Make-up, retouching and filters move it too, and the model cannot tell a retouched face from a bare one."),
+    _(
+        "A retouched studio portrait set against a phone selfie is no fair match: compare photos taken the same way, "
+        "in the same light."
+    ),
+    _("Children, faces in profile and sunglasses are outside what the model learned."),
+)
+
+
+def agreement_sentence() -> str:
+    """How far people agree with each other, from MEBeauty's own ratings, and the model beside them."""
+    from ml.inference.agreement import agreement  # plain JSON: safe in the web process
+
+    figures = agreement()
+    if figures is None:
+        return ""
+    words = {
+        "one": f"{figures['one_rater_vs_rest']:.2f}",
+        "three": f"{figures['mean_of_three_vs_rest']:.2f}",
+        "panel": f"{figures['split_half']['spearman_brown']:.2f}",
+        "model": f"{figures['model']['pc']:.2f}",
+    }
+    sentence = gettext(
+        "People disagree about faces. In MEBeauty's own ratings, one person's rating agrees with the mean of the "
+        "rest of the panel at a correlation of %(one)s, the mean of three people's at %(three)s, and a whole "
+        "panel with another panel like it at %(panel)s (its split-half reliability). The model agrees with a "
+        "panel's mean at %(model)s on photos held out from its training"
+    ) % words
+    people = figures.get("model_like_mean_of")
+    if people:
+        return gettext("%(sentence)s: about as well as the mean of %(people)d people.") % {
+            "sentence": sentence,
+            "people": people,
+        }
+    return gettext("%(sentence)s.") % {"sentence": sentence}
 
 
 def percentile_meaning() -> str:
@@ -135,13 +180,17 @@ def page_texts() -> dict:
         "percentile_meaning": percentile_meaning(),
         "not_scored": NOT_SCORED,
         "panel_legend": PANEL_LEGEND,
+        "panel_title": PANEL_TITLE,
+        "panel_axis": PANEL_AXIS,
     }
 
 
 PANEL_SIZE = 25  # the median MEBeauty photo's number of raters
+PANEL_TITLE = _("How 25 raters would score this face")
+PANEL_AXIS = _("Rating out of 5 (bars: how many of the 25 give it)")
 PANEL_LEGEND = _(
-    "How a panel of 25 people like MEBeauty's raters would split over this face, on their 1-10 scale "
-    "(the score is their mean, halved). The spread follows from the score: the model learnt from every single "
+    "How a panel of 25 people like MEBeauty's raters would split over this face, on the score's 1-5 scale "
+    "(they rated 1-10, halved here: a 7 of theirs is a 3.5; the score is their mean). The spread follows from the score: the model learnt from every single "
     "rating how far raters disagree over faces of each score, and it cannot tell this face's own spread "
     "better than that."
 )
@@ -156,12 +205,17 @@ def _disagreement(half_width: float) -> str:
     return gettext("Raters would mostly agree about this face")
 
 
+def _rating(step: int) -> str:
+    """A rater's 1-10 step on the score's scale: "3.5", "4"."""
+    return f"{on_score_scale(step):g}"
+
+
 def _between(low: float, high: float) -> str:
     low_step, high_step = round(low), round(high)
     if low_step == high_step:
-        # Translators: a rating on the 1-10 scale, as in "half would give it a 7".
-        return gettext("a %(rating)d") % {"rating": low_step}
-    return gettext("between %(low)d and %(high)d") % {"low": low_step, "high": high_step}
+        # Translators: a rating on the score's 1-5 scale, as in "half would give it a 3.5".
+        return gettext("a %(rating)s") % {"rating": _rating(low_step)}
+    return gettext("between %(low)s and %(high)s") % {"low": _rating(low_step), "high": _rating(high_step)}
 
 
 def panel_split(distribution: list[float] | None) -> dict | None:
@@ -170,7 +224,7 @@ def panel_split(distribution: list[float] | None) -> dict | None:
         return None
     half_low, half_high = band(distribution, 0.5)
     low, high = band(distribution)
-    sentence = gettext("%(agreement)s: half would give it %(half)s, and %(share)s%% %(most)s, on their 1-10 scale.") % {
+    sentence = gettext("%(agreement)s: half would give it %(half)s, and %(share)s%% %(most)s, out of 5.") % {
         "agreement": _disagreement(half_high - half_low),
         "half": _between(half_low, half_high),
         "share": f"{BAND_SHARE * 100:.0f}",
@@ -178,13 +232,14 @@ def panel_split(distribution: list[float] | None) -> dict | None:
     }
     counts = panel_counts(distribution, PANEL_SIZE)
     parts = [
-        ngettext("%(count)d would give %(rating)d", "%(count)d would give %(rating)d", count)
-        % {"count": count, "rating": step}
+        ngettext("%(count)d would give %(rating)s", "%(count)d would give %(rating)s", count)
+        % {"count": count, "rating": _rating(step)}
         for step, count in enumerate(counts, start=1)
         if count
     ]
     text = gettext("Of %(panel)d raters: %(split)s.") % {"panel": PANEL_SIZE, "split": gettext(", ").join(parts)}
-    return {"counts": counts, "sentence": sentence, "text": text}
+    steps = [_rating(step) for step in range(LOWEST, HIGHEST + 1)]
+    return {"counts": counts, "steps": steps, "sentence": sentence, "text": text}
 
 
 def _dark_grid(stage) -> dict:

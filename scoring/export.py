@@ -39,7 +39,10 @@ scores.json                 every photo: its label (the name you gave it, or its
                             error_code, as the API gives them), the model version, and
                             each face's box (x, y, width, height in pixels), score (1-5) and
                             percentile; the "files" entries name the files above (null: the file
-                            could not be read when the archive was made)
+                            could not be read when the archive was made); scores and bands
+                            are on the pages' 1-5 scale, the score rounded as the pages print it
+
+On the site, only you and the staff who review uploads can open these photos.
 """)
 
 

@@ -45,7 +45,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def about(request: HttpRequest) -> HttpResponse:
-    context = {"percentile_meaning": explain.percentile_meaning(), "two_networks": explain.TWO_NETWORKS}
+    context = {
+        "percentile_meaning": explain.percentile_meaning(),
+        "two_networks": explain.TWO_NETWORKS,
+        "model_error": comparing.error_note(),
+    }
     return render(request, "scoring/about.html", context)
 
 
@@ -171,7 +175,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             return _compare_pick(request, chosen, status=400)
         return _compare_pick(request, chosen)
     chosen = selectors.selected_photos(request.user, ids)
-    context = {"comparison": comparing.compare(chosen, request), "margin": comparing.SCORE_MARGIN}
+    context = {"comparison": comparing.compare(chosen, request), "error_note": comparing.error_note()}
     return render(request, "scoring/compare.html", context)
 
 

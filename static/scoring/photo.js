@@ -67,7 +67,7 @@
     return figure;
   }
 
-  // How a panel of raters would split: one bar per rating 1-10; the words are the server's
+  // How a panel of raters would split: one bar per rating (their 1-10 halved, the score's scale); the words are the server's
   // (the figure's text equivalent for screen readers is its caption and its hidden list).
   function panelFigure(panel, number) {
     const most = Math.max(...panel.counts, 1);
@@ -75,11 +75,13 @@
       const fill = el("span", { class: "panel-fill" });
       fill.style.height = (100 * count / most).toFixed(0) + "%"; // CSSOM, which the CSP allows (a style attribute it would not)
       return el("div", { class: "panel-bar" }, [
-        el("span", { class: "panel-count" }, [count ? String(count) : ""]), fill, el("span", { class: "panel-step" }, [String(step + 1)]),
+        el("span", { class: "panel-count" }, [count ? String(count) : ""]), fill, el("span", { class: "panel-step" }, [panel.steps[step]]),
       ]);
     });
     return el("figure", { class: "panel", id: "panel-" + number }, [
+      el("p", { class: "panel-title" }, [texts.panel_title]),
       el("div", { class: "panel-bars", "aria-hidden": "true" }, bars),
+      el("p", { class: "panel-axis small", "aria-hidden": "true" }, [texts.panel_axis]),
       el("figcaption", {}, [
         el("p", { class: "panel-sentence" }, [panel.sentence]),
         el("p", { class: "visually-hidden" }, [panel.text]),
@@ -90,7 +92,7 @@
 
   function faceSection(face, number, dark) {
     const section = el("section", { class: "card face" }, [
-      el("h2", {}, [interpolate(gettext("Face %s: "), [number]), el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
+      el("h2", {}, [interpolate(gettext("Face %s: "), [number]), el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]), // rounded by the server already (one rule)
       el("p", { class: "percentile" }, [interpolate(gettext("Higher than %s of the faces in the model's reference dataset."), [face.percentile.toFixed(0) + "%"])]),
     ]);
     if (face.panel) section.append(panelFigure(face.panel, number));
@@ -138,7 +140,7 @@
       document.getElementById("model-details").hidden = false;
     }
     result.replaceChildren();
-    result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" }));
+    result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("The photo with each face boxed and numbered") : gettext("The photo"), class: "photo zoomable" }));
     data.faces.forEach((face, i) => result.append(faceSection(face, i + 1, data.dark_filters)));
     if (data.filters_url) {
       result.append(el("section", { class: "card" }, [fold(gettext("The first layer's filters"), [
