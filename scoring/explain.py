@@ -23,7 +23,7 @@ from ml.inference.rating_band import (  # numpy only: safe in the web process
 STAGES: dict[str, dict[str, str]] = {
     "stem": {
         "title": _("Edges and colours"),
-        "text": _("The first layer looks at tiny 3x3-pixel patches: light against dark, edges, colour changes."),
+        "text": _("The first step looks at tiny patches of 3 by 3 pixels: light against dark, edges, changes of colour."),
     },
     "stage1": {
         "title": _("Fine lines"),
@@ -39,45 +39,55 @@ STAGES: dict[str, dict[str, str]] = {
     },
     "stage4": {
         "title": _("Parts of a face"),
-        "text": _("Units now respond to whole parts: an eye, an eyebrow, the nose, the mouth."),
+        "text": _("The network now reacts to whole features: an eye, an eyebrow, the nose, the mouth."),
     },
     "stage5": {
         "title": _("Parts in place"),
-        "text": _("Parts are seen together with where they sit. The Grad-CAM map is taken here."),
+        "text": _("Features are seen together with where they sit. The map of what raised the score is taken here."),
     },
     "stage6": {
         "title": _("Proportions"),
-        "text": _("On a coarse 6x6 grid the network weighs how the parts relate: spacing, symmetry, proportions."),
+        "text": _(
+            "On a coarse grid of 6 by 6 squares the network weighs how the features relate: spacing, symmetry, "
+            "proportions."
+        ),
     },
     "stage7": {
         "title": _("The whole face"),
         "text": _(
-            "Each unit now sees nearly the whole face; the map says which overall impressions are present, "
-            "not where, so it looks much alike from face to face."
+            "Each part of the network now sees nearly the whole face; the picture says which overall impressions "
+            "are present, not where, so it looks much alike from face to face."
         ),
     },
     "head": {
         "title": _("Summary for the score"),
         "text": _(
-            "1280 summary features are averaged over the face and weighed into this network's estimate, "
-            "most of the score you see; a second network, trained to recognise faces, gives the rest and is not drawn."
+            "Everything found is summed up in 1280 numbers, which are weighed into this network's estimate: most "
+            "of the score you see. A second network, trained to recognise faces, gives the rest and is not drawn."
         ),
     },
 }
 
 LAYER_LEGEND = _(
-    "Each picture has two halves. Left: how strongly the whole stage responded at each place, "
-    "laid over the face (blue: little, red: most). Right: the 9 channels that responded most, "
-    "each on its own scale (dark: little, yellow: most). Early stages respond almost everywhere, "
-    "so their left half can look evenly red."
+    "The network looks at a face in steps (stages), each made of many small pattern detectors (filters). "
+    "Each picture shows one stage in two halves. Left: the face, coloured where the stage reacted "
+    "(blue: hardly, red: most). Right: the 9 filters that reacted most, each as its own small map of the face "
+    "(dark: hardly, yellow: most). Early stages react almost everywhere, so their left half can look evenly red."
+)
+# Under every stage's picture, and under every grid of its filters: what the colours and squares mean.
+PICTURE_KEY = _("Left: where this stage reacted (blue: hardly, red: most). Right: its 9 busiest filters (dark: hardly, yellow: most).")
+GRID_KEY = _(
+    "Each square is one filter of this stage. Green: it reacted to the training faces. Black: it stayed dark, "
+    "reacting to almost none of them."
 )
 GRAD_CAM_LEGEND = _(
-    "Grad-CAM shows where the features that raised the drawn network's part of the score (most of it) were found. "
-    "Red and yellow areas pushed the score up the most; blue areas mattered little."
+    "This map shows which parts of the face raised the score of the drawn network (which gives most of the score), "
+    "found by tracing the score back through the network (a method called Grad-CAM). Red and yellow areas raised "
+    "it most; blue areas mattered little."
 )
 FILTERS_LEGEND = _(
-    "The 32 filters of the first layer, each a 3x3 patch of colour weights shown enlarged: "
-    "the patterns the network looks for before anything else. They are the same for every photo."
+    "The 32 patterns the network's first stage looks for, each a tiny patch of 3 by 3 pixels shown enlarged: "
+    "edges, spots and changes of colour, looked for before anything else. They are the same for every photo."
 )
 # The shipped model mixes two networks (ml/MODEL_CARD.md); the pictures show one of them.
 TWO_NETWORKS = _(
@@ -174,6 +184,8 @@ def page_texts() -> dict:
         "stages": STAGES,
         "layer_legend": LAYER_LEGEND,
         "grad_cam_legend": GRAD_CAM_LEGEND,
+        "picture_key": PICTURE_KEY,
+        "grid_key": GRID_KEY,
         "filters_legend": FILTERS_LEGEND,
         "score_scale": SCORE_SCALE,
         "two_networks": TWO_NETWORKS,
@@ -254,21 +266,19 @@ def _dark_grid(stage) -> dict:
 
 def _pruning_outcome(found) -> str:
     """Whether the filters were removed from the network the page shows, and why, from prune-bench's run."""
+    # In words only: the speed and accuracy figures are in ml/MODEL_CARD.md ("Dark filters and pruning").
     decision = found.pruned
     if decision.get("shipped"):
         return gettext("We removed them: the network you see runs without its dark filters.")
     gain = decision.get("speed_over_shipped_batch16")
     if gain is None:
-        return gettext("We have not yet measured what removing them would gain.")
+        return gettext("We have not yet tried removing them.")
     if gain < SHIP_SPEED_GAIN:
-        return gettext(
-            "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass, less than "
-            "the %(bar)d%% gain worth a change, so the network you see still has them."
-        ) % {"gain": gain, "bar": round((SHIP_SPEED_GAIN - 1) * 100)}
+        return gettext("We tried: without them the network was no faster, so the network you see still has them.")
     return gettext(
-        "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass but scored "
-        "faces less well, so the network you see still has them."
-    ) % {"gain": gain}
+        "We tried: without them the network was faster but scored faces less well, so the network you see still "
+        "has them."
+    )
 
 
 def dark_filter_notes(model_version: str | None) -> dict | None:
@@ -281,12 +291,12 @@ def dark_filter_notes(model_version: str | None) -> dict | None:
         return None
     threshold = found.threshold
     legend = gettext(
-        "A filter is dark when its output stays nearly black (under %(fraction)s of its layer's typical peak) on "
-        "at least %(share)s of the %(faces)s training photos. %(dark)s of the network's %(filters)s filters are. "
-        "The article this app grew from pointed at such filters: since they add almost nothing for any face, "
-        "they could be removed (pruned) to make the network faster."
+        "A filter is dark when it hardly ever reacts: on at least %(share)s of the %(faces)s training photos its "
+        "strongest reaction stayed under %(fraction)s of what is usual in its stage. %(dark)s of the network's "
+        "%(filters)s filters are. The article this app grew from pointed at such filters: since they add almost "
+        "nothing for any face, they could be removed (pruned) to make the network faster."
     ) % {
-        "fraction": f"{threshold['peak_below_fraction_of_layer_median_peak']:g}",
+        "fraction": f"{threshold['peak_below_fraction_of_layer_median_peak'] * 100:g}%",
         "share": f"{threshold['on_share_of_faces']:.0%}",
         "faces": f"{sum(found.faces.values()):,}",
         "dark": f"{found.dark:,}",

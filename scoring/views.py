@@ -40,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "example_panel": explain.panel_split(example.get("distribution")) if example else None,
         "stages": explain.STAGES,
         "two_networks": explain.TWO_NETWORKS,
+        "picture_key": explain.PICTURE_KEY,
     }
     return render(request, "scoring/home.html", context)
 

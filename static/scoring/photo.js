@@ -57,10 +57,11 @@
     const stage = dark && dark.stages[layer.name];
     const figure = el("figure", { class: "stage" }, [
       el("img", { src: layer.url, class: "zoomable", alt: interpolate(gettext("Face %(number)s, %(title)s (%(stage)s): where the stage responded, and its 9 strongest channels"), { number: faceNumber, title: words.title, stage: layer.name }, true) }),
+      el("p", { class: "picture-key small" }, [texts.picture_key]), // what the picture's colours mean, under it
     ]);
     if (stage) {
       caption.push(el("br"), el("span", { class: "small dark-count" }, [stage.sentence]));
-      figure.append(darkFilterGrid(stage));
+      figure.append(darkFilterGrid(stage), el("p", { class: "grid-key small" }, [texts.grid_key]));
     }
     // The stage's name and size are for the curious (a tooltip), not in the caption.
     figure.append(el("figcaption", { title: layer.name + ", " + layer.shape.replace(/x/g, " × ") }, caption));
