@@ -27,6 +27,7 @@ from scoring.selectors import history as histories
 from scoring.serializers import photo_page_dict
 from scoring.services import accounts, api_keys
 from scoring.services import photos as photo_services
+from scoring.time_zones import time_zone_words
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -242,7 +243,7 @@ def account_time_zone(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _account_page(request, None, form, status=400)
     accounts.time_zone_set(user=request.user, name=form.cleaned_data["time_zone"])
-    messages.success(request, gettext("Times are now shown in %(zone)s.") % {"zone": request.user.time_zone})
+    messages.success(request, gettext("Times are now shown in %(zone)s.") % {"zone": time_zone_words(request.user.time_zone)})
     return redirect("scoring:account")
 
 

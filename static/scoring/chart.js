@@ -55,7 +55,7 @@
 
   function show(p) {
     const sentence = interpolate(gettext("%(when)s: %(score)s / 5, higher than %(percentile)s of the reference faces%(band)s."), {
-      when: named(p) + " (" + zone + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
+      when: named(p) + " (" + (svg.dataset.timeZoneWords || zone) + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
     }, true);
     detail.replaceChildren(
       sentence + " ",
