@@ -36,4 +36,7 @@ ALLAUTH_WORDS = (
     gettext_noop("Primary email address set."),
     gettext_noop("Password (again)"),
     gettext_noop("New Password (again)"),
+    # Django's form label suffix, after every label of allauth's forms and ours: Django's own zh_Hans
+    # catalogue keeps it an ASCII colon ("用户名或邮箱:"); ours says "：".
+    gettext_noop(":"),
 )

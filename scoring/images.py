@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from scoring.numbers import pixel_count
+
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
@@ -43,14 +45,9 @@ def clean_upload(upload) -> CleanPhoto:
             if image.width * image.height > settings.PHOTO_MAX_PIXELS:
                 raise UploadRejected(
                     gettext(
-                        "The photo has too many pixels (%(width)dx%(height)d); "
-                        "send one under %(megapixels)d megapixels."
+                        "The photo has too many pixels (%(width)dx%(height)d); send one under %(pixels)s."
                     )
-                    % {
-                        "width": image.width,
-                        "height": image.height,
-                        "megapixels": settings.PHOTO_MAX_PIXELS // 1_000_000,
-                    },
+                    % {"width": image.width, "height": image.height, "pixels": pixel_count(settings.PHOTO_MAX_PIXELS)},
                     code="too_many_pixels",
                 )
             if getattr(image, "n_frames", 1) > 1:
