@@ -242,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
         "agreement", help="how far MEBeauty's raters agree (ratings.csv, train and val), the model beside them"
     )
     agreement.add_argument("--data", type=Path, required=True, help="MEBeauty's folder, with ratings.csv")
-    agreement.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="weights whose val figures to set beside")
+    agreement.add_argument(
+        "--weights", type=Path, default=DEFAULT_WEIGHTS, help="weights whose val figures to set beside"
+    )
     agreement.add_argument("--out", type=Path, default=AGREEMENT, help="where the figures go (beside the weights)")
     agreement.set_defaults(run=_agreement)
 

@@ -12,7 +12,6 @@ from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from ml.inference.score_format import score_text
-
 from scoring.explain import STATUS_WORDS
 from scoring.media import private_url
 from scoring.models import Face, Photo, User

@@ -175,7 +175,9 @@ def verdict(entries: list[Entry]) -> str:
         return difference_in_words(*entries)
     ranked = sorted(scored, key=lambda e: -e.score)  # stable: equal scores keep the order chosen
     best = ranked[0]
-    sentence = gettext("%(letter)s scores highest: %(score)s / 5, higher than %(percentile)s%% of the reference faces.") % {
+    sentence = gettext(
+        "%(letter)s scores highest: %(score)s / 5, higher than %(percentile)s%% of the reference faces."
+    ) % {
         "letter": best.letter,
         "score": score_text(best.score),
         "percentile": f"{best.percentile:.0f}",

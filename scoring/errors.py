@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from scoring import outages
-from scoring.numbers import pixel_count
 
 # What a failed photo's code is, found from the sentence the worker stored. The worker records
 # the sentence of ml.inference.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job
@@ -64,8 +63,8 @@ FAILURE_SENTENCES = (
     ),
     (r"File not found; check the path\.", _("File not found; check the path.")),
     (
-        r"This image is too large \((?P<width>\d+)x(?P<height>\d+) pixels\); send one under (?P<megapixels>\d+) megapixels\.",
-        _("This image is too large (%(width)sx%(height)s pixels); send one under %(pixels)s."),
+        r"This image is too large \((?P<width>\d+)x(?P<height>\d+) pixels\); send one under (?P<most>\d+) megapixels\.",
+        _("This image is too large (%(width)sx%(height)s pixels); send one under %(most)s megapixels."),
     ),
     (
         r"Scoring took too long\. Try again with a smaller photo\.",
@@ -102,10 +101,7 @@ def failure_sentence(sentence: str) -> str:
     for pattern, words in FAILURE_SENTENCES:
         match = re.fullmatch(pattern, sentence or "")
         if match:
-            found = match.groupdict()
-            if "megapixels" in found:  # stored in English megapixels; each language counts them its own way
-                found["pixels"] = pixel_count(int(found.pop("megapixels")) * 1_000_000)
-            return str(words) % found if found else str(words)
+            return str(words) % match.groupdict() if match.groupdict() else str(words)
     return sentence
 
 

@@ -23,7 +23,9 @@ from ml.inference.rating_band import (  # numpy only: safe in the web process
 STAGES: dict[str, dict[str, str]] = {
     "stem": {
         "title": _("Edges and colours"),
-        "text": _("The first step looks at tiny patches of 3 by 3 pixels: light against dark, edges, changes of colour."),
+        "text": _(
+            "The first step looks at tiny patches of 3 by 3 pixels: light against dark, edges, changes of colour."
+        ),
     },
     "stage1": {
         "title": _("Fine lines"),
@@ -75,7 +77,10 @@ LAYER_LEGEND = _(
     "(dark: hardly, yellow: most). Early stages react almost everywhere, so their left half can look evenly red."
 )
 # Under every stage's picture, and under every grid of its filters: what the colours and squares mean.
-PICTURE_KEY = _("Left: where this stage reacted (blue: hardly, red: most). Right: its 9 busiest filters (dark: hardly, yellow: most).")
+PICTURE_KEY = _(
+    "Left: where this stage reacted (blue: hardly, red: most). "
+    "Right: its 9 busiest filters (dark: hardly, yellow: most)."
+)
 GRID_KEY = _(
     "Each square is one filter of this stage. Green: it reacted to the training faces. Black: it stayed dark, "
     "reacting to almost none of them."
@@ -127,12 +132,15 @@ def agreement_sentence() -> str:
         "panel": f"{figures['split_half']['spearman_brown']:.2f}",
         "model": f"{figures['model']['pc']:.2f}",
     }
-    sentence = gettext(
-        "People disagree about faces. In MEBeauty's own ratings, one person's rating agrees with the mean of the "
-        "rest of the panel at a correlation of %(one)s, the mean of three people's at %(three)s, and a whole "
-        "panel with another panel like it at %(panel)s (its split-half reliability). The model agrees with a "
-        "panel's mean at %(model)s on photos held out from its training"
-    ) % words
+    sentence = (
+        gettext(
+            "People disagree about faces. In MEBeauty's own ratings, one person's rating agrees with the mean of the "
+            "rest of the panel at a correlation of %(one)s, the mean of three people's at %(three)s, and a whole "
+            "panel with another panel like it at %(panel)s (its split-half reliability). The model agrees with a "
+            "panel's mean at %(model)s on photos held out from its training"
+        )
+        % words
+    )
     people = figures.get("model_like_mean_of")
     if people:
         return gettext("%(sentence)s: about as well as the mean of %(people)d people.") % {
@@ -202,9 +210,9 @@ PANEL_TITLE = _("How 25 raters would score this face")
 PANEL_AXIS = _("Rating out of 5 (bars: how many of the 25 give it)")
 PANEL_LEGEND = _(
     "How a panel of 25 people like MEBeauty's raters would split over this face, on the score's 1-5 scale "
-    "(they rated 1-10, halved here: a 7 of theirs is a 3.5; the score is their mean). The spread follows from the score: the model learnt from every single "
-    "rating how far raters disagree over faces of each score, and it cannot tell this face's own spread "
-    "better than that."
+    "(they rated 1-10, halved here: a 7 of theirs is a 3.5; the score is their mean). The spread follows "
+    "from the score: the model learnt from every single rating how far raters disagree over faces of each "
+    "score, and it cannot tell this face's own spread better than that."
 )
 
 

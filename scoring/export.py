@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from scoring import selectors
 from scoring.local_time import account_zone
-from scoring.time_zones import time_zone_words
 from scoring.models import Photo, User
 from scoring.serializers import ArchivedPhotoSerializer
+from scoring.time_zones import time_zone_words
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,9 @@ def export_stream(user: User) -> Iterator[bytes]:
     # The account's zone, not the request's: the archive is written after the middleware is done.
     zone = account_zone(user)
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), str(README_TEXT) % {"zone": time_zone_words(str(zone))})
+        archive.writestr(
+            _entry("README.txt", zipfile.ZIP_DEFLATED, zone), str(README_TEXT) % {"zone": time_zone_words(str(zone))}
+        )
         yield from _taken(pipe)
         for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             for archive_name, storage_name in _archive_files(photo):

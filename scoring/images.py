@@ -44,9 +44,7 @@ def clean_upload(upload) -> CleanPhoto:
                 raise UploadRejected(gettext("Only JPEG, PNG and WebP photos are accepted."), code="unsupported_format")
             if image.width * image.height > settings.PHOTO_MAX_PIXELS:
                 raise UploadRejected(
-                    gettext(
-                        "The photo has too many pixels (%(width)dx%(height)d); send one under %(pixels)s."
-                    )
+                    gettext("The photo has too many pixels (%(width)dx%(height)d); send one under %(pixels)s.")
                     % {"width": image.width, "height": image.height, "pixels": pixel_count(settings.PHOTO_MAX_PIXELS)},
                     code="too_many_pixels",
                 )

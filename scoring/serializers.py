@@ -126,7 +126,8 @@ class FaceSerializer(serializers.Serializer):
         "predicted it",
     )  # fmt: skip
     band = serializers.SerializerMethodField(
-        help_text=f"the range of ratings (the score's 1-5 scale) that holds the middle {BAND_SHARE:.0%} of a panel's ratings"
+        help_text=f"the range of ratings (the score's 1-5 scale) that holds the middle {BAND_SHARE:.0%} of a "
+        "panel's ratings"
     )
     grad_cam_url = PrivateFileUrlField(source="grad_cam")
     layers = LayerSerializer(many=True, read_only=True)

@@ -5,9 +5,8 @@ import zoneinfo
 from functools import cache, lru_cache
 
 from babel.dates import get_timezone_location
-from django.utils import translation
-
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # The longest IANA name is 32 characters ("America/Argentina/ComodRivadavia"); room to spare.

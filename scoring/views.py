@@ -243,7 +243,9 @@ def account_time_zone(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _account_page(request, None, form, status=400)
     accounts.time_zone_set(user=request.user, name=form.cleaned_data["time_zone"])
-    messages.success(request, gettext("Times are now shown in %(zone)s.") % {"zone": time_zone_words(request.user.time_zone)})
+    messages.success(
+        request, gettext("Times are now shown in %(zone)s.") % {"zone": time_zone_words(request.user.time_zone)}
+    )
     return redirect("scoring:account")
 
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from ml.inference.score_format import rounded_score
-
 from scoring.compare import photo_label
 from scoring.errors import failure_short
 from scoring.local_time import local_time_text

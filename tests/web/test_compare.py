@@ -56,8 +56,10 @@ def test_three_photos_name_the_highest_and_how_a_panel_splits_against_the_next(c
     photos.append(scored_rows(alice, 2.5)[0])
     client.force_login(alice)
     page = client.get(compare_url(*photos)).content.decode()
-    assert "B scores highest: 3.59 / 5, higher than 72% of the reference faces. About 6 in 10 people would rate B" \
+    assert (
+        "B scores highest: 3.59 / 5, higher than 72% of the reference faces. About 6 in 10 people would rate B"
         " higher than C: close." in page
+    )
     assert "B scores 0.29 points higher than A." in page and "D scores 0.80 points lower than A." in page
 
 
@@ -76,8 +78,10 @@ def test_pairs_whose_panels_split_alike_get_the_same_verdict(alice):
     near_words, far_words = difference_in_words(*near), difference_in_words(*far)
     assert near_words.startswith("B scores 0.28 points higher than A.")
     assert far_words.startswith("B scores 0.37 points higher than A.")
-    assert near_words.split(". ", 1)[1] == far_words.split(". ", 1)[1] == (
-        "About 6 in 10 people would rate B higher than A: close."
+    assert (
+        near_words.split(". ", 1)[1]
+        == far_words.split(". ", 1)[1]
+        == ("About 6 in 10 people would rate B higher than A: close.")
     )
 
 

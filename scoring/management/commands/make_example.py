@@ -18,8 +18,8 @@ class Command(BaseCommand):
 
         from ml.inference.annotate import annotate
         from ml.inference.percentile import score_percentile
-        from ml.inference.score_format import rounded_score
         from ml.inference.predictor import Predictor
+        from ml.inference.score_format import rounded_score
 
         rgb = data.astronaut()
         predictor = Predictor(device="cpu")
