@@ -188,16 +188,34 @@ def verdict(entries: list[Entry]) -> str:
     return joined(sentence, split_words(split) if split else "")
 
 
-def error_note() -> str:
-    """How the model's error, which every split allows for, was measured."""
+def _error_words() -> dict | None:
     figures = agreement()
     if figures is None:
+        return None
+    return {"photos": figures["model"]["photos"], "rmse": score_text(figures["model"]["rmse"])}
+
+
+def error_note() -> str:
+    """How the model's error, which every split allows for, was measured: said under a comparison."""
+    words = _error_words()
+    if words is None:
         return ""
-    model = figures["model"]
     return gettext(
         "Each split allows for the model's own error: on MEBeauty's validation list (%(photos)d photos held out "
         "from its training) its scores missed the panel's mean by %(rmse)s points (root mean square)."
-    ) % {"photos": model["photos"], "rmse": score_text(model["rmse"])}
+    ) % words
+
+
+def model_error_sentence() -> str:
+    """The model's error and how it was measured, for About."""
+    words = _error_words()
+    if words is None:
+        return ""
+    return gettext(
+        "On MEBeauty's validation list (%(photos)d photos held out from its training) the model's scores missed "
+        "the panel's mean by %(rmse)s points (root mean square). Comparisons allow for that error: they say how "
+        "many in 10 people would rate one photo higher, not which one wins."
+    ) % words
 
 
 def compare(photos: list[Photo], request: HttpRequest | None = None) -> Comparison:

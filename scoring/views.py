@@ -50,7 +50,7 @@ def about(request: HttpRequest) -> HttpResponse:
     context = {
         "percentile_meaning": explain.percentile_meaning(),
         "two_networks": explain.TWO_NETWORKS,
-        "model_error": comparing.error_note(),
+        "model_error": comparing.model_error_sentence(),
     }
     return render(request, "scoring/about.html", context)
 
