@@ -200,10 +200,13 @@ def error_note() -> str:
     words = _error_words()
     if words is None:
         return ""
-    return gettext(
-        "Each split allows for the model's own error: on MEBeauty's validation list (%(photos)d photos held out "
-        "from its training) its scores missed the panel's mean by %(rmse)s points (root mean square)."
-    ) % words
+    return (
+        gettext(
+            "Each split allows for the model's own error: on MEBeauty's validation list (%(photos)d photos held out "
+            "from its training) its scores missed the panel's mean by %(rmse)s points (root mean square)."
+        )
+        % words
+    )
 
 
 def model_error_sentence() -> str:
@@ -211,11 +214,14 @@ def model_error_sentence() -> str:
     words = _error_words()
     if words is None:
         return ""
-    return gettext(
-        "On MEBeauty's validation list (%(photos)d photos held out from its training) the model's scores missed "
-        "the panel's mean by %(rmse)s points (root mean square). Comparisons allow for that error: they say how "
-        "many in 10 people would rate one photo higher, not which one wins."
-    ) % words
+    return (
+        gettext(
+            "On MEBeauty's validation list (%(photos)d photos held out from its training) the model's scores missed "
+            "the panel's mean by %(rmse)s points (root mean square). Comparisons allow for that error: they say how "
+            "many in 10 people would rate one photo higher, not which one wins."
+        )
+        % words
+    )
 
 
 def compare(photos: list[Photo], request: HttpRequest | None = None) -> Comparison:
