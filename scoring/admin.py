@@ -11,6 +11,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from ml.inference.score_format import score_text
 from scoring.explain import STATUS_WORDS
 from scoring.media import private_url
 from scoring.models import Face, Photo, User
@@ -59,7 +60,7 @@ class FaceInline(admin.TabularInline):
 
     @admin.display(description=_("score"))
     def score_text(self, face):
-        return f"{face.score:.2f}"
+        return score_text(face.score)
 
     @admin.display(description=_("percentile"))
     def percentile_text(self, face):
@@ -203,7 +204,7 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description=_("score"))
     def score(self, photo):
         best = photo.best_score
-        return "" if best is None else f"{best:.2f}"
+        return "" if best is None else score_text(best)
 
     def delete_model(self, request, obj):
         photos.photo_delete(photo=obj)

@@ -1,5 +1,6 @@
 from django import template
 
+from ml.inference.score_format import score_text
 from scoring import errors, face_thumbnail, local_time, media
 
 register = template.Library()
@@ -53,3 +54,17 @@ def local_time_text(value) -> str:
 @register.filter
 def face_view_box(photo) -> str:
     return face_thumbnail.face_view_box(photo)
+
+
+@register.filter
+def score(value) -> str:
+    """A score as every place prints it ("3.53"); blank for none."""
+    return "" if value is None or value == "" else score_text(value)
+
+
+@register.inclusion_tag("scoring/_cautions.html")
+def cautions() -> dict:
+    """What the score cannot see, and how far people agree: the photo page, compare and About say it alike."""
+    from scoring.explain import CAUTIONS, agreement_sentence
+
+    return {"cautions": CAUTIONS, "agreement": agreement_sentence()}

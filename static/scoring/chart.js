@@ -40,12 +40,12 @@
     return new Intl.DateTimeFormat(LANG, { ...options, timeZone: zone }).format(new Date(t));
   }
 
-  // The band, where the photo has one: the ratings (1-10) of the middle 80% of a panel.
+  // The band, where the photo has one: the ratings (on the score's 1-5 scale) of the middle 80% of a panel.
   function bandWords(p) {
     if (!p.band) return "";
     // Percentages are passed with their sign: Django's interpolate() knows no "%%".
-    return interpolate(gettext("; %(share)s of raters would give %(low)s to %(high)s of 10"), {
-      share: Math.round(p.band.share * 100) + "%", low: Math.round(p.band.low), high: Math.round(p.band.high),
+    return interpolate(gettext("; %(share)s of raters would give %(low)s to %(high)s of 5"), {
+      share: Math.round(p.band.share * 100) + "%", low: p.band.low.toFixed(1), high: p.band.high.toFixed(1),
     }, true);
   }
 
@@ -55,7 +55,7 @@
 
   function show(p) {
     const sentence = interpolate(gettext("%(when)s: %(score)s / 5, higher than %(percentile)s of the reference faces%(band)s."), {
-      when: named(p) + " (" + zone + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
+      when: named(p) + " (" + (svg.dataset.timeZoneWords || zone) + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
     }, true);
     detail.replaceChildren(
       sentence + " ",
