@@ -16,6 +16,7 @@ from ml.inference.rating_band import (  # numpy only: safe in the web process
     on_score_scale,
     panel_counts,
 )
+from ml.inference.score_format import figure_text  # plain Python: safe in the web process
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
 # looks for more complex patterns, so early stages are about edges and colours, late ones
@@ -127,10 +128,10 @@ def agreement_sentence() -> str:
     if figures is None:
         return ""
     words = {
-        "one": f"{figures['one_rater_vs_rest']:.2f}",
-        "three": f"{figures['mean_of_three_vs_rest']:.2f}",
-        "panel": f"{figures['split_half']['spearman_brown']:.2f}",
-        "model": f"{figures['model']['pc']:.2f}",
+        "one": figure_text(figures["one_rater_vs_rest"]),
+        "three": figure_text(figures["mean_of_three_vs_rest"]),
+        "panel": figure_text(figures["split_half"]["spearman_brown"]),
+        "model": figure_text(figures["model"]["pc"]),
     }
     sentence = (
         gettext(
