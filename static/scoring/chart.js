@@ -114,12 +114,15 @@
       svg.append(node("text", { x: x(t), y: H - BOTTOM + 18, "text-anchor": anchor, class: "axis" }, tickLabel(t, t1 - t0, (t1 - t0) / ticks)));
     }
     const mean = points.reduce((sum, p) => sum + p.score, 0) / points.length;
+    // The points come rounded by the server; their mean is rounded here by the same rule
+    // (ml.inference.score_format: two decimals, half up on the number as written).
+    const meanText = (Math.round(Number(mean + "e2")) / 100).toFixed(2);
     const meanLine = node("line", { x1: LEFT, x2: W - RIGHT, y1: y(mean), y2: y(mean), class: "mean-line" });
-    meanLine.append(node("title", {}, interpolate(gettext("Your own average: %s / 5"), [mean.toFixed(2)])));
+    meanLine.append(node("title", {}, interpolate(gettext("Your own average: %s / 5"), [meanText])));
     svg.append(meanLine);
     // Said in the key under the plot, not on it, where it covered the newest dots.
     const meanLabel = document.getElementById("chart-mean");
-    if (meanLabel) meanLabel.textContent = mean.toFixed(2);
+    if (meanLabel) meanLabel.textContent = meanText;
     const at = spread(times.map((t) => x(t)), LEFT + 5, W - RIGHT - 5);
     points.forEach((p, i) => {
       const cx = at[i];
