@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from ml.inference.score_format import score_text
 from scoring.explain import STATUS_WORDS
 from scoring.local_time import local_time_text
 from scoring.media import private_url
@@ -73,7 +74,7 @@ class FaceInline(admin.TabularInline):
 
     @admin.display(description=_("score"))
     def score_text(self, face):
-        return f"{face.score:.2f}"
+        return score_text(face.score)
 
     @admin.display(description=_("percentile"))
     def percentile_text(self, face):
@@ -290,7 +291,7 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description=_("score"))
     def score(self, photo):
         best = photo.best_score
-        return "" if best is None else f"{best:.2f}"
+        return "" if best is None else score_text(best)
 
     @admin.display(description=PHOTO_FIELDS["public_id"], ordering="public_id")
     def short_id(self, photo):

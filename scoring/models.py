@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from scoring.labels import LABEL_MAX_LENGTH
+from scoring.time_format import local_time_text
 from scoring.time_zones import TIME_ZONE_MAX_LENGTH, validate_time_zone
 
 
@@ -298,8 +299,6 @@ class AccessRecord(models.Model):
         ordering = ["-opened", "-id"]
 
     def __str__(self) -> str:
-        from scoring.local_time import local_time_text  # here: it reads the accounts service, which reads models
-
         return _("%(staff)s opened %(photo)s on %(when)s") % {
             "staff": self.staff_name,
             "photo": self.photo,

@@ -33,6 +33,7 @@ from scoring.serializers import photo_page_dict
 from scoring.services import accounts, api_keys
 from scoring.services import photos as photo_services
 from scoring.services.access_records import access_record
+from scoring.time_zones import time_zone_words
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -46,12 +47,17 @@ def home(request: HttpRequest) -> HttpResponse:
         "example_panel": explain.panel_split(example.get("distribution")) if example else None,
         "stages": explain.STAGES,
         "two_networks": explain.TWO_NETWORKS,
+        "picture_key": explain.PICTURE_KEY,
     }
     return render(request, "scoring/home.html", context)
 
 
 def about(request: HttpRequest) -> HttpResponse:
-    context = {"percentile_meaning": explain.percentile_meaning(), "two_networks": explain.TWO_NETWORKS}
+    context = {
+        "percentile_meaning": explain.percentile_meaning(),
+        "two_networks": explain.TWO_NETWORKS,
+        "model_error": comparing.model_error_sentence(),
+    }
     return render(request, "scoring/about.html", context)
 
 
@@ -238,7 +244,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     chosen = selectors.selected_photos(request.user, ids)
     for photo in chosen:
         access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.PAGE)
-    context = {"comparison": comparing.compare(chosen, request), "margin": comparing.SCORE_MARGIN}
+    context = {"comparison": comparing.compare(chosen, request), "error_note": comparing.error_note()}
     return render(request, "scoring/compare.html", context)
 
 
@@ -305,7 +311,9 @@ def account_time_zone(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _account_page(request, None, form, status=400)
     accounts.time_zone_set(user=request.user, name=form.cleaned_data["time_zone"])
-    messages.success(request, gettext("Times are now shown in %(zone)s.") % {"zone": request.user.time_zone})
+    messages.success(
+        request, gettext("Times are now shown in %(zone)s.") % {"zone": time_zone_words(request.user.time_zone)}
+    )
     return redirect("scoring:account")
 
 

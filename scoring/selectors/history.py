@@ -10,6 +10,7 @@ from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from ml.inference.score_format import rounded_score
 from scoring.compare import photo_label
 from scoring.errors import failure_short
 from scoring.local_time import local_time_text
@@ -78,7 +79,7 @@ def _points(faces: QuerySet[Face]) -> list[dict]:
             "t": created.isoformat(),
             "when": local_time_text(created),
             "label": label or local_time_text(created),
-            "score": round(score, 2),
+            "score": rounded_score(score),
             "percentile": round(percentile),
             "band": band_of(distribution),
         }
@@ -108,7 +109,7 @@ def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
             "t": photo.created.isoformat(),
             "when": local_time_text(photo.created),
             "label": photo_label(photo),
-            "score": round(photo.best_score, 2) if photo.top_face else None,
+            "score": rounded_score(photo.best_score) if photo.top_face else None,
             "percentile": round(photo.top_face.percentile) if photo.top_face else None,
             "image_url": private_url(photo.image),
         }

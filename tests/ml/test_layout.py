@@ -108,8 +108,9 @@ def test_the_score_command_runs_without_the_training_packages(tmp_path, astronau
     seen = json.loads(last)
     assert seen["code"] == 0, done.stderr
     from ml.inference.faces import load_image
+    from ml.inference.score_format import rounded_score
 
-    expected = [round(face.score, 4) for face in predictor.score_image(load_image(photo)).faces]
+    expected = [rounded_score(face.score) for face in predictor.score_image(load_image(photo)).faces]
     assert [[face["score"] for face in json.loads(line)["faces"]] for line in answers] == [expected]
     # The command line builds every command's options, `train`'s from its config (plain dataclasses).
     _loaded_nothing_of_training(seen, allowed=("ml.training", "ml.training.config"))

@@ -4,6 +4,7 @@ real Celery worker (the fixtures are in conftest.py)."""
 import base64
 import hashlib
 import hmac
+import math
 import struct
 import time
 from collections.abc import Callable, Iterator
@@ -145,11 +146,21 @@ def scoring_worker(queue: str = "scoring", **options) -> Iterator[None]:
         yield
 
 
+def panel_for(score: float, width: float = 1.8) -> list[float]:
+    """A panel's ratings 1..10 around a score (1-5): a normal of MEBeauty's median spread, rounded to steps."""
+    edges = [step + 0.5 for step in range(1, 10)]
+    below = [0.0] + [0.5 * (1 + math.erf((edge - 2 * score) / (width * math.sqrt(2)))) for edge in edges] + [1.0]
+    return [high - low for low, high in zip(below, below[1:])]
+
+
 def scored_rows(owner, *scores: float) -> list[Photo]:
-    """Scored photos (rows only, no files), oldest first, with these scores."""
+    """Scored photos (rows only, no files), oldest first, with these scores and a panel's split around each."""
     photos = []
     for value in scores:
-        photos.append(FaceFactory(photo__owner=owner, score=value, percentile=value * 20, grad_cam="").photo)
+        face = FaceFactory(
+            photo__owner=owner, score=value, percentile=value * 20, grad_cam="", distribution=panel_for(value)
+        )
+        photos.append(face.photo)
     return photos
 
 
