@@ -147,9 +147,8 @@ def test_staff_with_a_second_factor_can_see_alices_photo(staff_client, scored_ph
         assert staff_client.get(url).status_code == 200, url
 
 
-def test_staff_opening_alices_photo_read_whose_it_is_never_your_photo(client, staff, alice, scored_photo):
-    client.force_login(staff)
-    page = client.get(reverse("scoring:photo", args=[scored_photo.public_id])).content.decode()
+def test_staff_opening_alices_photo_read_whose_it_is_never_your_photo(client, staff_client, alice, scored_photo):
+    page = staff_client.get(reverse("scoring:photo", args=[scored_photo.public_id])).content.decode()
     label = compare.photo_label(scored_photo)
     assert f"<h1>Photo {label}, uploaded by alice</h1>" in page and "Your photo" not in page
     client.force_login(alice)
