@@ -121,6 +121,7 @@ def test_the_export_zip_copies_every_file_from_the_bucket(s3_storage, alice, fac
     client.force_login(alice)
     archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get("/account/export/").streaming_content)))
     original = s3_storage.get_object(Bucket=BUCKET, Key=photo.image.name)["Body"].read()
-    assert archive.read(f"photos/{photo.public_id}/original.jpg") == original
+    (scores,) = json.loads(archive.read("scores.json"))
+    assert scores["id"] == str(photo.public_id)
+    assert archive.read(f"photos/{scores['folder']}/original.jpg") == original  # folders are named by label
     assert len(archive.namelist()) == len(photo.stored_files()) + 2  # and README.txt, scores.json
-    assert json.loads(archive.read("scores.json"))[0]["id"] == str(photo.public_id)
