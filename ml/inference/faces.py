@@ -7,7 +7,7 @@ network is trained on exactly the framing it meets in use.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ml.inference.face_detector import FaceDetector
 from ml.inference.stage_timer import StageTimer, stage_of
+from ml.inference.threads import parallel_map
 from ml.models.alignment import TEMPLATE
 
 # Photos are scaled down to this longest side for detection only; boxes and
@@ -125,12 +126,14 @@ def faces_in_photos(
     """
     with stage_of(timer, "detect"):
         first = detected_faces(photos, detector)
-    found = [(rgb, face) for rgb, faces in zip(photos, first) if not isinstance(faces, FaceError) for face in faces]
+    every_face = [
+        (rgb, face) for rgb, faces in zip(photos, first) if not isinstance(faces, FaceError) for face in faces
+    ]
     with stage_of(timer, "align"):
-        levelled = iter(levelled_landmarks_of_all(found, detector))
+        levelled = iter(levelled_landmarks_of_all(every_face, detector))
     return [
-        found if isinstance(found, FaceError) else [replace(face, landmarks=next(levelled)) for face in found]
-        for found in first
+        faces if isinstance(faces, FaceError) else [replace(face, landmarks=next(levelled)) for face in faces]
+        for faces in first
     ]
 
 
@@ -170,7 +173,7 @@ class _Levelling:
     face: Face
     landmarks: np.ndarray  # the latest look's, in photo pixels
     looks: int = 0
-    done: bool = field(default=False)
+    done: bool = False
 
 
 def levelled_landmarks(rgb: np.ndarray, face: Face, detector: FaceDetector | None = None) -> np.ndarray:
@@ -186,23 +189,31 @@ def levelled_landmarks_of_all(faces: list[tuple[np.ndarray, Face]], detector: Fa
 
     Each look crops every face still turning and detects on all the crops in one call.
     """
-    searches = []
-    for rgb, face in faces:
-        # A large photo is shrunk once for all the looks (align_face would shrink it at each).
-        scale = float(np.hypot(*alignment_matrix(face.landmarks, REFINE_SIZE)[0, :2]))
-        factor = min(1.0, 2 * scale)
-        small = rgb if factor == 1.0 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-        searches.append(_Levelling(small, factor, face, face.landmarks))
+    searches = parallel_map(_levelling, faces)
     for _ in range(REFINE_ROUNDS):
         turning = [search for search in searches if not search.done]
         if not turning:
             break
         looked = [replace(search.face, landmarks=search.landmarks * search.factor) for search in turning]
-        crops = [align_face(search.small, face, REFINE_SIZE) for search, face in zip(turning, looked)]
-        rows = detector.detect([np.ascontiguousarray(crop[:, :, ::-1]) for crop in crops])
-        for search, face, crop_rows in zip(turning, looked, rows):
+        crops = parallel_map(_refine_crop, list(zip(turning, looked)))
+        for search, face, crop_rows in zip(turning, looked, detector.detect(crops)):
             _take_look(search, _landmarks_on_crop(crop_rows, face) / search.factor)
     return [search.landmarks for search in searches]
+
+
+def _levelling(rgb_and_face: tuple[np.ndarray, Face]) -> _Levelling:
+    rgb, face = rgb_and_face
+    # A large photo is shrunk once for all the looks (align_face would shrink it at each).
+    scale = float(np.hypot(*alignment_matrix(face.landmarks, REFINE_SIZE)[0, :2]))
+    factor = min(1.0, 2 * scale)
+    small = rgb if factor == 1.0 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    return _Levelling(small, factor, face, face.landmarks)
+
+
+def _refine_crop(search_and_face: tuple[_Levelling, Face]) -> np.ndarray:
+    """The face's aligned crop at REFINE_SIZE, in BGR as YuNet takes it."""
+    search, face = search_and_face
+    return np.ascontiguousarray(align_face(search.small, face, REFINE_SIZE)[:, :, ::-1])
 
 
 def _take_look(search: _Levelling, found: np.ndarray) -> None:
