@@ -6,7 +6,7 @@
 # skips, saying why.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-BASE_IMAGE="${BASE_IMAGE:-beauty-base:bookworm}"
+BASE_IMAGE=$(sed -n 's/^ARG BASE=//p' Dockerfile)  # named in the Dockerfile only
 DOCKER=/usr/bin/docker  # Debian's client: BuildKit built in (a newer docker CLI earlier on PATH may lack buildx)
 
 if [ "$(id -u)" != 0 ]; then
@@ -32,8 +32,9 @@ if ! "$DOCKER" info >/dev/null 2>&1; then
   fi
 fi
 
-if ! "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-  echo "making $BASE_IMAGE with debootstrap (once)"
+if ! "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1 && ! timeout 60 "$DOCKER" pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
+  # Debian's own slim image is debootstrap's minbase too; this one is made here from the same packages.
+  echo "no registry answers: making $BASE_IMAGE with debootstrap (once)"
   root=$(mktemp -d)
   trap 'rm -rf "$root"' EXIT
   # python3 and the venv module in the base itself: every image needs them, and so the build's
