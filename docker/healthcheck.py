@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the app, beside docker/
+
 HEARTBEAT_FRESH_SECONDS = 60  # a live worker records one every 10 s (scoring.heartbeat)
 SCHEDULE_FRESH_SECONDS = 600  # beat saves its schedule at least every 3 minutes while it ticks
 
