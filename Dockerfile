@@ -1,7 +1,8 @@
 # The images, from one file (`make images`):
 #   --target web     beauty-evaluator-web: gunicorn on :8000, also runs celery beat; no torch, no OpenCV
 #   --target worker  beauty-evaluator-worker: the scoring Celery worker, CPU torch and the shipped weights;
-#                    with --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu130, torch's CUDA build
+#                    with --build-arg TORCH_VARIANT=cuda (TORCH_INDEX=https://download.pytorch.org/whl/cu130
+#                    where the build reaches an index), torch's CUDA build
 # Settings are the environment variables of README's "Settings"; nothing else is read.
 # The one place the base is named. No image registry answers on the CI machine, so
 # scripts/ensure-docker.sh makes this image there from Debian's packages (debootstrap).
@@ -51,10 +52,11 @@ RUN python manage.py compilemessages -v 0 \
     && python -m compileall -q beautysite scoring ml docker
 
 FROM build AS worker-venv
-ARG TORCH_INDEX=""
+# cpu, or cuda: torch's CUDA build (its wheels in docker/wheels/cuda, or from TORCH_INDEX).
+ARG TORCH_VARIANT=cpu
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 RUN --mount=type=bind,source=docker/wheels,target=/wheels \
-    if [ -n "$TORCH_INDEX" ]; then /opt/pip/bin/pip --python /opt/venv/bin/python install --no-cache-dir torch==2.13.0 --index-url "$TORCH_INDEX"; fi \
-    && sh /build/pip-install.sh -r /build/requirements-worker.txt \
+    TORCH_VARIANT=$TORCH_VARIANT TORCH_INDEX=$TORCH_INDEX sh /build/pip-install.sh -r /build/requirements-worker.txt \
     && cd /opt/venv/lib/python3.11/site-packages/torch \
     && rm -rf test include share && find bin -type f ! -name torch_shm_manager -delete  # C++ headers and tests: not for scoring
 

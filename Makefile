@@ -33,7 +33,7 @@ test: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest tests/web
 
 # beauty-evaluator-web and beauty-evaluator-worker from the Dockerfile (sizes printed);
-# TORCH_INDEX=https://download.pytorch.org/whl/cu130 make images: the CUDA worker instead.
+# TORCH_VARIANT=cuda make images: the CUDA worker instead (beauty-evaluator-worker:cuda).
 images: install
 	bash scripts/build-images.sh
 
