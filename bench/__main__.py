@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         print("model part done", flush=True)
     if "worker" in parts:
         results["worker"] = figures_of("bench.worker", "--device", args.device, "--json")
+        # The worker part times the model work itself (the limit its pace is measured against);
+        # tools read it under the model's key whether or not the model part ran.
+        model = results.setdefault("model", {})
+        model.setdefault(
+            "score_and_explain_ms_per_face_batch16", results["worker"]["score_and_explain_ms_per_face_batch16"]
+        )
         print("worker part done", flush=True)
     if "burst" in parts:
         results["burst"] = figures_of("bench.burst", "--json")

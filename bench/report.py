@@ -88,18 +88,59 @@ def pipeline_section(runs: list[dict]) -> str:
 def worker_section(worker: dict) -> str:
     runs = worker["runs"]
     one = runs[0]["photos_per_s"]
-    keys = ["batch_size", "photos", "jobs", "done", "photos_per_s", "cpu_ms_per_photo"]
+    keys = ["batch_size", "photos", "jobs", "done", "photos_per_s", "share_of_model_pace", "cpu_ms_per_photo"]
     rows = [[run.get(key, "") for key in keys] for run in runs]
     gains = ", ".join(f"**{run['photos_per_s'] / one:.2f}x** at {run['batch_size']}" for run in runs[1:])
-    return "\n\n".join(
+    parts = [
+        f"### Worker in one process (`python -m bench.worker`, {worker['device']}: {worker['device_name']}, "
+        f"{worker['torch_threads']} torch threads)",
+        "The scoring job as a worker process runs it (claim, read, detect, score and explain, encode and "
+        "store every image, write the rows), on SQLite and local media, no broker:",
+        table(
+            ["SCORING_BATCH_SIZE", "photos", "jobs", "done", "photos/s", "of the model's pace", "CPU ms a photo"],
+            rows,
+        ),
+        f"Against one photo a job: {gains}.",
+    ]
+    if "model_limit_photos_per_s" in worker:
+        parts.append(
+            f"Model-work limit, timed in the same run: {worker['score_and_explain_ms_per_face_batch16']} ms a face "
+            f"of score-and-explain at batch 16, so **{worker['model_limit_photos_per_s']} photos/s**; the worker "
+            "runs at "
+            + ", ".join(f"**{run['share_of_model_pace']}** of it at {run['batch_size']}" for run in runs)
+            + "."
+        )
+        parts.append(stage_table(runs))
+    return "\n\n".join(parts)
+
+
+def stage_table(runs: list[dict]) -> str:
+    """CPU and wall ms a photo per stage of the scoring job, from its own stage timer."""
+    stages = list(runs[0]["stage_cpu_ms_per_photo"])
+    header = [
+        "stage",
+        *[f"CPU ms at {run['batch_size']}" for run in runs],
+        *[f"wall ms at {run['batch_size']}" for run in runs],
+    ]
+    rows = [
         [
-            f"### Worker in one process (`python -m bench.worker`, {worker['device']}: {worker['device_name']}, "
-            f"{worker['torch_threads']} torch threads)",
-            "The scoring job as a worker process runs it (claim, read, detect, score and explain, encode and "
-            "store every image, write the rows), on SQLite and local media, no broker:",
-            table(["SCORING_BATCH_SIZE", "photos", "jobs", "done", "photos/s", "CPU ms a photo, all threads"], rows),
-            f"Against one photo a job: {gains}.",
+            stage,
+            *[run["stage_cpu_ms_per_photo"][stage] for run in runs],
+            *[run["stage_wall_ms_per_photo"][stage] for run in runs],
         ]
+        for stage in stages
+    ]
+    rows.append(
+        [
+            "all stages",
+            *[round(sum(run["stage_cpu_ms_per_photo"].values()), 2) for run in runs],
+            *[round(sum(run["stage_wall_ms_per_photo"].values()), 2) for run in runs],
+        ]
+    )
+    shares = ", ".join(f"{run['stages_share_of_wall']:.0%} at {run['batch_size']}" for run in runs)
+    return (
+        "Where a photo's time goes, from the scoring job's stage timer (the one `beauty_stage_seconds` reads; "
+        f"the stages account for {shares} of the run's wall time):\n\n" + table(header, rows)
     )
 
 
@@ -183,7 +224,7 @@ def markdown(results: dict) -> str:
         parts.append(worker_section(results["worker"]))
     if "burst" in results:
         parts.append("### Burst\n\n" + burst_line(results["burst"]))
-    if "model" in results:
+    if "model_faces_per_s" in results.get("model", {}):  # not just the worker part's model figure
         parts.append(model_section(results["model"]))
     parts.append(targets_section(results))
     return "\n\n".join(parts)

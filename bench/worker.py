@@ -5,6 +5,11 @@ server: claim a batch (SCORING_BATCH_SIZE), read the originals, detect and align
 detector, score and explain every face, encode and store every result image, write the rows.
 The photos are scikit-image's astronaut and matplotlib's Grace Hopper (one face each), stored
 through the upload service into a throw-away SQLite database and media folder.
+
+Beside the photos per second: where each photo's time went, from the scoring job's own stage
+timer (the one the worker's metrics read), and the model-work limit: 1000 / the milliseconds a
+face of score-and-explain takes at batch 16, timed in the same process between the runs. The
+worker's pace over that limit says how much of a photo's time goes around the model.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -22,8 +28,10 @@ from pathlib import Path
 from bench.host import machine
 from bench.photos import sample_photos
 from ml.inference.allocator import keep_freed_memory
+from ml.inference.stage_timer import StageTimer
 
 BATCH_SIZES = (1, 8, 32)
+MODEL_BATCH = 16
 
 
 def cuda_refusal() -> str | None:
@@ -96,6 +104,39 @@ def score_the_queue() -> int:
     return jobs
 
 
+def timed_jobs(run) -> StageTimer:
+    """The stage timers of every scoring job `run()` ran, added up."""
+    from scoring.signals import scoring_job_timed
+
+    total = StageTimer()
+
+    def add(sender, timer: StageTimer, **kwargs) -> None:
+        total.add(timer)
+
+    scoring_job_timed.connect(add, weak=False)
+    try:
+        run()
+    finally:
+        scoring_job_timed.disconnect(add)
+    return total
+
+
+def model_work_ms_per_face(predictor, repeats: int = 5) -> float:
+    """Score-and-explain (both networks, the mirror image, the stage pictures, Grad-CAM) of
+    MODEL_BATCH faces, the median of `repeats` passes, per face: the work no worker can avoid."""
+    from ml.bench import interleaved_medians_ms, sample_photo_bytes
+    from ml.inference import faces
+
+    crop = faces.faces_and_crops(faces.load_image(sample_photo_bytes()), predictor.preprocessing.crop_size)[1][0]
+    medians = interleaved_medians_ms(
+        {"explain": lambda: predictor.score_and_explain_crops([crop] * MODEL_BATCH)},
+        repeats,
+        warmup=1,
+        device=predictor.device,
+    )
+    return medians["explain"] / MODEL_BATCH
+
+
 def one_batch_size(owner, batch_size: int, photos: int) -> dict:
     from django.conf import settings
 
@@ -105,18 +146,24 @@ def one_batch_size(owner, batch_size: int, photos: int) -> dict:
     Photo.objects.all().delete()
     queue_photos(owner, photos)
     began, cpu_began = time.perf_counter(), time.process_time()
-    jobs = score_the_queue()
+    jobs: list[int] = []
+    timer = timed_jobs(lambda: jobs.append(score_the_queue()))
     seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     statuses = list(Photo.objects.values_list("status", flat=True))
     return {
         "batch_size": batch_size,
         "photos": photos,
-        "jobs": jobs,
+        "jobs": jobs[0],
         "done": statuses.count(Photo.Status.DONE),
         "seconds": round(seconds, 3),
         "photos_per_s": round(photos / seconds, 2),
         # All threads of this process: on a machine others share, steadier than the wall clock.
         "cpu_ms_per_photo": round(1000 * cpu_seconds / photos, 1),
+        # The jobs' own stage timer: wall and CPU ms a photo per stage, and how much of the
+        # run's wall time the stages account for (the rest: claiming, the bench's own queries).
+        "stage_wall_ms_per_photo": {name: round(1000 * s / photos, 2) for name, s in timer.wall.items()},
+        "stage_cpu_ms_per_photo": {name: round(1000 * s / photos, 2) for name, s in timer.cpu.items()},
+        "stages_share_of_wall": round(timer.total_wall / seconds, 3),
     }
 
 
@@ -130,11 +177,21 @@ def bench_worker(device: str, photos: int, batch_sizes=BATCH_SIZES) -> dict:
         owner = User.objects.create_user("bench-worker", "bench@example.com", uuid.uuid4().hex)
         predictor = get_predictor()
         one_batch_size(owner, max(batch_sizes), max(batch_sizes))  # warm-up: first passes, caches, thread pool
-        runs = [one_batch_size(owner, size, photos) for size in batch_sizes]
+        runs, model_ms = [], []
+        for size in batch_sizes:  # the model timed between the runs: a slow spell of the machine hits both
+            model_ms.append(model_work_ms_per_face(predictor))
+            runs.append(one_batch_size(owner, size, photos))
+        model_ms.append(model_work_ms_per_face(predictor))
+        ms_per_face = statistics.median(model_ms)
+        limit = 1000 / ms_per_face
+        for run in runs:
+            run["share_of_model_pace"] = round(run["photos_per_s"] / limit, 3)
         return {
             "device": str(predictor.device),
             "device_name": device_name(predictor.device.type),
             "torch_threads": torch_threads(),
+            f"score_and_explain_ms_per_face_batch{MODEL_BATCH}": round(ms_per_face, 2),
+            "model_limit_photos_per_s": round(limit, 2),
             "runs": runs,
         }
     finally:

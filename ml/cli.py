@@ -243,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--baseline", type=Path, help="other weights to time in the same run (e.g. the last release)")
     bench.set_defaults(run=_bench)
 
+    yunet = commands.add_parser(
+        "convert-yunet", help="make the face detector's PyTorch weights and any-size ONNX file from its ONNX file"
+    )
+    yunet.set_defaults(run=_convert_yunet)
+
     from ml.inference.dark_filters import DARK_FILTERS  # plain JSON: no torch to build the parser
 
     prune = commands.add_parser(
@@ -262,6 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--limit", type=int, help="first N faces of each list only: a quick check, not figures")
     prune.set_defaults(run=_prune_bench)
     return parser
+
+
+def _convert_yunet(args: argparse.Namespace) -> int:
+    from ml.training.yunet_weights import convert_all
+
+    for path in convert_all():
+        print(path)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,8 +11,9 @@ import numpy as np
 
 from ml.inference import faces
 from ml.inference.annotate import annotate
-from ml.inference.predictor import ImageResult, Predictor, ScoredFace, parallel_map
+from ml.inference.predictor import ImageResult, Predictor, ScoredFace
 from ml.inference.rating_band import band
+from ml.inference.threads import parallel_map
 from ml.models.weights import DEFAULT_WEIGHTS
 
 

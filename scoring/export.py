@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scoring import selectors
+from scoring.export_names import FolderNames
 from scoring.local_time import account_zone
 from scoring.models import Photo, User
 from scoring.serializers import ArchivedPhotoSerializer
@@ -30,11 +31,12 @@ SCORES_NAME = "scores.json"
 # Read at export time, in the language of the request.
 README_TEXT = _("""Your photos from Beauty Evaluator.
 
-photos/<photo id>/          the original as you uploaded it (location data removed), the annotated
-                            copy and the first layer's filters
-photos/<photo id>/face-<n>/ for each face, largest first: the Grad-CAM map and what each layer saw
-scores.json                 every photo: its label (the name you gave it, or its file's name), when
-                            it was uploaded (in your account's time zone, %(zone)s, with its
+photos/<name>/              one folder a photo, named by its label (made safe for any file system;
+                            " (2)" added to a name already taken): the original as you uploaded it
+                            (location data removed), the annotated copy and the first layer's filters
+photos/<name>/face-<n>/     for each face, largest first: the Grad-CAM map and what each layer saw
+scores.json                 every photo: its id, its folder, its label (the name you gave it, or
+                            its file's name), when it was uploaded (in your account's time zone, %(zone)s, with its
                             UTC offset, as the API writes it), its status (a failed one's error and
                             error_code, as the API gives them), the model version, and
                             each face's box (x, y, width, height in pixels), score (1-5) and
@@ -67,9 +69,9 @@ def export_file_name(user: User, now: datetime | None = None) -> str:
     return f"beauty-evaluator-{user.username}-{day:%Y-%m-%d}.zip"
 
 
-def _archive_files(photo: Photo) -> list[tuple[str, str]]:
-    """(archive path, storage name) of every stored file of the photo."""
-    folder = f"photos/{photo.public_id}"
+def _archive_files(photo: Photo, folder_name: str) -> list[tuple[str, str]]:
+    """(archive path, storage name) of every stored file of the photo, in its folder."""
+    folder = f"photos/{folder_name}"
     files = []
     for kind, field in (("original", photo.image), ("annotated", photo.annotated), ("filters", photo.filters)):
         if field:
@@ -88,11 +90,17 @@ def _extension(name: str) -> str:
     return posixpath.splitext(name)[1].lower()
 
 
-def _scores_entry(photo: Photo, missing: set[str], zone) -> dict:
+def _scores_entry(photo: Photo, folder_name: str, missing: set[str], zone) -> dict:
     """The API's shape of the photo, its files named by their place in the archive (null where
-    one could not be read)."""
-    paths = {storage: archive for archive, storage in _archive_files(photo) if storage not in missing}
-    return ArchivedPhotoSerializer(photo, context={"archive_paths": paths, "time_zone": zone}).data
+    one could not be read), and its folder's name."""
+    paths = {storage: archive for archive, storage in _archive_files(photo, folder_name) if storage not in missing}
+    context = {"archive_paths": paths, "time_zone": zone, "folder": folder_name}
+    return ArchivedPhotoSerializer(photo, context=context).data
+
+
+def _folder_fallback(photo: Photo, zone) -> str:
+    """A folder's name for a photo without a label: when it was uploaded, in the account's zone."""
+    return timezone.localtime(photo.created, zone).strftime("%Y-%m-%d %H-%M-%S")
 
 
 def _entry(name: str, compress_type: int, zone) -> zipfile.ZipInfo:
@@ -129,13 +137,16 @@ def export_stream(user: User) -> Iterator[bytes]:
     """The user's zip, as chunks of bytes; the file list and the scores are read as it goes."""
     pipe = _Pipe()
     missing: set[str] = set()
+    # Each photo's folder, named once in the first pass and found again by the scores' pass.
+    names, folders = FolderNames(), {}
     # The account's zone, not the request's: the archive is written after the middleware is done.
     zone = account_zone(user)
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), str(README_TEXT) % {"zone": zone})
         yield from _taken(pipe)
         for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
-            for archive_name, storage_name in _archive_files(photo):
+            folders[photo.pk] = names.name(photo.label, _folder_fallback(photo, zone))
+            for archive_name, storage_name in _archive_files(photo, folders[photo.pk]):
                 try:
                     yield from _copy_file(archive, pipe, archive_name, storage_name, zone)
                 except OSError:
@@ -144,9 +155,13 @@ def export_stream(user: User) -> Iterator[bytes]:
                     missing.add(storage_name)
         with archive.open(_entry(SCORES_NAME, zipfile.ZIP_DEFLATED, zone), "w") as scores:
             scores.write(b"[")
-            for number, photo in enumerate(selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY)):
-                separator = b",\n" if number else b"\n"
-                scores.write(separator + json.dumps(_scores_entry(photo, missing, zone)).encode())
+            written = 0
+            for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
+                if photo.pk not in folders:
+                    continue  # uploaded while the archive was written: in the next export, with its files
+                entry = _scores_entry(photo, folders[photo.pk], missing, zone)
+                scores.write((b",\n" if written else b"\n") + json.dumps(entry).encode())
+                written += 1
                 yield from _taken(pipe)
             scores.write(b"\n]\n")
     yield from _taken(pipe)

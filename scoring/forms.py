@@ -3,6 +3,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from scoring.images import ACCEPTED_TYPES
 from scoring.labels import LABEL_MAX_LENGTH, clean_label
 from scoring.time_zones import time_zone_choices
 
@@ -17,7 +18,7 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("allow_empty_file", True)
         kwargs.setdefault(
             "widget",
-            MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "aria-describedby": "photos-limits"}),
+            MultipleFileInput(attrs={"accept": ",".join(ACCEPTED_TYPES), "aria-describedby": "photos-limits"}),
         )
         super().__init__(*args, **kwargs)
 
@@ -47,6 +48,20 @@ def upload_limits() -> str:
 
 class UploadForm(forms.Form):
     photos = MultipleFileField(label=gettext_lazy("Photos"), help_text=upload_limits)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page's script checks files against the limits the server enforces, read here (not
+        # restated in the script), so no byte of a file the server would refuse is sent.
+        self.fields["photos"].widget.attrs.update(browser_limits())
+
+
+def browser_limits() -> dict[str, str]:
+    """The upload's limits as data attributes of its file inputs, for static/scoring/upload.js."""
+    return {
+        "data-max-bytes": str(settings.PHOTO_MAX_BYTES),
+        "data-max-files": str(settings.PHOTO_MAX_FILES_PER_UPLOAD),
+    }
 
 
 class PhotoLabelForm(forms.Form):

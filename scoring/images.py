@@ -7,7 +7,9 @@ from django.conf import settings
 from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# What the upload takes: Pillow's format name for each media type a browser gives such a file.
+ACCEPTED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+ACCEPTED_FORMATS = set(ACCEPTED_TYPES.values())
 
 
 class UploadRejected(ValueError):

@@ -192,11 +192,15 @@ class ArchivedFilesSerializer(serializers.Serializer):
 class ArchivedPhotoSerializer(PhotoSerializer):
     image_url = annotated_url = filters_url = None
     time_zone = serializers.SerializerMethodField(help_text="the zone `created` is written in: the account's")
+    folder = serializers.SerializerMethodField(help_text="the photo's folder in the archive, under `photos/`")
     files = ArchivedFilesSerializer(source="*", read_only=True)
     faces = ArchivedFaceSerializer(many=True, read_only=True)
 
     def get_time_zone(self, photo: Photo) -> str:
         return str(self.context["time_zone"])
+
+    def get_folder(self, photo: Photo) -> str:
+        return self.context["folder"]
 
 
 def photo_as_dict(photo: Photo, request: HttpRequest | None = None) -> dict:

@@ -2,6 +2,7 @@
 
 import mimetypes
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -12,12 +13,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from scoring import compare as comparing
 from scoring import explain, selectors
 from scoring import export as exporting
+from scoring.error_pages import wants_json
 from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, PhotoLabelForm, TimeZoneForm, UploadForm
 from scoring.limits import upload_limit_message
@@ -51,7 +54,11 @@ def about(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    """The upload form. The page's script sends it asking for JSON (to show the bytes going out):
+    it is answered where to go next, or the sentences of a refusal, instead of a redirect or a page."""
+    # Bound on every POST: one sent with no file at all is told to choose one.
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    as_json = request.method == "POST" and wants_json(request)
     if request.method == "POST" and form.is_valid():
         intake = photo_services.photos_intake(request=request, uploads=form.cleaned_data["photos"])
         created, wait = intake.created, intake.wait
@@ -59,10 +66,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         if wait is not None:
             rejected.append(upload_limit_message(wait))
         status = 429 if wait is not None else 400
+        if as_json and not created:
+            return _upload_refused(rejected, status, wait)
         for message in rejected:
             messages.error(request, message)
         if len(created) == 1 and not rejected:
-            return redirect("scoring:photo", public_id=created[0].public_id)
+            return _upload_done(as_json, reverse("scoring:photo", args=[created[0].public_id]))
         if created:
             # Some or all were stored: say so, and show the rest's errors on the history page.
             uploaded = ngettext(
@@ -72,11 +81,26 @@ def upload(request: HttpRequest) -> HttpResponse:
             ) % {"count": len(created)}
             # Tagged so the history page's script can say when scoring has finished.
             messages.success(request, uploaded, extra_tags="scoring-progress")
-            return redirect("scoring:history")
+            return _upload_done(as_json, reverse("scoring:history"))
     else:
         status, wait = (400 if request.method == "POST" else 200), None
+        if as_json:
+            return _upload_refused([str(error) for errors in form.errors.values() for error in errors], status, None)
     recent = selectors.photo_list_for_user(request.user)[:6]
     response = render(request, "scoring/upload.html", {"form": form, "recent": recent}, status=status)
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _upload_done(as_json: bool, location: str) -> HttpResponse:
+    # The script follows `location` itself: had it followed a redirect, the page it fetched
+    # would have used up the messages meant for the page the person then opens.
+    return JsonResponse({"location": location}) if as_json else redirect(location)
+
+
+def _upload_refused(sentences: list[str], status: int, wait: int | None) -> JsonResponse:
+    response = JsonResponse({"errors": sentences}, status=status)
     if wait is not None:
         response["Retry-After"] = str(wait)
     return response
@@ -131,13 +155,24 @@ def history(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("status", "all")
     if shown not in histories.FILTERS:
         shown = "all"
-    photos = histories.photos_for_filter(request.user, shown)
+    sort = request.GET.get("sort", "newest")
+    if sort not in histories.SORTS:
+        sort = "newest"
+    search = " ".join(request.GET.get("q", "").split())[: histories.SEARCH_MAX_LENGTH]
+    photos = histories.photos_for_history(request.user, status=shown, sort=sort, search=search)
     page = Paginator(photos, 24).get_page(request.GET.get("page"))
+    # Every link of the page (filters, pages) keeps the other choices made on it.
+    kept = {"status": shown, **({"sort": sort} if sort != "newest" else {}), **({"q": search} if search else {})}
     context = {
         "page": page,
-        "has_photos": shown != "all" or page.paginator.count > 0,  # no filters to offer a new user
+        # No filters to offer a new user.
+        "has_photos": shown != "all" or bool(search) or page.paginator.count > 0,
         "shown": shown,
-        "filters": list(histories.FILTERS),
+        "filters": [(name, "?" + urlencode({**kept, "status": name})) for name in histories.FILTERS],
+        "sort": sort,
+        "sorts": list(histories.SORTS),
+        "search": search,
+        "page_query": urlencode(kept),
         "under_review": histories.under_review_count(request.user),
     }
     return render(request, "scoring/history.html", context)

@@ -10,6 +10,15 @@ def astronaut() -> np.ndarray:
     return data.astronaut()
 
 
+@pytest.fixture(scope="session")
+def grace_hopper() -> np.ndarray:
+    """matplotlib's Grace Hopper (public domain): one face, turned a little, as RGB."""
+    import matplotlib.cbook
+    from PIL import Image
+
+    return np.asarray(Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg")).convert("RGB"))
+
+
 @pytest.fixture(autouse=True)
 def _private_media_folder(request, tmp_path, settings):
     """Every test stores files in its own temporary folder (S3 tests replace this)."""

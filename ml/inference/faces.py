@@ -6,10 +6,8 @@ network is trained on exactly the framing it meets in use.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,17 +15,13 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ml.inference.face_detector import FaceDetector
+from ml.inference.stage_timer import StageTimer, stage_of
 from ml.models.alignment import TEMPLATE
 
 # Photos are scaled down to this longest side for detection only; boxes and
 # landmarks are mapped back to the full-size image before alignment.
 DETECTION_MAX_SIDE = 640
-# YuNet (2023mar ONNX, MIT) run by OpenCV's FaceDetectorYN; the hash guards against a
-# truncated or swapped file, which would otherwise fail silently as "no face".
-DETECTOR_PATH = Path(__file__).parent / "assets" / "face_detection_yunet_2023mar.onnx"
-DETECTOR_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
-MIN_CONFIDENCE = 0.5
-NMS_THRESHOLD = 0.3
 # Refuse images whose decoded size would exhaust memory (decompression bombs).
 MAX_PIXELS = 50_000_000
 # Smaller faces, blown up to the crop size, carry too little detail to score (SCUT-FBP5500
@@ -95,49 +89,129 @@ def load_image(source: str | Path | bytes | BinaryIO) -> np.ndarray:
         raise FaceError("This file is not an image we can read; send a JPEG, PNG or WebP photo.") from error
 
 
-def find_faces(rgb: np.ndarray) -> list[Face]:
-    """Every face big enough to score, largest first.
+_default_detector: FaceDetector | None = None
+
+
+def default_detector() -> FaceDetector:
+    """For callers that name no detector (the command line, training): the CPU's fastest runtime."""
+    global _default_detector
+    if _default_detector is None:
+        from ml.inference.face_detector import detector_for
+
+        _default_detector = detector_for("cpu")
+    return _default_detector
+
+
+def find_faces(rgb: np.ndarray, detector: FaceDetector | None = None) -> list[Face]:
+    """Every face big enough to score, largest first, levelled.
 
     Raises NoFaceFound when there is no face, FaceTooSmall when every face is under MIN_FACE_SIDE.
     """
+    (found,) = faces_in_photos([rgb], detector or default_detector())
+    if isinstance(found, FaceError):
+        raise found
+    return found
+
+
+def faces_in_photos(
+    photos: list[np.ndarray], detector: FaceDetector, timer: StageTimer | None = None
+) -> list[list[Face] | FaceError]:
+    """Each photo's faces (`find_faces`), or the FaceError that says why it has none.
+
+    One detection pass per photo (the "detect" stage), then the levelling looks of all the
+    photos' faces together (part of "align"): each look is one call of the detector over
+    every face still turning.
+    """
+    with stage_of(timer, "detect"):
+        first = detected_faces(photos, detector)
+    found = [(rgb, face) for rgb, faces in zip(photos, first) if not isinstance(faces, FaceError) for face in faces]
+    with stage_of(timer, "align"):
+        levelled = iter(levelled_landmarks_of_all(found, detector))
+    return [
+        found if isinstance(found, FaceError) else [replace(face, landmarks=next(levelled)) for face in found]
+        for found in first
+    ]
+
+
+def detected_faces(photos: list[np.ndarray], detector: FaceDetector) -> list[list[Face] | FaceError]:
+    """YuNet's first look at each photo, scaled down to DETECTION_MAX_SIDE: scorable faces largest
+    first, or the FaceError that says why there are none."""
+    scales = [min(1.0, DETECTION_MAX_SIDE / max(rgb.shape[:2])) for rgb in photos]
+    small = [
+        np.ascontiguousarray(_shrunk(rgb, scale)[:, :, ::-1])  # YuNet wants BGR
+        for rgb, scale in zip(photos, scales)
+    ]
+    found = []
+    for rgb, scale, rows in zip(photos, scales, detector.detect(small)):
+        height, width = rgb.shape[:2]
+        faces = [_face_from_row(row, scale, width, height) for row in rows]
+        faces = sorted(
+            (face for face in faces if face.box[2] > 0 and face.box[3] > 0), key=lambda f: f.area, reverse=True
+        )
+        scorable = [face for face in faces if min(face.box[2], face.box[3]) >= MIN_FACE_SIDE]
+        found.append(scorable if scorable else FaceTooSmall(faces[0].box[2]) if faces else NoFaceFound())
+    return found
+
+
+def _shrunk(rgb: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 1.0:
+        return rgb
     height, width = rgb.shape[:2]
-    scale = min(1.0, DETECTION_MAX_SIDE / max(height, width))
-    small = (
-        rgb
-        if scale == 1.0
-        else cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    )
-    rows = _detect(np.ascontiguousarray(small[:, :, ::-1]))  # YuNet wants BGR
-    faces = [_face_from_row(row, scale, width, height) for row in rows]
-    faces = [face for face in faces if face.box[2] > 0 and face.box[3] > 0]
-    if not faces:
-        raise NoFaceFound()
-    faces = sorted(faces, key=lambda face: face.area, reverse=True)
-    scorable = [face for face in faces if min(face.box[2], face.box[3]) >= MIN_FACE_SIDE]
-    if not scorable:
-        raise FaceTooSmall(faces[0].box[2])
-    return [replace(face, landmarks=levelled_landmarks(rgb, face)) for face in scorable]
+    return cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
 
 
-def levelled_landmarks(rgb: np.ndarray, face: Face) -> np.ndarray:
-    """For a tilted face, landmarks found again on the aligned crop until the eye line stops
+@dataclass
+class _Levelling:
+    """One face's search for a level eye line: where it stands after each look."""
+
+    small: np.ndarray  # the photo, shrunk once for all the looks
+    factor: float  # small's pixels per photo pixel
+    face: Face
+    landmarks: np.ndarray  # the latest look's, in photo pixels
+    looks: int = 0
+    done: bool = field(default=False)
+
+
+def levelled_landmarks(rgb: np.ndarray, face: Face, detector: FaceDetector | None = None) -> np.ndarray:
+    """One face's levelled landmarks (`levelled_landmarks_of_all`)."""
+    return levelled_landmarks_of_all([(rgb, face)], detector or default_detector())[0]
+
+
+def levelled_landmarks_of_all(faces: list[tuple[np.ndarray, Face]], detector: FaceDetector) -> list[np.ndarray]:
+    """For each tilted face, landmarks found again on the aligned crop until the eye line stops
     turning (a face turned 30 deg takes two or three looks). A face whose first look turns it
     less than REFINE_MIN_TURN keeps YuNet's own landmarks: on an upright face a second look
-    moves the eye line by YuNet's jitter alone (1-3 deg), which would only add noise."""
-    # A large photo is shrunk once for all the looks (align_face would shrink it at each).
-    scale = float(np.hypot(*alignment_matrix(face.landmarks, REFINE_SIZE)[0, :2]))
-    factor = min(1.0, 2 * scale)
-    small = rgb if factor == 1.0 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    landmarks = face.landmarks
-    for look in range(REFINE_ROUNDS):
-        found = refined_landmarks(small, replace(face, landmarks=landmarks * factor)) / factor
-        turn = abs(eye_line_degrees(found) - eye_line_degrees(landmarks))
-        if look == 0 and turn < REFINE_MIN_TURN:
-            return face.landmarks
-        landmarks = found.astype(np.float32)
-        if turn < REFINE_SETTLED_TURN:
+    moves the eye line by YuNet's jitter alone (1-3 deg), which would only add noise.
+
+    Each look crops every face still turning and detects on all the crops in one call.
+    """
+    searches = []
+    for rgb, face in faces:
+        # A large photo is shrunk once for all the looks (align_face would shrink it at each).
+        scale = float(np.hypot(*alignment_matrix(face.landmarks, REFINE_SIZE)[0, :2]))
+        factor = min(1.0, 2 * scale)
+        small = rgb if factor == 1.0 else cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        searches.append(_Levelling(small, factor, face, face.landmarks))
+    for _ in range(REFINE_ROUNDS):
+        turning = [search for search in searches if not search.done]
+        if not turning:
             break
-    return landmarks
+        looked = [replace(search.face, landmarks=search.landmarks * search.factor) for search in turning]
+        crops = [align_face(search.small, face, REFINE_SIZE) for search, face in zip(turning, looked)]
+        rows = detector.detect([np.ascontiguousarray(crop[:, :, ::-1]) for crop in crops])
+        for search, face, crop_rows in zip(turning, looked, rows):
+            _take_look(search, _landmarks_on_crop(crop_rows, face) / search.factor)
+    return [search.landmarks for search in searches]
+
+
+def _take_look(search: _Levelling, found: np.ndarray) -> None:
+    turn = abs(eye_line_degrees(found) - eye_line_degrees(search.landmarks))
+    search.looks += 1
+    if search.looks == 1 and turn < REFINE_MIN_TURN:
+        search.done = True  # upright: YuNet's own landmarks stay
+        return
+    search.landmarks = found.astype(np.float32)
+    search.done = turn < REFINE_SETTLED_TURN
 
 
 def eye_line_degrees(landmarks: np.ndarray) -> float:
@@ -146,11 +220,9 @@ def eye_line_degrees(landmarks: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(y1 - y0, x1 - x0)))
 
 
-def refined_landmarks(rgb: np.ndarray, face: Face) -> np.ndarray:
-    """The face's landmarks detected again on its aligned crop, in photo coordinates; the first
-    ones if the crop shows no face near its centre."""
-    crop = align_face(rgb, face, REFINE_SIZE)
-    rows = _detect(np.ascontiguousarray(crop[:, :, ::-1]))
+def _landmarks_on_crop(rows: np.ndarray, face: Face) -> np.ndarray:
+    """The landmarks of the face detected on its aligned crop (`rows`), in the coordinates `face`'s
+    landmarks are in; those landmarks if the crop shows no face near its centre."""
     centre = TEMPLATE.mean(0) * REFINE_SIZE
     distances = [np.hypot(*(row[4:14].reshape(5, 2).mean(0) - centre)) for row in rows]
     if not distances or min(distances) >= 0.1 * REFINE_SIZE:
@@ -158,43 +230,6 @@ def refined_landmarks(rgb: np.ndarray, face: Face) -> np.ndarray:
     on_crop = rows[int(np.argmin(distances))][4:14].reshape(5, 2)
     to_photo = cv2.invertAffineTransform(alignment_matrix(face.landmarks, REFINE_SIZE))
     return (np.c_[on_crop, np.ones(5)] @ to_photo.T).astype(np.float32)
-
-
-_local = threading.local()
-
-
-_quiet_creation = threading.Lock()
-
-
-def _detector() -> cv2.FaceDetectorYN:
-    """One detector per thread: an OpenCV DNN net must not run in two threads at once."""
-    detector = getattr(_local, "detector", None)
-    if detector is None:
-        data = DETECTOR_PATH.read_bytes()
-        if hashlib.sha256(data).hexdigest() != DETECTOR_SHA256:
-            raise RuntimeError(f"{DETECTOR_PATH} is not the YuNet 2023mar model (sha256 mismatch)")
-        # OpenCV 5's graph engine warns that the detector's default target is not supported
-        # (it runs on the CPU as asked): one line per worker process and thread, for nothing.
-        # The level is process-wide: threads making their detectors take turns, so the level
-        # found and put back is never another thread's temporary one.
-        opencv_log = cv2.utils.logging
-        with _quiet_creation:
-            level = opencv_log.getLogLevel()
-            opencv_log.setLogLevel(opencv_log.LOG_LEVEL_ERROR)
-            try:
-                detector = cv2.FaceDetectorYN.create(str(DETECTOR_PATH), "", (320, 320), MIN_CONFIDENCE, NMS_THRESHOLD)
-            finally:
-                opencv_log.setLogLevel(level)
-        _local.detector = detector
-    return detector
-
-
-def _detect(bgr: np.ndarray) -> np.ndarray:
-    """YuNet rows (N, 15): x, y, w, h, five landmarks (x, y), confidence 0-1."""
-    detector = _detector()
-    detector.setInputSize((bgr.shape[1], bgr.shape[0]))
-    _, rows = detector.detect(bgr)
-    return np.zeros((0, 15), np.float32) if rows is None else rows
 
 
 def _face_from_row(row: np.ndarray, scale: float, width: int, height: int) -> Face:
@@ -227,7 +262,9 @@ def align_face(rgb: np.ndarray, face: Face, size: int = 224) -> np.ndarray:
     return cv2.warpAffine(rgb, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def faces_and_crops(rgb: np.ndarray, size: int = 224) -> tuple[list[Face], list[np.ndarray]]:
+def faces_and_crops(
+    rgb: np.ndarray, size: int = 224, detector: FaceDetector | None = None
+) -> tuple[list[Face], list[np.ndarray]]:
     """Detect every face and return them with their aligned crops, largest first."""
-    faces = find_faces(rgb)
+    faces = find_faces(rgb, detector)
     return faces, [align_face(rgb, face, size) for face in faces]

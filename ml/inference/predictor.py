@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,30 +11,15 @@ import torch
 
 from ml.inference import activations, faces
 from ml.inference.dark_filters import DARK_FILTERS, dark_filters_for
+from ml.inference.face_detector import detector_for
 from ml.inference.faces import Face
 from ml.inference.rating_spread import RatingSpread
 from ml.inference.stage_timer import StageTimer, stage_of
+from ml.inference.threads import parallel_map
 from ml.models import preprocess
 from ml.models.alignment import ALIGNMENT
 from ml.models.regressor import fuse_batch_norm
 from ml.models.weights import DEFAULT_WEIGHTS, Preprocessing, load_weights
-
-_pool: ThreadPoolExecutor | None = None
-
-
-def parallel_map(function: Callable, items: list) -> list:
-    """`function` over `items` on a process-wide thread pool, results in order.
-
-    For the CPU stages of a batch (decoding, detection, alignment, JPEG encoding, file
-    writes): OpenCV, Pillow and file I/O release the GIL, so threads use every core while
-    the device runs the network. One item runs inline: no hand-off for a batch of one.
-    """
-    global _pool
-    if len(items) <= 1:
-        return [function(item) for item in items]
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="ml-cpu")
-    return list(_pool.map(function, items))
 
 
 def set_cpu_threads(threads: int) -> None:
@@ -90,6 +72,8 @@ class Predictor:
         head: str | None = None,
     ):
         self.device = resolve_device(device)
+        # YuNet in the runtime fastest on this device: with the networks on a GPU, onnxruntime on a CPU.
+        self.detector = detector_for(self.device)
         model, self.metadata = load_weights(weights)
         self.preprocessing = Preprocessing.of(self.metadata)
         if self.preprocessing.alignment != ALIGNMENT:
@@ -166,14 +150,13 @@ class Predictor:
         """
         results: list[ImageResult] = []
         pending: list[tuple[ImageResult, Face]] = []
-        with stage_of(timer, "detect"):
-            found_per_image = parallel_map(self._faces_or_error, images)
+        found_per_image = faces.faces_in_photos(images, self.detector, timer)
         aligning: list[tuple[np.ndarray, Face]] = []
         for rgb, found in zip(images, found_per_image):
             result = ImageResult()
             results.append(result)
-            if isinstance(found, str):
-                result.error = found
+            if isinstance(found, faces.FaceError):
+                result.error = str(found)
                 continue
             pending.extend((result, face) for face in found)
             aligning.extend((rgb, face) for face in found)
@@ -192,12 +175,6 @@ class Predictor:
                 ScoredFace(face=face, crop=crop, score=score, insight=insight, distribution=distribution)
             )
         return results
-
-    def _faces_or_error(self, rgb: np.ndarray) -> list[Face] | str:
-        try:
-            return faces.find_faces(rgb)
-        except faces.FaceError as error:
-            return str(error)
 
     def _aligned(self, rgb_and_face: tuple[np.ndarray, Face]) -> np.ndarray:
         rgb, face = rgb_and_face

@@ -6,7 +6,7 @@ import uuid
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -20,6 +20,14 @@ from scoring.serializers import band_of
 
 FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
 PENDING = (Photo.Status.QUEUED, Photo.Status.RUNNING)
+# The orders the history offers; photos without a score go last in either score order.
+SORTS = {
+    "newest": (F("created").desc(), F("id").desc()),
+    "oldest": (F("created").asc(), F("id").asc()),
+    "highest": (F("top_score").desc(nulls_last=True), F("created").desc(), F("id").desc()),
+    "lowest": (F("top_score").asc(nulls_last=True), F("created").desc(), F("id").desc()),
+}
+SEARCH_MAX_LENGTH = 120  # a photo's label is no longer (scoring.labels)
 MAX_POLLED = 48  # tiles one status request may ask about (two pages' worth)
 CHART_CACHE_SECONDS = 3600
 
@@ -29,6 +37,18 @@ def photos_for_filter(user: User | AnonymousUser, name: str) -> QuerySet[Photo]:
     photos = photo_list_for_user(user)
     status = FILTERS.get(name)
     return photos.filter(status=status) if status else photos
+
+
+def photos_for_history(user: User | AnonymousUser, *, status: str, sort: str, search: str = "") -> QuerySet[Photo]:
+    """The history's photos: narrowed by status filter and by a search in their names (labels),
+    in one of SORTS's orders (unknown names are the caller's to refuse)."""
+    photos = photos_for_filter(user, status)
+    if search:
+        photos = photos.filter(label__icontains=search)
+    if sort in ("highest", "lowest"):
+        top_score = Face.objects.filter(photo=OuterRef("pk"), rank=0).values("score")[:1]
+        photos = photos.annotate(top_score=Subquery(top_score))
+    return photos.order_by(*SORTS[sort])
 
 
 def chart_points(user: User | AnonymousUser) -> list[dict]:

@@ -21,7 +21,8 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from ml.inference.stage_timer import StageTimer  # pure Python: no torch in the web process
+from ml.inference.stage_timer import StageTimer  # these two are pure Python: no torch in the web process
+from ml.inference.threads import parallel_map
 from scoring import outages
 from scoring.inference import get_predictor
 from scoring.models import Face, LayerImage, Photo
@@ -101,7 +102,6 @@ def _read_originals(photos: list[Photo]) -> tuple[list[tuple[Photo, object]], li
     written here, in this thread, whose database connection the task uses.
     """
     from ml.inference.faces import FaceError
-    from ml.inference.predictor import parallel_map  # the worker imports torch; the web process never does
 
     loaded, unread = [], []
     for photo, rgb in zip(photos, parallel_map(_read_original, photos)):
@@ -202,8 +202,6 @@ def _store_files(scored: list[_Scored], filters_png: bytes, timer: StageTimer) -
     """Encode, then store, every result file of the batch across the cores; photos with all their
     files, and the rest. A photo one of whose files could not be stored keeps none of them, and is retried.
     """
-    from ml.inference.predictor import parallel_map
-
     with timer.stage("store"):
         scored, unstored = _clear_leftovers(scored)
     files = [_result_files(one, filters_png) for one in scored]

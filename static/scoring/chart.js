@@ -1,5 +1,5 @@
-// Score of every photo over time: one dot per photo on a real time axis, the average as a
-// dashed line. No library needed for one scatter plot. The points are fetched after the page
+// Score of every photo over time: one dot per photo on a real time axis (photos taken together
+// side by side), the user's own average as a dashed line. No library needed for one scatter plot. The points are fetched after the page
 // renders (a long history has thousands); window.scoreChart.add() takes new points as scores
 // arrive (history.js). Words come from Django's JavaScript catalogue (gettext, interpolate),
 // dates are written in the page's language.
@@ -63,6 +63,32 @@
     );
   }
 
+  // Where each dot goes along the axis: at its time, except that dots closer than GAP (photos
+  // taken together, a batch uploaded at once) are spread side by side around their times, in
+  // their order, never past the plot's edges (closer than GAP only when the plot is full).
+  const GAP = 9;
+  function spread(wanted, low, high) {
+    const groups = [];
+    const step = (g) => (g.count > 1 ? Math.min(GAP, (high - low) / (g.count - 1)) : 0);
+    const left = (g) => {
+      const width = step(g) * (g.count - 1);
+      return Math.min(Math.max(g.sum / g.count - width / 2, low), high - width);
+    };
+    const right = (g) => left(g) + step(g) * (g.count - 1);
+    wanted.forEach((at) => {
+      groups.push({ count: 1, sum: Math.min(Math.max(at, low), high) });
+      // A group that reaches into the one before it joins it, and may then reach further back.
+      while (groups.length > 1) {
+        const last = groups[groups.length - 1], before = groups[groups.length - 2];
+        if (right(before) + GAP <= left(last)) break;
+        before.count += last.count;
+        before.sum += last.sum;
+        groups.pop();
+      }
+    });
+    return groups.flatMap((g) => Array.from({ length: g.count }, (_, k) => left(g) + step(g) * k));
+  }
+
   function draw() {
     svg.replaceChildren();
     if (!points.length) return;
@@ -88,24 +114,16 @@
       svg.append(node("text", { x: x(t), y: H - BOTTOM + 18, "text-anchor": anchor, class: "axis" }, tickLabel(t, t1 - t0, (t1 - t0) / ticks)));
     }
     const mean = points.reduce((sum, p) => sum + p.score, 0) / points.length;
-    svg.append(node("line", { x1: LEFT, x2: W - RIGHT, y1: y(mean), y2: y(mean), class: "mean-line" }));
-    // Said in the caption, not on the plot, where it covered the newest dots.
+    const meanLine = node("line", { x1: LEFT, x2: W - RIGHT, y1: y(mean), y2: y(mean), class: "mean-line" });
+    meanLine.append(node("title", {}, interpolate(gettext("Your own average: %s / 5"), [mean.toFixed(2)])));
+    svg.append(meanLine);
+    // Said in the key under the plot, not on it, where it covered the newest dots.
     const meanLabel = document.getElementById("chart-mean");
     if (meanLabel) meanLabel.textContent = mean.toFixed(2);
-    const placed = [];
-    const free = (cx, cy) => !placed.some(([px, py]) => Math.hypot(px - cx, py - cy) < 9);
-    const inside = (cx) => cx >= LEFT + 5 && cx <= W - RIGHT - 5;
+    const at = spread(times.map((t) => x(t)), LEFT + 5, W - RIGHT - 5);
     points.forEach((p, i) => {
-      // Photos of the same moment sit side by side, nearest first on either side, never past
-      // the plot's edges; when a crowd fills even that, a dot goes where it belongs, overlapping.
-      const at = Math.min(Math.max(x(times[i]), LEFT + 5), W - RIGHT - 5);
+      const cx = at[i];
       const cy = y(p.score);
-      let cx = at;
-      for (let step = 1; !free(cx, cy) && step <= 80; step++) {
-        const tried = at + (step % 2 ? 1 : -1) * 9 * Math.ceil(step / 2);
-        if (inside(tried) && free(tried, cy)) cx = tried;
-      }
-      placed.push([cx, cy]);
       const dot = node("circle", { cx: cx, cy: cy, r: 5, class: "dot", tabindex: 0, "data-id": p.id });
       dot.append(node("title", {}, pointWords(p) + bandWords(p)));
       ["mouseenter", "focus", "click"].forEach((type) => dot.addEventListener(type, () => show(p)));

@@ -6,6 +6,7 @@
   const statusLine = document.getElementById("status");
   const result = document.getElementById("result");
   const texts = JSON.parse(document.getElementById("explain-texts").textContent);
+  const toc = document.getElementById("on-this-page");
   const wide = window.matchMedia("(min-width: 700px)");
   const POLL_MS = 1000;
 
@@ -89,7 +90,7 @@
   }
 
   function faceSection(face, number, dark) {
-    const section = el("section", { class: "card face" }, [
+    const section = el("section", { class: "card face", id: "face-" + number }, [
       el("h2", {}, [interpolate(gettext("Face %s: "), [number]), el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
       el("p", { class: "percentile" }, [interpolate(gettext("Higher than %s of the faces in the model's reference dataset."), [face.percentile.toFixed(0) + "%"])]),
     ]);
@@ -101,7 +102,9 @@
         el("p", { class: "small" }, [texts.two_networks]),
       ], false));
     }
-    section.append(fold(gettext("What drove the score (Grad-CAM)"), [
+    // What the network looked at is read after the scores, below the photo (a section of its own).
+    const inside = el("section", { class: "card face-inside", id: "face-" + number + "-inside" }, [el("h2", {}, [insideTitle(number)])]);
+    inside.append(fold(gettext("What drove the score (Grad-CAM)"), [
       el("div", { class: "gradcam-row" }, [
         el("img", { src: face.grad_cam_url, class: "zoomable gradcam", alt: interpolate(gettext("Face %s: Grad-CAM map, warm colours where features raised the score"), [number]) }),
         el("div", {}, [el("p", {}, [texts.grad_cam_legend]), colourKey(gettext("mattered little"), gettext("raised the score most"), "jet")]),
@@ -109,14 +112,16 @@
     ], true));
     const layers = el("div", { class: "layers" });
     face.layers.forEach((layer) => layers.append(stageFigure(layer, number, dark)));
-    section.append(fold(interpolate(ngettext("What the network saw, step by step (%s stage)", "What the network saw, step by step (%s stages)", face.layers.length), [face.layers.length]), [
+    inside.append(fold(interpolate(ngettext("What the network saw, step by step (%s stage)", "What the network saw, step by step (%s stages)", face.layers.length), [face.layers.length]), [
       el("p", { class: "small" }, [texts.layer_legend]),
       ...(dark ? [el("p", { class: "small dark-legend" }, [dark.legend])] : []),
       el("div", { class: "keys" }, [colourKey(gettext("left half: weak"), gettext("strong response"), "jet"), colourKey(gettext("right half: weak"), gettext("strong channel"), "viridis")]),
       layers,
     ], number === 1));
-    return section;
+    return [section, inside];
   }
+
+  const insideTitle = (number) => interpolate(gettext("Face %s: what the network looked at"), [number]);
 
   const messages = {
     queued: () => gettext("Queued: it will be scored in a moment."),
@@ -137,17 +142,51 @@
       document.getElementById("model-version").textContent = data.model_version;
       document.getElementById("model-details").hidden = false;
     }
-    result.replaceChildren();
-    result.append(el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" }));
-    data.faces.forEach((face, i) => result.append(faceSection(face, i + 1, data.dark_filters)));
+    // On a wide screen the photo and the scores side by side (site.css), then what the network
+    // looked at; a phone reads one column.
+    const scores = el("div", { class: "result-scores" });
+    result.replaceChildren(el("div", { class: "result-top" }, [
+      el("div", { class: "result-photo" }, [el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" })]),
+      scores,
+    ]));
+    data.faces.forEach((face, i) => {
+      const [section, inside] = faceSection(face, i + 1, data.dark_filters);
+      scores.append(section);
+      result.append(inside);
+    });
     if (data.filters_url) {
-      result.append(el("section", { class: "card" }, [fold(gettext("The first layer's filters"), [
+      result.append(el("section", { class: "card", id: "first-filters" }, [fold(gettext("The first layer's filters"), [
         el("p", { class: "small" }, [texts.filters_legend]),
         ...(data.dark_filters && data.dark_filters.filters_note ? [el("p", { class: "small dark-legend" }, [data.dark_filters.filters_note])] : []),
         el("img", { src: data.filters_url, class: "zoomable filters", alt: gettext("The 32 colour filters of the network's first layer, enlarged") }),
       ], true)]));
     }
+    listSections(data);
   }
+
+  // The page's sections in a short list of links: each face (with its score), the filters, and
+  // renaming or deleting the photo; each link opens a folded section it points into.
+  function listSections(data) {
+    const links = data.faces.map((face, i) => [
+      "#face-" + (i + 1),
+      interpolate(gettext("Face %(number)s: %(score)s / 5"), { number: i + 1, score: face.score.toFixed(2) }, true),
+    ]);
+    data.faces.forEach((face, i) => links.push(["#face-" + (i + 1) + "-inside", insideTitle(i + 1)]));
+    if (data.filters_url) links.push(["#first-filters", gettext("The first layer's filters")]);
+    const owner = document.getElementById("rename"); // staff see the photo without renaming it
+    links.push(owner ? ["#rename", gettext("Name, or delete the photo")] : ["#delete-photo", gettext("Delete the photo")]);
+    toc.querySelector("ul").replaceChildren(...links.map(([href, text]) => el("li", {}, [el("a", { href: href }, [text])])));
+    toc.hidden = !data.faces.length;
+  }
+
+  function openFoldsAround(hash) {
+    const target = hash.length > 1 && document.getElementById(decodeURIComponent(hash.slice(1)));
+    if (!target) return;
+    for (let node = target; node; node = node.parentElement) if (node.tagName === "DETAILS") node.open = true;
+    // A section that is one fold (the filters) opens too: a link to it means to read it.
+    if (target.children.length === 1 && target.firstElementChild.tagName === "DETAILS") target.firstElementChild.open = true;
+  }
+  window.addEventListener("hashchange", () => openFoldsAround(window.location.hash));
 
   async function poll() {
     if (document.visibilityState === "visible") {

@@ -75,14 +75,13 @@ def test_a_face_too_small_to_score_gets_its_own_message(astronaut):
 
 
 def test_a_detector_file_with_the_wrong_hash_is_refused(tmp_path, monkeypatch):
-    import threading
+    from ml.inference import face_detector
 
     swapped = tmp_path / "yunet.onnx"
-    swapped.write_bytes(faces.DETECTOR_PATH.read_bytes()[:-10])
-    monkeypatch.setattr(faces, "DETECTOR_PATH", swapped)
-    monkeypatch.setattr(faces, "_local", threading.local())
+    swapped.write_bytes(face_detector.DETECTOR_PATH.read_bytes()[:-10])
+    monkeypatch.setattr(face_detector, "DETECTOR_PATH", swapped)
     with pytest.raises(RuntimeError, match="sha256 mismatch"):
-        faces.find_faces(np.zeros((100, 100, 3), np.uint8))
+        faces.find_faces(np.zeros((100, 100, 3), np.uint8), face_detector.OpenCvYuNet())
 
 
 def test_threads_detecting_at_once_get_the_same_faces(astronaut, grace_hopper):
@@ -136,11 +135,14 @@ def test_detectors_made_in_many_threads_print_no_opencv_warning_and_leave_its_lo
 
     import cv2
 
+    from ml.inference import face_detector
+
     before = cv2.utils.logging.getLogLevel()
     capfd.readouterr()
     with ThreadPoolExecutor(max_workers=8) as pool:
         # A barrier-free burst: each of the 8 threads makes its own detector at about the same time.
-        made = [f.result() for f in [pool.submit(faces._detector) for _ in range(8)]]
+        opencv = face_detector.OpenCvYuNet()
+        made = [f.result() for f in [pool.submit(opencv._detector) for _ in range(8)]]
     assert all(isinstance(detector, cv2.FaceDetectorYN) for detector in made)
     assert "setPreferableTarget" not in capfd.readouterr().err
     assert cv2.utils.logging.getLogLevel() == before

@@ -17,7 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from beautysite.wsgi import application  # the app gunicorn serves, settings and checks included
 
-HEAVY = ("torch", "torchvision", "cv2")
+HEAVY = ("torch", "torchvision", "cv2", "onnxruntime")
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -188,7 +188,7 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     page.goto(f"{site}/compare/")
     assert_chinese(page, "compare picker")
     for photo in photos:
-        page.locator(".pick", has=page.locator(f"input[value='{photo.public_id}']")).locator("img").click()
+        page.locator(".pick", has=page.locator(f"input[value='{photo.public_id}']")).locator("svg.thumb").click()
     expect(page.locator("#picked")).to_contain_text("已选 2 张")
     page.click(".sticky-bar button[type=submit]")
     expect(page.locator(".verdict")).to_be_visible()

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scoring.models import Photo
-from tests.web.helpers import DESKTOP, PHONE, add_scored_rows, logged_in, score, upload
+from tests.web.helpers import DESKTOP, PHONE, add_scored_rows, logged_in, score, scored_rows, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_broker")]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -47,7 +47,7 @@ def test_compare_from_a_photo_page_keeps_the_order_of_the_clicks_and_explains_th
     expect(page.locator(".messages .error")).to_contain_text("Pick at least two photos")
     expect(page.locator(".pick.chosen")).to_have_count(1)  # the tick survived the refusal
 
-    page.locator(".pick", has=page.locator(f"input[value='{first.public_id}']")).locator("img").click()
+    page.locator(".pick", has=page.locator(f"input[value='{first.public_id}']")).locator("svg.thumb").click()
     expect(page.locator(".pick.chosen .order")).to_have_text(["A", "B"])
     page.click("button:has-text('Compare the selected photos')")
 
@@ -294,3 +294,74 @@ def test_the_front_page_shows_an_example_and_the_photo_page_enlarges_any_image(l
     page.keyboard.press("Escape")
     expect(page.locator("#lightbox")).to_be_hidden()
     shoot(page, "photo-desktop")
+
+
+def test_history_chart_spreads_a_batch_uploaded_together_and_names_its_line(live_server, browser, alice):
+    batch = scored_rows(alice, 1.5, 2.5, 3.0, 3.5, 4.0, 4.5)  # different scores: once stacked at one instant
+    earlier = scored_rows(alice, 3.0)[0]
+    now = batch[0].created
+    Photo.objects.filter(pk__in=[p.pk for p in batch]).update(created=now)
+    Photo.objects.filter(pk=earlier.pk).update(created=now - timedelta(days=2))
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/history/")
+    dots = page.locator("#chart circle")
+    expect(dots).to_have_count(7)
+    width = page.evaluate("document.getElementById('chart').viewBox.baseVal.width")
+    centres = sorted(float(x) for x in dots.evaluate_all("(dots) => dots.map((d) => d.getAttribute('cx'))"))
+    assert all(30 <= x <= width - 14 for x in centres), centres
+    batch_centres = centres[1:]
+    assert all(b - a >= 8.9 for a, b in zip(batch_centres, batch_centres[1:])), batch_centres  # side by side
+    assert centres[1] - centres[0] > width / 2  # the earlier photo stays where its time is
+    key = page.locator(".chart-key")
+    expect(key).to_contain_text("your own average")
+    expect(page.locator("#chart-mean")).to_have_text("3.14")
+    expect(page.locator("#chart .mean-line title")).to_have_text("Your own average: 3.14 / 5")
+
+
+def test_the_photo_page_puts_the_photo_beside_the_score_on_a_wide_screen_and_lists_its_sections(
+    live_server, browser, two_scored
+):
+    page = logged_in(browser, live_server, viewport={"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/photos/{two_scored[0].public_id}/")
+    photo, face = page.locator(".result-photo img"), page.locator("#face-1")
+    expect(face).to_be_visible()
+    page.wait_for_function("() => document.querySelector('.result-photo img').complete")
+    photo_box, face_box = photo.bounding_box(), face.bounding_box()
+    assert photo_box["x"] + photo_box["width"] <= face_box["x"]  # side by side
+    assert face_box["y"] < photo_box["y"] + photo_box["height"]  # on the same rows
+    assert photo_box["width"] >= 420  # drawn large, not a third of the page
+    sections = page.locator("#on-this-page a")
+    expect(sections).to_have_text(
+        [
+            re.compile(r"^Face 1: \d\.\d\d / 5$"),
+            "Face 1: what the network looked at",
+            "The first layer's filters",
+            "Name, or delete the photo",
+        ]
+    )
+    filters = page.locator("#first-filters details")
+    filters.evaluate("(details) => { details.open = false; }")
+    sections.nth(2).click()
+    expect(filters).to_have_attribute("open", "")
+    shoot(page, "photo-wide")
+
+    page.set_viewport_size(PHONE)
+    photo_box, face_box = photo.bounding_box(), face.bounding_box()
+    assert face_box["y"] >= photo_box["y"] + photo_box["height"]  # one column: the score under the photo
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+
+
+def test_history_finds_a_photo_by_name_and_orders_by_score(live_server, browser, alice):
+    for label, value in (("beach.jpg", 3.0), ("wedding dance.jpg", 2.0), ("Wedding vows.jpg", 4.0)):
+        Photo.objects.filter(pk=scored_rows(alice, value)[0].pk).update(label=label)
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/history/")
+    page.get_by_label("Search by name").fill("wedding")
+    page.get_by_label("Order").select_option(label="Lowest score first")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".tile .name")).to_have_text(["wedding dance.jpg", "Wedding vows.jpg"])
+    page.get_by_label("Order").select_option(label="Highest score first")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".tile .name")).to_have_text(["Wedding vows.jpg", "wedding dance.jpg"])
+    page.click("text=Clear the search")
+    expect(page.locator(".tile .name")).to_have_text(["Wedding vows.jpg", "beach.jpg", "wedding dance.jpg"])

@@ -150,3 +150,16 @@ def test_the_server_refuses_a_fifth_photo_with_a_sentence_and_keeps_the_ticks(cl
     assert "Pick at most 4 photos; you picked 5." in page
     assert page.count("checked") == 4
     assert 'data-full="You can compare up to four photos: untick one to pick another."' in page
+
+
+def test_the_picker_shows_each_photos_face_and_when_it_was_uploaded(client, alice):
+    first, second = scored_rows(alice, 3.0, 4.0)
+    Photo.objects.filter(pk=first.pk).update(label="beach.jpg", width=400, height=300)
+    Photo.objects.filter(pk=second.pk).update(label="party.jpg", width=400, height=300)
+    first.faces.update(x=100, y=50, w=80, h=100)
+    client.force_login(alice)
+    picker = client.get(reverse("scoring:compare")).content.decode()
+    # The history card's face square: the photo through an SVG viewBox around the face box.
+    assert re.search(r'<svg class="thumb" viewBox="\d+ \d+ \d+ \d+"[^>]*aria-label="Your photo beach.jpg"', picker)
+    assert picker.count('<svg class="thumb"') == 2
+    assert picker.count("<time datetime=") == 2

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import tracemalloc
 import zipfile
 
@@ -13,6 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from scoring.export_names import MAX_CHARACTERS, FolderNames, safe_folder_name
 from scoring.models import Face, LayerImage, Photo, photo_file_name
 from scoring.services import photos
 from tests.web.test_api_schema import conforms, openapi  # noqa: F401 (fixture)
@@ -60,7 +62,7 @@ def test_the_zip_holds_every_file_and_score_of_the_user_and_nothing_of_anyone_el
     assert archive.testzip() is None
     names = archive.namelist()
     assert not any(str(theirs.public_id) in name for name in names)
-    scored = f"photos/{scored_photo.public_id}"
+    scored = "photos/me"  # named by its label, me.jpg
     face = f"{scored}/face-1"
     expected = {f"{scored}/original.jpg", f"{scored}/annotated.jpg", f"{scored}/filters.png", f"{face}/grad-cam.jpg"}
     assert expected <= set(names)
@@ -68,7 +70,7 @@ def test_the_zip_holds_every_file_and_score_of_the_user_and_nothing_of_anyone_el
     assert archive.read(f"{scored}/original.jpg") == default_storage.open(scored_photo.image.name).read()
     assert archive.getinfo(f"{scored}/original.jpg").compress_type == zipfile.ZIP_STORED
     failed.refresh_from_db()
-    assert f"photos/{failed.public_id}/original.{failed.image.name.rsplit('.', 1)[1]}" in names
+    assert f"photos/wall/original.{failed.image.name.rsplit('.', 1)[1]}" in names
 
     scores = {entry["id"]: entry for entry in json.loads(archive.read("scores.json"))}
     assert set(scores) == {str(scored_photo.public_id), str(failed.public_id)}
@@ -90,6 +92,7 @@ def test_the_zip_holds_every_file_and_score_of_the_user_and_nothing_of_anyone_el
     assert scores[str(failed.public_id)]["error"] == api_answer["error"]
     assert entry["error"] is None and entry["error_code"] is None
     assert scores[str(failed.public_id)]["files"]["annotated"] is None
+    assert (entry["folder"], scores[str(failed.public_id)]["folder"]) == ("me", "wall")
     assert "README.txt" in names
 
 
@@ -159,3 +162,50 @@ def test_a_token_client_downloads_its_own_zip_and_it_matches_the_schema(openapi,
     conforms(openapi, whole)
     refused = APIClient().get("/api/export/")
     conforms(openapi, refused)
+
+
+@pytest.mark.parametrize(
+    "label, folder",
+    [
+        ("Grandma at the wedding.jpg", "Grandma at the wedding"),
+        ("IMG_0412.JPEG", "IMG_0412"),
+        ("notes.txt", "notes.txt"),  # only a photo's extension goes
+        ('a<b>:c"d|e?f*g\\h/i.png', "a_b__c_d_e_f_g_h_i"),
+        ("tab\tand\x00nul.jpg", "tab and_nul"),
+        ("CON.jpg", "_CON"),
+        ("lpt1.backup.png", "_lpt1.backup"),
+        ("console.jpg", "console"),
+        ("  ..hidden. .jpg", "hidden"),
+        ("..", ""),
+        (".jpg", "jpg"),  # a name that is only an extension keeps it
+        ("婚礼 照片.jpg", "婚礼 照片"),
+        ("x" * 200, "x" * MAX_CHARACTERS),
+    ],
+)
+def test_a_label_becomes_a_folder_name_any_file_system_takes(label, folder):
+    assert safe_folder_name(label) == folder
+
+
+def test_folder_names_are_unique_whatever_the_letter_case():
+    names = FolderNames()
+    given = [names.name(label, "2026-12-03 16-36-00") for label in ("me.jpg", "ME.png", "me", "", "..")]
+    assert given == ["me", "ME (2)", "me (3)", "2026-12-03 16-36-00", "2026-12-03 16-36-00 (2)"]
+
+
+def test_the_zip_names_each_folder_by_the_photos_label_and_scores_json_keeps_the_id(client, alice):
+    labelled = []
+    for label in ("Wedding.jpg", "wedding.png", "CON.jpg", ""):
+        photo = photo_with_files(alice)
+        Photo.objects.filter(pk=photo.pk).update(label=label)
+        labelled.append(photo)
+    client.force_login(alice)
+    archive = unzip(client.get("/account/export/"))
+    scores = json.loads(archive.read("scores.json"))
+    assert [entry["id"] for entry in scores] == [str(photo.public_id) for photo in labelled]
+    folders = [entry["folder"] for entry in scores]
+    assert folders[:3] == ["Wedding", "wedding (2)", "_CON"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d-\d\d-\d\d", folders[3])  # no label: when it was uploaded
+    for entry in scores:
+        assert entry["files"]["original"] == f"photos/{entry['folder']}/original.jpg"
+        assert entry["files"]["original"] in archive.namelist()
+    assert not any(str(photo.public_id) in name for name in archive.namelist() for photo in labelled)

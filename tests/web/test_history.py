@@ -1,14 +1,16 @@
 """The history page: its tiles and their live status, filters, the chart and what is under review."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from scoring.models import Face, Photo
-from tests.web.factories import PhotoFactory
+from tests.web.factories import FaceFactory, PhotoFactory
 from tests.web.helpers import add_scored_rows, flag, scored_rows
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +130,52 @@ def test_the_history_filters_stay_once_there_are_photos(client, alice):
     client.force_login(alice)
     assert 'class="filters"' in client.get(reverse("scoring:history")).content.decode()
     assert 'class="filters"' in client.get(reverse("scoring:history") + "?status=failed").content.decode()
+
+
+def history_labels(client, **query) -> list[str]:
+    return [photo.label for photo in client.get(reverse("scoring:history"), query).context["page"].object_list]
+
+
+def named_rows(owner, **scores: float | None) -> None:
+    """Photos named by the keywords, uploaded in their order a minute apart; None: not scored."""
+    start = timezone.now() - timedelta(hours=1)
+    for minute, (label, score) in enumerate(scores.items()):
+        if score is None:
+            photo = PhotoFactory(owner=owner, status=Photo.Status.FAILED)
+        else:
+            photo = FaceFactory(photo__owner=owner, score=score, percentile=50, grad_cam="").photo
+        Photo.objects.filter(pk=photo.pk).update(label=label, created=start + timedelta(minutes=minute))
+
+
+def test_the_history_sorts_newest_oldest_highest_and_lowest_unscored_last(client, alice):
+    named_rows(alice, middle=3.0, failed=None, best=4.5, worst=1.5)
+    client.force_login(alice)
+    assert history_labels(client) == ["worst", "best", "failed", "middle"]
+    assert history_labels(client, sort="newest") == ["worst", "best", "failed", "middle"]
+    assert history_labels(client, sort="oldest") == ["middle", "failed", "best", "worst"]
+    assert history_labels(client, sort="highest") == ["best", "middle", "worst", "failed"]
+    assert history_labels(client, sort="lowest") == ["worst", "middle", "best", "failed"]
+    assert history_labels(client, sort="'; drop table") == ["worst", "best", "failed", "middle"]  # unknown: newest
+
+
+def test_the_history_searches_photo_names_in_any_letter_case_and_keeps_the_choices_in_its_links(client, alice):
+    named_rows(alice, **{"Wedding day.jpg": 3.0, "beach.jpg": 4.0, "wedding cake.png": 2.0, "婚礼.jpg": 3.5})
+    client.force_login(alice)
+    assert history_labels(client, q="WEDDING") == ["wedding cake.png", "Wedding day.jpg"]
+    assert history_labels(client, q="  wedding   day ") == ["Wedding day.jpg"]  # spaces as typed, tidied
+    assert history_labels(client, q="婚礼") == ["婚礼.jpg"]
+    assert history_labels(client, q="wedding", sort="highest") == ["Wedding day.jpg", "wedding cake.png"]
+    page = client.get(reverse("scoring:history"), {"q": "wedding", "sort": "highest"}).content.decode()
+    assert 'value="wedding"' in page and '<option value="highest" selected>' in page
+    assert 'href="?status=failed&amp;sort=highest&amp;q=wedding"' in page  # a filter keeps the search and order
+    nothing = client.get(reverse("scoring:history"), {"q": "birthday"}).content.decode()
+    assert "No photo's name contains “birthday”." in nothing and "No photos yet" not in nothing
+    assert 'id="history-search"' in nothing  # the search stays to change it
+
+
+def test_the_history_pages_keep_the_search_and_order(client, alice):
+    named_rows(alice, **{f"trip {n}.jpg": 1 + n / 10 for n in range(30)})
+    client.force_login(alice)
+    page = client.get(reverse("scoring:history"), {"q": "trip", "sort": "lowest"}).content.decode()
+    assert 'href="?status=all&amp;sort=lowest&amp;q=trip&amp;page=2"' in page
+    assert history_labels(client, q="trip", sort="lowest", page=2) == [f"trip {n}.jpg" for n in range(24, 30)]

@@ -1,5 +1,7 @@
 """The upload page: one photo or several, bad files named, the upload limit said in words."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -90,3 +92,45 @@ def test_the_upload_form_states_its_limits_before_they_bite(client, alice):
     client.force_login(alice)
     page = client.get(reverse("scoring:upload")).content.decode()
     assert "Up to 10 photos at a time, each at most 10 MB and 40 megapixels. JPEG, PNG or WebP" in page
+
+
+JSON = {"HTTP_ACCEPT": "application/json"}  # as the page's script sends the form
+
+
+def test_the_page_gives_its_script_the_limits_the_server_enforces(client, alice, settings):
+    settings.PHOTO_MAX_BYTES, settings.PHOTO_MAX_FILES_PER_UPLOAD = 123_456, 7
+    client.force_login(alice)
+    page = client.get(reverse("scoring:upload")).content.decode()
+    assert re.search(r'<input type="file" name="photos"[^>]* data-max-bytes="123456" data-max-files="7"', page)
+    assert 'accept="image/jpeg,image/png,image/webp"' in page and 'capture="user"' in page  # the camera, on phones
+    assert 'src="/static/scoring/upload.js"' in page
+
+
+def test_the_script_is_told_where_to_go_instead_of_being_redirected(client, alice, face_upload, blank_upload):
+    client.force_login(alice)
+    one = client.post(reverse("scoring:upload"), {"photos": [face_upload]}, **JSON)
+    photo = Photo.objects.get()
+    assert one.status_code == 200 and one.json() == {"location": reverse("scoring:photo", args=[photo.public_id])}
+    face_upload.seek(0)
+    two = client.post(reverse("scoring:upload"), {"photos": [face_upload, blank_upload]}, **JSON)
+    assert two.json() == {"location": reverse("scoring:history")}
+    # The page it goes to still has its message: the answer used none up.
+    assert "2 photos uploaded; they are being scored." in client.get(two.json()["location"]).content.decode()
+
+
+def test_the_script_is_answered_the_refusals_in_sentences(client, alice, face_upload, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(alice)
+    empty = SimpleUploadedFile("a.jpg", b"", content_type="image/jpeg")
+    refused = client.post(reverse("scoring:upload"), {"photos": [empty]}, **JSON)
+    assert refused.status_code == 400 and refused.json() == {
+        "errors": ["a.jpg: The file is empty. Choose a JPEG, PNG or WebP photo."]
+    }
+    nothing = client.post(reverse("scoring:upload"), {}, **JSON)
+    assert nothing.status_code == 400 and nothing.json() == {"errors": ["Choose at least one photo."]}
+    settings.PHOTO_UPLOAD_RATE = "0/h"
+    limited = client.post(reverse("scoring:upload"), {"photos": [face_upload]}, **JSON)
+    assert limited.status_code == 429 and "uploaded many photos" in limited.json()["errors"][0]
+    assert int(limited["Retry-After"]) > 0
+    assert not Photo.objects.exists()
