@@ -35,14 +35,8 @@ COPY requirements.txt requirements-worker.txt docker/pip-install.sh /build/
 RUN --mount=type=bind,source=docker/wheels,target=/wheels sh /build/pip-install.sh -r /build/requirements.txt
 
 FROM build AS app
-COPY manage.py /app/
-COPY beautysite /app/beautysite
-COPY scoring /app/scoring
-COPY ml /app/ml
-COPY templates /app/templates
-COPY static /app/static
-COPY locale /app/locale
-COPY docker/healthcheck.py /app/docker/
+# The checkout as .dockerignore leaves it, without the wheelhouse (only mounted, never copied).
+RUN --mount=type=bind,target=/src tar -C /src --exclude=./docker/wheels -c . | tar -C /app -x
 # Compiled messages and collected static files (compressed, as whitenoise serves them) at build
 # time; the weights go to the worker only. The key only lets manage.py start here.
 RUN python manage.py compilemessages -v 0 \
