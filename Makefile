@@ -27,6 +27,7 @@ test: install
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-i18n.sh
 	bash scripts/ensure-docker.sh  # tests/docker: Docker, its daemon and the base image (skips where Docker cannot run)
+	bash scripts/ensure-prometheus.sh
 	# 1: everything on the embedded defaults (SQLite, filesystem broker, local media).
 	$(BIN)/python -m pytest
 	# 2: the web tests again on PostgreSQL + Redis.
@@ -42,7 +43,7 @@ bench: install
 	$(BIN)/python -m bench
 
 lint: install
-	$(BIN)/ruff check ml scoring beautysite tests bench
+	$(BIN)/ruff check ml scoring operations beautysite tests bench
 
 # After changing words: collect them into locale/zh_Hans, translate the new entries, run it again to compile.
 messages: install

@@ -5,11 +5,14 @@ import os
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
+from operations import worker_metrics
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "beautysite.settings")
 
 app = Celery("beautysite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+worker_metrics.connect_signals()  # /metrics on WORKER_METRICS_PORT, when set
 
 
 @worker_process_init.connect

@@ -30,16 +30,21 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # a second factor: staff need one (scoring.second_factor), anyone may add one
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, pinned, served from our own static files
     "csp",
+    "django_prometheus",
     "scoring",
+    "operations",  # health, readiness, heartbeats, outages, metrics
 ]
 
 MIDDLEWARE = [
-    "scoring.middleware.HealthMiddleware",  # /healthz and /readyz, before host checks and the HTTPS redirect
+    # /healthz, /readyz and /metrics, before host checks and the HTTPS redirect
+    "operations.middleware.OperationsMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # every request after it is counted and timed
     "django.middleware.security.SecurityMiddleware",
     "scoring.middleware.JsonErrorsWhileDebuggingMiddleware",  # sees every answer's final form
     "scoring.middleware.OutageMiddleware",  # a database or storage outage is a 503, not a 500
@@ -58,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "scoring.middleware.StaffSecondFactorMiddleware",  # after the session's sign-in steps and messages
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: it times every answer
 ]
 
 ROOT_URLCONF = "beautysite.urls"
@@ -86,6 +93,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # process, which cost more than the whole history page query.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-prometheus's subclass of the same backend counts queries and their errors for /metrics.
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web and worker are separate processes on one file: wait for the write lock instead of
     # failing, take it at the start of a transaction, and let readers run beside a writer (WAL).
@@ -117,6 +127,10 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional
 ACCOUNT_FORMS = {"login": "scoring.forms.SignInForm", "signup": "scoring.forms.SignUpForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Beauty Evaluator] "  # not the host name allauth uses by default
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Second factors (django-allauth's MFA): an authenticator app's codes (TOTP) with recovery codes,
+# and security keys or passkeys (WebAuthn) where the browser has one.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Beauty Evaluator"
 # allauth's per-IP limits on log-in and sign-up (it counts through the cache).
 # RATE_LIMITS=false turns them and the upload limit off (a benchmark, say); with DEBUG off they
 # must count in a cache all web processes share (scoring.checks).
@@ -134,6 +148,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Beauty Evaluator <norepl
 CONTACT_EMAIL = env("CONTACT_EMAIL", default="")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Django's locmem and Redis backends, counting gets, hits and misses for /metrics.
+CACHES["default"]["BACKEND"] = {
+    "django.core.cache.backends.locmem.LocMemCache": "operations.cache.LocMemCache",
+    "django.core.cache.backends.redis.RedisCache": "operations.cache.RedisCache",
+}.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
 
 # English by default; Simplified Chinese for browsers that ask for it (zh-CN, zh-SG, zh-Hans)
 # or people who pick it. The names are each language's own, as a language switch shows them.
@@ -175,7 +194,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
             # botocore waits 60 s to connect and 60 s for an answer, 5 times over: an upload
             # meeting an S3 outage would outlast the web worker's timeout instead of answering
-            # 503 (scoring.outages). Short waits, few tries; the worker retries later anyway.
+            # 503 (operations.outages). Short waits, few tries; the worker retries later anyway.
             "client_config": S3ClientConfig(
                 connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=5.0),
                 read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=30.0),
@@ -307,6 +326,10 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_SOFT_SHUTDOWN_SECONDS", 
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_MAX_TASKS_PER_CHILD", default=1000) or None
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_MAX_MEMORY_PER_CHILD_KB", default=4_000_000) or None
 
+# GET /metrics answers only `Authorization: Bearer <this>`; unset, the route does not exist.
+# A worker serves its own /metrics on WORKER_METRICS_PORT (operations.worker_metrics).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
 # Error reports go to Sentry only when SENTRY_DSN is set; nothing is sent or loaded without it.
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
@@ -334,7 +357,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Beauty Evaluator API",
-    "VERSION": "1.1.0",  # 1.1: a file a photo never got is null (was ""); uploads answer `url`
+    # 1.1: a file a photo never got is null (was ""); uploads answer `url`. 1.2: `opened_by_staff`; `band`
+    # on the score's 1-5 scale (was 1-10), `score` rounded to 2 decimals as every page prints it (was 3).
+    "VERSION": "1.2.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

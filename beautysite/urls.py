@@ -1,3 +1,5 @@
+from allauth.account.decorators import secure_admin_login
+from allauth.mfa.totp.views import activate_totp
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
@@ -6,8 +8,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from scoring import languages
 
+# The admin signs in through allauth's pages, which ask for the second factor (Django's own form would not).
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # allauth draws the authenticator app's QR code as a data: image.
+    path("accounts/2fa/totp/activate/", csp_update({"img-src": ["data:"]})(activate_totp), name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", languages.set_language, name="set_language"),
     # The page scripts' words (gettext, ngettext, interpolate) in the page's language: a script

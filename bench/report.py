@@ -93,7 +93,7 @@ def worker_section(worker: dict) -> str:
     gains = ", ".join(f"**{run['photos_per_s'] / one:.2f}x** at {run['batch_size']}" for run in runs[1:])
     parts = [
         f"### Worker in one process (`python -m bench.worker`, {worker['device']}: {worker['device_name']}, "
-        f"{worker['torch_threads']} torch threads)",
+        f"{worker['torch_threads']} torch threads, detector {worker.get('detector', 'OpenCV')})",
         "The scoring job as a worker process runs it (claim, read, detect, score and explain, encode and "
         "store every image, write the rows), on SQLite and local media, no broker:",
         table(

@@ -167,7 +167,24 @@ def one_batch_size(owner, batch_size: int, photos: int) -> dict:
     }
 
 
-def bench_worker(device: str, photos: int, batch_sizes=BATCH_SIZES) -> dict:
+DETECTORS = ("opencv", "onnxruntime", "torch")
+
+
+def use_detector(predictor, name: str | None) -> str:
+    """Swap the worker's face detector for the named runtime (to measure what each one costs); its name."""
+    from ml.inference import face_detector
+
+    if name is not None:
+        runtimes = {
+            "opencv": face_detector.OpenCvYuNet,
+            "onnxruntime": face_detector.OnnxRuntimeYuNet,
+            "torch": lambda: face_detector.TorchYuNet(predictor.device),
+        }
+        predictor.detector = runtimes[name]()
+    return type(predictor.detector).__name__
+
+
+def bench_worker(device: str, photos: int, batch_sizes=BATCH_SIZES, detector: str | None = None) -> dict:
     var_dir = Path(tempfile.mkdtemp(prefix="beauty-bench-worker-"))
     try:
         configure(var_dir, device)
@@ -176,6 +193,7 @@ def bench_worker(device: str, photos: int, batch_sizes=BATCH_SIZES) -> dict:
 
         owner = User.objects.create_user("bench-worker", "bench@example.com", uuid.uuid4().hex)
         predictor = get_predictor()
+        detector_name = use_detector(predictor, detector)
         one_batch_size(owner, max(batch_sizes), max(batch_sizes))  # warm-up: first passes, caches, thread pool
         runs, model_ms = [], []
         for size in batch_sizes:  # the model timed between the runs: a slow spell of the machine hits both
@@ -190,6 +208,7 @@ def bench_worker(device: str, photos: int, batch_sizes=BATCH_SIZES) -> dict:
             "device": str(predictor.device),
             "device_name": device_name(predictor.device.type),
             "torch_threads": torch_threads(),
+            "detector": detector_name,
             f"score_and_explain_ms_per_face_batch{MODEL_BATCH}": round(ms_per_face, 2),
             "model_limit_photos_per_s": round(limit, 2),
             "runs": runs,
@@ -203,12 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--photos", type=int, default=64, help="photos scored at each batch size")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--detector", choices=DETECTORS, help="the face detector's runtime (default: the worker's)")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=BATCH_SIZES, help="SCORING_BATCH_SIZE values")
     args = parser.parse_args(argv)
     if args.device == "cuda" and (refusal := cuda_refusal()):
         print(refusal, file=sys.stderr)
         return 2
     keep_freed_memory()  # as a worker process does (beautysite/celery.py)
-    figures = bench_worker(args.device, args.photos)
+    figures = bench_worker(args.device, args.photos, tuple(args.batch_sizes), args.detector)
     if args.json:
         print(json.dumps(figures))
     else:

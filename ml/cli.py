@@ -91,6 +91,13 @@ def _fit_spread(args: argparse.Namespace) -> int:
     return 0
 
 
+def _agreement(args: argparse.Namespace) -> int:
+    from ml.training.agreement import measure_agreement
+
+    print(json.dumps(measure_agreement(args.data, args.weights, args.out), indent=1))
+    return 0
+
+
 def _score(args: argparse.Namespace) -> int:
     from ml.score_files import score_files
 
@@ -228,6 +235,18 @@ def build_parser() -> argparse.ArgumentParser:
     spread.add_argument("--data", type=Path, required=True, help="MEBeauty's folder, with ratings.csv")
     _add_model_arguments(spread)
     spread.set_defaults(run=_fit_spread)
+
+    from ml.inference.agreement import AGREEMENT  # plain JSON: no torch to build the parser
+
+    agreement = commands.add_parser(
+        "agreement", help="how far MEBeauty's raters agree (ratings.csv, train and val), the model beside them"
+    )
+    agreement.add_argument("--data", type=Path, required=True, help="MEBeauty's folder, with ratings.csv")
+    agreement.add_argument(
+        "--weights", type=Path, default=DEFAULT_WEIGHTS, help="weights whose val figures to set beside"
+    )
+    agreement.add_argument("--out", type=Path, default=AGREEMENT, help="where the figures go (beside the weights)")
+    agreement.set_defaults(run=_agreement)
 
     percentiles = commands.add_parser(
         "percentiles", help="rebuild the percentile table from a dataset's ratings (MEBeauty or SCUT-FBP5500)"

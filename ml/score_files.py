@@ -12,7 +12,8 @@ import numpy as np
 from ml.inference import faces
 from ml.inference.annotate import annotate
 from ml.inference.predictor import ImageResult, Predictor, ScoredFace
-from ml.inference.rating_band import band
+from ml.inference.rating_band import score_band
+from ml.inference.score_format import rounded_score, score_text
 from ml.inference.threads import parallel_map
 from ml.models.weights import DEFAULT_WEIGHTS
 
@@ -27,15 +28,16 @@ def result_as_dict(path: str, result: ImageResult) -> dict:
 
 
 def _face_as_dict(face: ScoredFace) -> dict:
-    """`distribution`: a rater's chance of each rating 1..10 on MEBeauty's own scale; `band`: the
-    range (same scale) holding the middle 80 % of a panel's ratings. Both null without a fitted spread."""
+    """`distribution`: a rater's chance of each rating 0.5, 1, ... 5 (MEBeauty's 1..10 halved, the
+    score's scale); `band`: the range (same scale) holding the middle 80 % of a panel's ratings.
+    Both null without a fitted spread."""
     spread = face.distribution
     return {
         "box": list(face.box),
-        "score": round(face.score, 4),
+        "score": rounded_score(face.score),
         "confidence": round(face.face.confidence, 2),
         "distribution": spread,
-        "band": [round(edge, 1) for edge in band(spread)] if spread else None,
+        "band": [round(edge, 2) for edge in score_band(spread)] if spread else None,
     }
 
 
@@ -45,10 +47,10 @@ def result_as_text(path: str, result: ImageResult) -> str:
     lines = [f"{path}: {len(result.faces)} face(s)"]
     for number, face in enumerate(result.faces, start=1):
         x, y, w, h = face.box
-        line = f"  #{number} box x={x} y={y} w={w} h={h}  score {face.score:.2f} / 5"
+        line = f"  #{number} box x={x} y={y} w={w} h={h}  score {score_text(face.score)} / 5"
         if face.distribution:
-            low, high = band(face.distribution)
-            line += f"  (8 raters in 10 would give {low:.0f}-{high:.0f} of 10)"
+            low, high = score_band(face.distribution)
+            line += f"  (8 raters in 10 would give {low:.1f}-{high:.1f} of 5)"
         lines.append(line)
     return "\n".join(lines)
 

@@ -1,20 +1,35 @@
-"""Staff review of uploads; actions go through the same services as the app."""
+"""Staff review of uploads (the list, each photo's page, and the review queue); actions go through
+the same services as the app. Staff reach any of it only after a second factor
+(scoring.middleware.StaffSecondFactorMiddleware), and every photo they open is recorded for its owner."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.views.decorators.http import require_POST
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from ml.inference.score_format import score_text
 from scoring.explain import STATUS_WORDS
+from scoring.local_time import local_time_text
 from scoring.media import private_url
-from scoring.models import Face, Photo, User
+from scoring.models import REVIEW_NOTE_MAX_LENGTH, AccessRecord, Face, Photo, User
+from scoring.review_words import ACCESS_WORDS, REASON_WORDS, REVIEW_WORDS
+from scoring.selectors import review as reviews
 from scoring.services import photos
+from scoring.services.access_records import access_record
 
 admin.site.register(User, UserAdmin)
 admin.site.unregister(TokenProxy)  # DRF's own admin lists every key in clear
@@ -59,7 +74,7 @@ class FaceInline(admin.TabularInline):
 
     @admin.display(description=_("score"))
     def score_text(self, face):
-        return f"{face.score:.2f}"
+        return score_text(face.score)
 
     @admin.display(description=_("percentile"))
     def percentile_text(self, face):
@@ -82,6 +97,11 @@ class FaceInline(admin.TabularInline):
         )
 
 
+def in_reader_zone(label):
+    """A time column's name with the zone its times are shown in: "uploaded (Asia/Shanghai)"."""
+    return format_lazy("{} ({})", label, lazy(timezone.get_current_timezone_name, str)())
+
+
 # A photo's fields and values as the admin names them, in the reader's language: the model's own
 # names are English words set in its migrations.
 PHOTO_FIELDS = {
@@ -90,22 +110,22 @@ PHOTO_FIELDS = {
     "owner": _("owner"),
     "status": _("status"),
     "review": _("review"),
-    "created": _("uploaded"),
+    "created": in_reader_zone(_("uploaded")),
     "width": _("width"),
     "height": _("height"),
     "error": _("error"),
     "attempts": _("attempts"),
-    "claimed": _("claimed"),
+    "claimed": in_reader_zone(_("claimed")),
     "claimed_by": _("claimed by"),
     "model_version": _("model version"),
-    "scored": _("scored"),
+    "scored": in_reader_zone(_("scored")),
+    "review_reason": _("reason"),
+    "review_note": _("note to the owner"),
+    "reviewed": in_reader_zone(_("reviewed")),
+    "second_look_asked": in_reader_zone(_("another look asked")),
 }
-REVIEW_WORDS = {
-    Photo.Review.UNREVIEWED: pgettext_lazy("photo review", "unreviewed"),
-    Photo.Review.APPROVED: pgettext_lazy("photo review", "approved"),
-    Photo.Review.FLAGGED: pgettext_lazy("photo review", "flagged"),
-}
-VALUE_WORDS = {"status": STATUS_WORDS, "review": REVIEW_WORDS}
+VALUE_WORDS = {"status": STATUS_WORDS, "review": REVIEW_WORDS, "review_reason": REASON_WORDS}
+TIMES = {"created", "claimed", "scored", "reviewed", "second_look_asked"}
 
 
 def shown(field: str):
@@ -114,6 +134,8 @@ def shown(field: str):
     @admin.display(description=PHOTO_FIELDS[field], ordering=field)
     def show(photo):
         value = getattr(photo, field)
+        if field in TIMES and value is not None:
+            return local_time_text(value)  # as the site's pages write times; the column names the zone
         return display_for_value(VALUE_WORDS.get(field, {}).get(value, value), admin.site.empty_value_display)
 
     show.__name__ = field
@@ -144,17 +166,43 @@ class UploadedFilter(admin.DateFieldListFilter):
         self.title = PHOTO_FIELDS["created"]
 
 
+class PhotoReviewForm(forms.ModelForm):
+    """A photo's page in the admin: a flag needs a reason, as in the queue (its owner is told)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("review") == Photo.Review.FLAGGED and not cleaned.get("review_reason"):
+            self.add_error("review_reason", str(photos.ReviewRefused.NEEDS_REASON))
+        return cleaned
+
+
+def flag_action(reason: Photo.Reason):
+    """The list's action that flags the selected photos for one reason of the short list (the note,
+    and "another reason", need the photo's own page or the queue)."""
+
+    @admin.action(description=format_lazy(_("Flag: {}"), REASON_WORDS[reason]), permissions=["review"])
+    def flag(modeladmin, request, queryset):
+        count = photos.photo_review(photos=queryset, review=Photo.Review.FLAGGED, reason=reason)
+        modeladmin.message_user(
+            request, ngettext("%(count)d photo flagged.", "%(count)d photos flagged.", count) % {"count": count}
+        )
+
+    flag.__name__ = f"flag_{reason}"
+    return flag
+
+
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
     list_display = (
         "thumbnail",
-        shown("public_id"),
         shown("label"),
         shown("owner"),
         shown("status"),
         "score",
         shown("review"),
+        shown("review_reason"),
         shown("created"),
+        "short_id",
     )
     list_filter = (StatusFilter, ReviewFilter, ("created", UploadedFilter))
     search_fields = ("owner__username", "owner__email", "public_id", "label")
@@ -168,10 +216,16 @@ class PhotoAdmin(admin.ModelAdmin):
         *map(shown, ("width", "height", "status", "error", "attempts", "claimed", "claimed_by", "model_version")),
         shown("created"),
         shown("scored"),
+        shown("reviewed"),
+        shown("second_look_asked"),
     )
-    fields = (*readonly_fields, "review")
+    fields = (*readonly_fields, "review", "review_reason", "review_note")
     inlines = [FaceInline]
-    actions = ["rescore", "flag", "approve"]
+    actions = [
+        "rescore",
+        "approve",
+        *(flag_action(reason) for reason in Photo.Reason if reason != Photo.Reason.OTHER),
+    ]
 
     class Media:
         css = {"all": ["scoring/admin.css"]}  # a file, not style="": the CSP refuses inline styles
@@ -189,12 +243,46 @@ class PhotoAdmin(admin.ModelAdmin):
             formfield.choices = [(value, words.get(value, label)) for value, label in formfield.choices]
         return formfield
 
+    # Reviewers (scoring.Photo's review_photo and rescore_photo permissions, the `reviewers` group)
+    # set a photo's review and send it to be scored again; nothing else of it changes here.
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("scoring.review_photo")
+
+    def has_rescore_permission(self, request) -> bool:
+        return request.user.has_perm("scoring.rescore_photo")
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_review_permission(request)
+
     def has_add_permission(self, request):
         return False  # photos arrive through uploads, which clean them
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return super().get_form(request, obj, change, form=PhotoReviewForm, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """The review fields only, through the service (the form made sure a flag has a reason)."""
+        photos.photo_review(
+            photos=Photo.objects.filter(pk=obj.pk),
+            review=form.cleaned_data["review"],
+            reason=form.cleaned_data["review_reason"],
+            note=form.cleaned_data["review_note"],
+        )
+        obj.refresh_from_db()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        photo = self.get_object(request, object_id)
+        if photo is not None:
+            access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.ADMIN)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "to_review": reviews.review_queue().count()}
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("photo"))
     def thumbnail(self, photo):
-        return format_html('<img src="{}" height="48">', private_url(photo.image))
+        return format_html('<img src="{}" class="photo-thumbnail" alt="">', private_url(photo.image))
 
     @admin.display(description=_("annotated"))
     def preview(self, photo):
@@ -203,7 +291,12 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description=_("score"))
     def score(self, photo):
         best = photo.best_score
-        return "" if best is None else f"{best:.2f}"
+        return "" if best is None else score_text(best)
+
+    @admin.display(description=PHOTO_FIELDS["public_id"], ordering="public_id")
+    def short_id(self, photo):
+        """The id's first characters, on one line; the whole id is its title and in the search."""
+        return format_html('<code title="{}">{}</code>', photo.public_id, str(photo.public_id)[:8])
 
     def delete_model(self, request, obj):
         photos.photo_delete(photo=obj)
@@ -212,7 +305,7 @@ class PhotoAdmin(admin.ModelAdmin):
         for photo in queryset:
             photos.photo_delete(photo=photo)
 
-    @admin.action(description=_("Re-score the selected photos"))
+    @admin.action(description=_("Re-score the selected photos"), permissions=["rescore"])
     def rescore(self, request, queryset):
         for photo in queryset:
             photos.photo_rescore(photo=photo)
@@ -223,16 +316,97 @@ class PhotoAdmin(admin.ModelAdmin):
             % {"count": count},
         )
 
-    @admin.action(description=_("Flag and hide from their owners"))
-    def flag(self, request, queryset):
-        count = photos.photo_review(photos=queryset, review=Photo.Review.FLAGGED)
-        self.message_user(
-            request, ngettext("%(count)d photo flagged.", "%(count)d photos flagged.", count) % {"count": count}
-        )
-
-    @admin.action(description=_("Approve (clear the flag)"))
+    @admin.action(description=_("Approve (clear the flag)"), permissions=["review"])
     def approve(self, request, queryset):
         count = photos.photo_review(photos=queryset, review=Photo.Review.APPROVED)
         self.message_user(
             request, ngettext("%(count)d photo approved.", "%(count)d photos approved.", count) % {"count": count}
         )
+
+    # The review queue: one photo at a time, large, approved or flagged from the keyboard.
+
+    def get_urls(self):
+        queue = [
+            path("review/", self.admin_site.admin_view(self.review_view), name="scoring_photo_review"),
+            path(
+                "review/<uuid:public_id>/",
+                self.admin_site.admin_view(require_POST(self.review_decide)),
+                name="scoring_photo_review_decide",
+            ),
+        ]
+        return queue + super().get_urls()
+
+    def review_view(self, request: HttpRequest, photo: Photo | None = None, status: int = 200) -> HttpResponse:
+        """The next photo waiting for review (or `photo`, shown again with what was wrong)."""
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        photo = photo or reviews.next_to_review()
+        if photo is not None:
+            access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.REVIEW)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Review queue"),
+            "photo": photo,
+            "left": reviews.review_queue().count(),
+            "reasons": [(number, value, REASON_WORDS[value]) for number, value in enumerate(Photo.Reason, start=1)],
+            "previous_reason": REASON_WORDS.get(photo.review_reason, "") if photo else "",
+            "note_max_length": REVIEW_NOTE_MAX_LENGTH,
+            "chosen_reason": request.POST.get("reason", ""),
+            "note": request.POST.get("note", ""),
+        }
+        return TemplateResponse(request, "admin/scoring/photo/review.html", context, status=status)
+
+    def review_decide(self, request: HttpRequest, public_id) -> HttpResponse:
+        """Approve or flag one photo, then on to the next."""
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        photo = get_object_or_404(Photo.objects.prefetch_related("faces"), public_id=public_id)
+        decision = {"approve": Photo.Review.APPROVED, "flag": Photo.Review.FLAGGED}.get(request.POST.get("decision"))
+        reason = request.POST.get("reason", "")
+        note = request.POST.get("note", "")
+        try:
+            if decision is None:
+                raise photos.ReviewRefused(gettext("Approve or flag the photo."))
+            if reason and reason not in Photo.Reason.values:
+                raise photos.ReviewRefused(gettext("Choose a reason from the list."))
+            if len(note) > REVIEW_NOTE_MAX_LENGTH:
+                raise photos.ReviewRefused(
+                    gettext("Keep the note under %(count)d characters.") % {"count": REVIEW_NOTE_MAX_LENGTH}
+                )
+            photos.photo_review(photos=Photo.objects.filter(pk=photo.pk), review=decision, reason=reason, note=note)
+        except photos.ReviewRefused as refused:
+            messages.error(request, str(refused))
+            return self.review_view(request, photo=photo, status=400)
+        done = (
+            gettext("“%(photo)s” approved.") if decision == Photo.Review.APPROVED else gettext("“%(photo)s” flagged.")
+        )
+        messages.success(request, done % {"photo": photo.label or str(photo.public_id)[:8]})
+        return redirect("admin:scoring_photo_review")
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """Every time staff opened another user's photo. Read only, for everyone: no one changes or
+    deletes a record here; they go with their photo."""
+
+    list_display = ("opened_text", "staff_name", "what", "photo")
+    list_select_related = ("photo",)
+    search_fields = ("staff_name", "photo__public_id", "photo__owner__username")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=in_reader_zone(_("opened")), ordering="opened")
+    def opened_text(self, record):
+        return local_time_text(record.opened)
+
+    @admin.display(description=_("what"), ordering="kind")
+    def what(self, record):
+        return ACCESS_WORDS.get(record.kind, record.kind)

@@ -18,7 +18,7 @@ from scoring import export as exporting
 from scoring import selectors
 from scoring.errors import ApiError
 from scoring.limits import upload_limit_message
-from scoring.models import Photo
+from scoring.models import AccessRecord, Photo
 from scoring.serializers import (
     ErrorSerializer,
     PhotoCreatedSerializer,
@@ -27,6 +27,7 @@ from scoring.serializers import (
     ValidationErrorSerializer,
 )
 from scoring.services import photos as photo_services
+from scoring.services.access_records import access_record
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="not this caller's photo, or no such photo (code not_found)")
 NOT_SIGNED_IN = OpenApiResponse(
@@ -155,11 +156,13 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(responses={200: PhotoSerializer, 404: NOT_FOUND})
     def retrieve(self, request: Request, public_id: str | None = None) -> Response:
         photo = selectors.photo_for_user(request.user, public_id)
+        access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.API)
         return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={204: None, 404: NOT_FOUND})
     def destroy(self, request: Request, public_id: str | None = None) -> Response:
-        photo_services.photo_delete(photo=selectors.photo_for_user(request.user, public_id))
+        # Its owner may delete a photo under review too.
+        photo_services.photo_delete(photo=selectors.photo_for_user(request.user, public_id, under_review=True))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

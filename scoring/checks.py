@@ -9,6 +9,7 @@ from django.core.checks import Error, register
 
 PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
+    "operations.cache.LocMemCache",  # the same, counted for /metrics
     "django.core.cache.backends.dummy.DummyCache",
 }
 

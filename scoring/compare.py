@@ -9,8 +9,9 @@ from django.http import Http404, HttpRequest
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
+from ml.inference.agreement import agreement, model_error  # plain JSON: safe in the web process
 from ml.inference.rating_band import share_preferring  # numpy only: safe in the web process
-from scoring.explain import SCORE_MARGIN
+from ml.inference.score_format import rounded_score, score_text
 from scoring.local_time import local_time_text
 from scoring.models import Photo
 from scoring.serializers import photo_as_dict
@@ -75,8 +76,8 @@ def check_selection(count: int) -> None:
 
 def _points(gap: float) -> str:
     """A score difference in words: "0.12 points", "1.00 point"."""
-    value = round(abs(gap), 2)
-    return ngettext("%(points)s point", "%(points)s points", 1 if value == 1 else 2) % {"points": f"{value:.2f}"}
+    value = rounded_score(abs(gap))
+    return ngettext("%(points)s point", "%(points)s points", 1 if value == 1 else 2) % {"points": score_text(value)}
 
 
 def joined(*sentences: str) -> str:
@@ -91,103 +92,136 @@ def _letters(entries: list[Entry]) -> str:
     return get_text_list([e.letter for e in entries], gettext("and"))
 
 
+@dataclass(frozen=True)
+class Split:
+    """How a panel would split over two photos' largest faces, the model's own error allowed for."""
+
+    ahead: Entry  # the one more raters would rate higher (the first chosen, on a toss-up)
+    behind: Entry
+    tenths: int  # how many in 10 would rate `ahead` higher: 5 to 10
+
+
+def panel_split(a: Entry, b: Entry) -> Split | None:
+    """The split over a and b; None where either face lacks a panel's distribution (scored
+    before the model predicted one) or the model's error was never measured."""
+    error = model_error()
+    if not (a.distribution and b.distribution) or error is None:
+        return None
+    share = share_preferring(a.distribution, b.distribution, score_error=error)  # rating b above a
+    tenths = round(10 * max(share, 1 - share))
+    if share > 0.5 and tenths > 5:
+        return Split(ahead=b, behind=a, tenths=tenths)
+    return Split(ahead=a, behind=b, tenths=tenths)  # a toss-up names the two in the order chosen
+
+
+def split_words(split: Split) -> str:
+    """The verdict on two photos, from the split alone: equal splits read alike, and the words
+    never say more than the number beside them."""
+    words = {"tenths": split.tenths, "ahead": split.ahead.letter, "behind": split.behind.letter}
+    if split.tenths <= 5:
+        return gettext("About as many people would rate %(ahead)s higher as %(behind)s: too close to call.") % words
+    if split.tenths == 6:
+        return gettext("About 6 in 10 people would rate %(ahead)s higher than %(behind)s: close.") % words
+    if split.tenths == 7:
+        return (
+            gettext(
+                "About 7 in 10 people would rate %(ahead)s higher than %(behind)s: %(ahead)s is ahead, "
+                "though many would disagree."
+            )
+            % words
+        )
+    if split.tenths < 10:
+        return (
+            gettext("About %(tenths)d in 10 people would rate %(ahead)s higher than %(behind)s: a clear difference.")
+            % words
+        )
+    return gettext("Nearly everyone would rate %(ahead)s higher than %(behind)s: a clear difference.") % words
+
+
 def difference_in_words(a: Entry, b: Entry) -> str:
-    """One sentence on how b compares with a, honest about the model's margin of error."""
+    """How b compares with a: the gap in points, then how a panel would split over the two."""
     if a.score is None or b.score is None:
         missing = a if a.score is None else b
         return gettext("%(letter)s has no score yet (or no face the model could score), so it cannot be compared.") % {
             "letter": missing.letter
         }
     gap = b.score - a.score
-    words = {"a": a.letter, "b": b.letter, "points": _points(gap), "margin": f"{SCORE_MARGIN:.2f}"}
-    if abs(gap) < SCORE_MARGIN:
-        tie = (
-            gettext(
-                "%(a)s and %(b)s are %(points)s apart: within the model's margin of error (about %(margin)s), "
-                "so read it as a tie."
-            )
-            % words
-        )
-        return joined(tie, raters_split(a, b))
-    words["shift"] = f"{abs(b.percentile - a.percentile):.0f}"
-    if gap > 0 and abs(gap) < 4 * SCORE_MARGIN:
-        sentence = gettext(
-            "%(b)s scores %(points)s higher than %(a)s (%(shift)s percentile points): a clear difference."
-        )
+    words = {"a": a.letter, "b": b.letter, "points": _points(gap)}
+    if rounded_score(abs(gap)) == 0:
+        points = gettext("%(a)s and %(b)s score the same.") % words
     elif gap > 0:
-        sentence = gettext(
-            "%(b)s scores %(points)s higher than %(a)s (%(shift)s percentile points): a large difference."
-        )
-    elif abs(gap) < 4 * SCORE_MARGIN:
-        sentence = gettext(
-            "%(b)s scores %(points)s lower than %(a)s (%(shift)s percentile points): a clear difference."
-        )
+        points = gettext("%(b)s scores %(points)s higher than %(a)s.") % words
     else:
-        sentence = gettext(
-            "%(b)s scores %(points)s lower than %(a)s (%(shift)s percentile points): a large difference."
+        points = gettext("%(b)s scores %(points)s lower than %(a)s.") % words
+    split = panel_split(a, b)
+    if split is None:
+        return joined(
+            points,
+            gettext(
+                "How a panel would split cannot be told: a photo was scored by an earlier model, which did not "
+                "predict it. Score it again to compare."
+            ),
         )
-    return joined(sentence % words, raters_split(a, b))
-
-
-def raters_split(a: Entry, b: Entry) -> str:
-    """How raters would split over the two, from their rating distributions: a clear gap in the
-    mean can still leave many raters of the other opinion."""
-    if not (a.distribution and b.distribution):
-        return ""
-    higher, lower = (b, a) if b.score > a.score else (a, b)
-    words = {"tenths": round(10 * share_preferring(lower.distribution, higher.distribution)), "letter": higher.letter}
-    if abs(b.score - a.score) < SCORE_MARGIN:
-        return gettext("Raters would split about evenly too: %(tenths)d in 10 would rate %(letter)s higher.") % words
-    return (
-        gettext("Raters disagree, though: about %(tenths)d in 10 would rate %(letter)s higher, the rest not.") % words
-    )
+    return joined(points, split_words(split))
 
 
 def verdict(entries: list[Entry]) -> str:
-    """Which photo scores highest; photos within the margin of the best share the top, so a tie
-    never reads as a win. Below a shared top, a photo is "clearly lower" only when it is beyond
-    the margin of every photo at the top (the pairwise sentences would call it a tie otherwise)."""
+    """The headline: for two photos, how a panel would split over them; for three or four, which
+    scores highest and how a panel would split between it and the next."""
     scored = [e for e in entries if e.score is not None]
     if not scored:
         return gettext("No face was scored in these photos.")
-    best = max(scored, key=lambda e: e.score)
-    top = [e for e in scored if best.score - e.score < SCORE_MARGIN]  # in the order chosen
-    if len(top) == 1:
-        return gettext(
-            "%(letter)s scores highest: %(score)s / 5, higher than %(percentile)s%% of the reference faces."
-        ) % {
-            "letter": best.letter,
-            "score": f"{best.score:.2f}",
-            "percentile": f"{best.percentile:.0f}",
-        }
-    words = {"letters": _letters(top), "scores": get_text_list([f"{e.score:.2f}" for e in top], gettext("and"))}
-    if len(top) == 2:
-        sentence = gettext(
-            "%(letters)s score about the same, the highest here (%(scores)s / 5): closer than the model's margin "
-            "of error, so neither is ahead."
+    if len(entries) == 2:
+        return difference_in_words(*entries)
+    ranked = sorted(scored, key=lambda e: -e.score)  # stable: equal scores keep the order chosen
+    best = ranked[0]
+    sentence = gettext(
+        "%(letter)s scores highest: %(score)s / 5, higher than %(percentile)s%% of the reference faces."
+    ) % {
+        "letter": best.letter,
+        "score": score_text(best.score),
+        "percentile": f"{best.percentile:.0f}",
+    }
+    if len(ranked) < 2:
+        return sentence
+    split = panel_split(best, ranked[1])
+    return joined(sentence, split_words(split) if split else "")
+
+
+def _error_words() -> dict | None:
+    figures = agreement()
+    if figures is None:
+        return None
+    return {"photos": figures["model"]["photos"], "rmse": score_text(figures["model"]["rmse"])}
+
+
+def error_note() -> str:
+    """How the model's error, which every split allows for, was measured: said under a comparison."""
+    words = _error_words()
+    if words is None:
+        return ""
+    return (
+        gettext(
+            "Each split allows for the model's own error: on MEBeauty's validation list (%(photos)d photos held out "
+            "from its training) its scores missed the panel's mean by %(rmse)s points (root mean square)."
         )
-    else:
-        sentence = gettext(
-            "%(letters)s score about the same, the highest here (%(scores)s / 5): closer than the model's margin "
-            "of error, so none is ahead."
+        % words
+    )
+
+
+def model_error_sentence() -> str:
+    """The model's error and how it was measured, for About."""
+    words = _error_words()
+    if words is None:
+        return ""
+    return (
+        gettext(
+            "On MEBeauty's validation list (%(photos)d photos held out from its training) the model's scores missed "
+            "the panel's mean by %(rmse)s points (root mean square). Comparisons allow for that error: they say how "
+            "many in 10 people would rate one photo higher, not which one wins."
         )
-    sentence %= words
-    lowest_top = min(e.score for e in top)
-    clearly = [e for e in scored if e not in top and lowest_top - e.score >= SCORE_MARGIN]
-    a_little = [e for e in scored if e not in top and lowest_top - e.score < SCORE_MARGIN]
-    if clearly:
-        sentence = joined(
-            sentence,
-            ngettext("%(letters)s scores clearly lower.", "%(letters)s score clearly lower.", len(clearly))
-            % {"letters": _letters(clearly)},
-        )
-    if a_little:
-        sentence = joined(
-            sentence,
-            ngettext("%(letters)s scores a little lower.", "%(letters)s score a little lower.", len(a_little))
-            % {"letters": _letters(a_little)},
-        )
-    return sentence
+        % words
+    )
 
 
 def compare(photos: list[Photo], request: HttpRequest | None = None) -> Comparison:
@@ -211,5 +245,6 @@ def compare(photos: list[Photo], request: HttpRequest | None = None) -> Comparis
     return Comparison(
         entries=entries,
         verdict=verdict(entries),
-        differences=[difference_in_words(first, other) for other in entries[1:]],
+        # With two photos the verdict is their difference already.
+        differences=[difference_in_words(first, other) for other in entries[1:]] if len(entries) > 2 else [],
     )

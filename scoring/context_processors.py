@@ -13,5 +13,9 @@ def contact(request) -> dict:
 
 
 def local_time(request) -> dict:
-    """The zone the page's times are in (the middleware activated it), to name it beside them."""
-    return {"time_zone_name": timezone.get_current_timezone_name()}
+    """The zone the page's times are in (the middleware activated it): its IANA name for scripts,
+    and its name in the page's language, to write beside the times."""
+    from scoring.time_zones import time_zone_words
+
+    name = timezone.get_current_timezone_name()
+    return {"time_zone_name": name, "time_zone_words": time_zone_words(name)}

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext, gettext_lazy
 from django.views import defaults
 
-from scoring import outages
+from operations import outages
 
 API_PREFIX = "/api/"  # where the API's routes start (urls.py); its answers are always JSON
 SERVER_ERROR_SENTENCE = gettext_lazy(
@@ -61,7 +61,7 @@ def is_debug_page(response) -> bool:
 
 
 def service_unavailable(request, code: str):
-    """503 for an outage (`scoring.outages`): JSON for API clients, a page saying to try again for people."""
+    """503 for an outage (`operations.outages`): JSON for API clients, a page saying to try again for people."""
     if wants_json(request):
         response = _json(503, outages.sentence(code), code)
     else:

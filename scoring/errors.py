@@ -13,7 +13,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from scoring import outages
+from operations import outages
 
 # What a failed photo's code is, found from the sentence the worker stored. The worker records
 # the sentence of ml.inference.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job

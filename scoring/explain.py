@@ -8,7 +8,15 @@ from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_l
 from django.utils.translation import gettext_lazy as _
 
 from ml.inference.dark_filters import SHIP_SPEED_GAIN  # plain JSON reader: safe in the web process
-from ml.inference.rating_band import BAND_SHARE, band, panel_counts  # numpy only: safe in the web process
+from ml.inference.rating_band import (  # numpy only: safe in the web process
+    BAND_SHARE,
+    HIGHEST,
+    LOWEST,
+    band,
+    on_score_scale,
+    panel_counts,
+)
+from ml.inference.score_format import figure_text  # plain Python: safe in the web process
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
 # looks for more complex patterns, so early stages are about edges and colours, late ones
@@ -16,7 +24,9 @@ from ml.inference.rating_band import BAND_SHARE, band, panel_counts  # numpy onl
 STAGES: dict[str, dict[str, str]] = {
     "stem": {
         "title": _("Edges and colours"),
-        "text": _("The first layer looks at tiny 3x3-pixel patches: light against dark, edges, colour changes."),
+        "text": _(
+            "The first step looks at tiny patches of 3 by 3 pixels: light against dark, edges, changes of colour."
+        ),
     },
     "stage1": {
         "title": _("Fine lines"),
@@ -32,45 +42,58 @@ STAGES: dict[str, dict[str, str]] = {
     },
     "stage4": {
         "title": _("Parts of a face"),
-        "text": _("Units now respond to whole parts: an eye, an eyebrow, the nose, the mouth."),
+        "text": _("The network now reacts to whole features: an eye, an eyebrow, the nose, the mouth."),
     },
     "stage5": {
         "title": _("Parts in place"),
-        "text": _("Parts are seen together with where they sit. The Grad-CAM map is taken here."),
+        "text": _("Features are seen together with where they sit. The map of what raised the score is taken here."),
     },
     "stage6": {
         "title": _("Proportions"),
-        "text": _("On a coarse 6x6 grid the network weighs how the parts relate: spacing, symmetry, proportions."),
+        "text": _(
+            "On a coarse grid of 6 by 6 squares the network weighs how the features relate: spacing, symmetry, "
+            "proportions."
+        ),
     },
     "stage7": {
         "title": _("The whole face"),
         "text": _(
-            "Each unit now sees nearly the whole face; the map says which overall impressions are present, "
-            "not where, so it looks much alike from face to face."
+            "Each part of the network now sees nearly the whole face; the picture says which overall impressions "
+            "are present, not where, so it looks much alike from face to face."
         ),
     },
     "head": {
         "title": _("Summary for the score"),
         "text": _(
-            "1280 summary features are averaged over the face and weighed into this network's estimate, "
-            "most of the score you see; a second network, trained to recognise faces, gives the rest and is not drawn."
+            "Everything found is summed up in 1280 numbers, which are weighed into this network's estimate: most "
+            "of the score you see. A second network, trained to recognise faces, gives the rest and is not drawn."
         ),
     },
 }
 
 LAYER_LEGEND = _(
-    "Each picture has two halves. Left: how strongly the whole stage responded at each place, "
-    "laid over the face (blue: little, red: most). Right: the 9 channels that responded most, "
-    "each on its own scale (dark: little, yellow: most). Early stages respond almost everywhere, "
-    "so their left half can look evenly red."
+    "The network looks at a face in steps (stages), each made of many small pattern detectors (filters). "
+    "Each picture shows one stage in two halves. Left: the face, coloured where the stage reacted "
+    "(blue: hardly, red: most). Right: the 9 filters that reacted most, each as its own small map of the face "
+    "(dark: hardly, yellow: most). Early stages react almost everywhere, so their left half can look evenly red."
+)
+# Under every stage's picture, and under every grid of its filters: what the colours and squares mean.
+PICTURE_KEY = _(
+    "Left: where this stage reacted (blue: hardly, red: most). "
+    "Right: its 9 busiest filters (dark: hardly, yellow: most)."
+)
+GRID_KEY = _(
+    "Each square is one filter of this stage. Green: it reacted to the training faces. Black: it stayed dark, "
+    "reacting to almost none of them."
 )
 GRAD_CAM_LEGEND = _(
-    "Grad-CAM shows where the features that raised the drawn network's part of the score (most of it) were found. "
-    "Red and yellow areas pushed the score up the most; blue areas mattered little."
+    "This map shows which parts of the face raised the score of the drawn network (which gives most of the score), "
+    "found by tracing the score back through the network (a method called Grad-CAM). Red and yellow areas raised "
+    "it most; blue areas mattered little."
 )
 FILTERS_LEGEND = _(
-    "The 32 filters of the first layer, each a 3x3 patch of colour weights shown enlarged: "
-    "the patterns the network looks for before anything else. They are the same for every photo."
+    "The 32 patterns the network's first stage looks for, each a tiny patch of 3 by 3 pixels shown enlarged: "
+    "edges, spots and changes of colour, looked for before anything else. They are the same for every photo."
 )
 # The shipped model mixes two networks (ml/MODEL_CARD.md); the pictures show one of them.
 TWO_NETWORKS = _(
@@ -82,9 +105,50 @@ SCORE_SCALE = _(
     "The score is the mean rating the model expects from MEBeauty's panel (about 300 volunteers of "
     "various ethnicity, age and gender, rating everyday photos of six ethnic groups)."
 )
-# About the model's typical error on held-out in-the-wild faces (MAE 0.35 on MEBeauty's val
-# list, ml/MODEL_CARD.md): smaller differences between two faces are within what it cannot tell apart.
-SCORE_MARGIN = 0.35
+# What the score cannot see: said on the photo page, compare and About alike.
+CAUTIONS = (
+    _(
+        "Age, expression and lighting move the score: the same person scores differently young or old, smiling "
+        "or not, in soft or in harsh light."
+    ),
+    _("Make-up, retouching and filters move it too, and the model cannot tell a retouched face from a bare one."),
+    _(
+        "A retouched studio portrait set against a phone selfie is no fair match: compare photos taken the same way, "
+        "in the same light."
+    ),
+    _("Children, faces in profile and sunglasses are outside what the model learned."),
+)
+
+
+def agreement_sentence() -> str:
+    """How far people agree with each other, from MEBeauty's own ratings, and the model beside them."""
+    from ml.inference.agreement import agreement  # plain JSON: safe in the web process
+
+    figures = agreement()
+    if figures is None:
+        return ""
+    words = {
+        "one": figure_text(figures["one_rater_vs_rest"]),
+        "three": figure_text(figures["mean_of_three_vs_rest"]),
+        "panel": figure_text(figures["split_half"]["spearman_brown"]),
+        "model": figure_text(figures["model"]["pc"]),
+    }
+    sentence = (
+        gettext(
+            "People disagree about faces. In MEBeauty's own ratings, one person's rating agrees with the mean of the "
+            "rest of the panel at a correlation of %(one)s, the mean of three people's at %(three)s, and a whole "
+            "panel with another panel like it at %(panel)s (its split-half reliability). The model agrees with a "
+            "panel's mean at %(model)s on photos held out from its training"
+        )
+        % words
+    )
+    people = figures.get("model_like_mean_of")
+    if people:
+        return gettext("%(sentence)s: about as well as the mean of %(people)d people.") % {
+            "sentence": sentence,
+            "people": people,
+        }
+    return gettext("%(sentence)s.") % {"sentence": sentence}
 
 
 def percentile_meaning() -> str:
@@ -129,21 +193,27 @@ def page_texts() -> dict:
         "stages": STAGES,
         "layer_legend": LAYER_LEGEND,
         "grad_cam_legend": GRAD_CAM_LEGEND,
+        "picture_key": PICTURE_KEY,
+        "grid_key": GRID_KEY,
         "filters_legend": FILTERS_LEGEND,
         "score_scale": SCORE_SCALE,
         "two_networks": TWO_NETWORKS,
         "percentile_meaning": percentile_meaning(),
         "not_scored": NOT_SCORED,
         "panel_legend": PANEL_LEGEND,
+        "panel_title": PANEL_TITLE,
+        "panel_axis": PANEL_AXIS,
     }
 
 
 PANEL_SIZE = 25  # the median MEBeauty photo's number of raters
+PANEL_TITLE = _("How 25 raters would score this face")
+PANEL_AXIS = _("Rating out of 5 (bars: how many of the 25 give it)")
 PANEL_LEGEND = _(
-    "How a panel of 25 people like MEBeauty's raters would split over this face, on their 1-10 scale "
-    "(the score is their mean, halved). The spread follows from the score: the model learnt from every single "
-    "rating how far raters disagree over faces of each score, and it cannot tell this face's own spread "
-    "better than that."
+    "How a panel of 25 people like MEBeauty's raters would split over this face, on the score's 1-5 scale "
+    "(they rated 1-10, halved here: a 7 of theirs is a 3.5; the score is their mean). The spread follows "
+    "from the score: the model learnt from every single rating how far raters disagree over faces of each "
+    "score, and it cannot tell this face's own spread better than that."
 )
 
 
@@ -156,12 +226,17 @@ def _disagreement(half_width: float) -> str:
     return gettext("Raters would mostly agree about this face")
 
 
+def _rating(step: int) -> str:
+    """A rater's 1-10 step on the score's scale: "3.5", "4"."""
+    return f"{on_score_scale(step):g}"
+
+
 def _between(low: float, high: float) -> str:
     low_step, high_step = round(low), round(high)
     if low_step == high_step:
-        # Translators: a rating on the 1-10 scale, as in "half would give it a 7".
-        return gettext("a %(rating)d") % {"rating": low_step}
-    return gettext("between %(low)d and %(high)d") % {"low": low_step, "high": high_step}
+        # Translators: a rating on the score's 1-5 scale, as in "half would give it a 3.5".
+        return gettext("a %(rating)s") % {"rating": _rating(low_step)}
+    return gettext("between %(low)s and %(high)s") % {"low": _rating(low_step), "high": _rating(high_step)}
 
 
 def panel_split(distribution: list[float] | None) -> dict | None:
@@ -170,7 +245,7 @@ def panel_split(distribution: list[float] | None) -> dict | None:
         return None
     half_low, half_high = band(distribution, 0.5)
     low, high = band(distribution)
-    sentence = gettext("%(agreement)s: half would give it %(half)s, and %(share)s%% %(most)s, on their 1-10 scale.") % {
+    sentence = gettext("%(agreement)s: half would give it %(half)s, and %(share)s%% %(most)s, out of 5.") % {
         "agreement": _disagreement(half_high - half_low),
         "half": _between(half_low, half_high),
         "share": f"{BAND_SHARE * 100:.0f}",
@@ -178,13 +253,14 @@ def panel_split(distribution: list[float] | None) -> dict | None:
     }
     counts = panel_counts(distribution, PANEL_SIZE)
     parts = [
-        ngettext("%(count)d would give %(rating)d", "%(count)d would give %(rating)d", count)
-        % {"count": count, "rating": step}
+        ngettext("%(count)d would give %(rating)s", "%(count)d would give %(rating)s", count)
+        % {"count": count, "rating": _rating(step)}
         for step, count in enumerate(counts, start=1)
         if count
     ]
     text = gettext("Of %(panel)d raters: %(split)s.") % {"panel": PANEL_SIZE, "split": gettext(", ").join(parts)}
-    return {"counts": counts, "sentence": sentence, "text": text}
+    steps = [_rating(step) for step in range(LOWEST, HIGHEST + 1)]
+    return {"counts": counts, "steps": steps, "sentence": sentence, "text": text}
 
 
 def _dark_grid(stage) -> dict:
@@ -199,21 +275,19 @@ def _dark_grid(stage) -> dict:
 
 def _pruning_outcome(found) -> str:
     """Whether the filters were removed from the network the page shows, and why, from prune-bench's run."""
+    # In words only: the speed and accuracy figures are in ml/MODEL_CARD.md ("Dark filters and pruning").
     decision = found.pruned
     if decision.get("shipped"):
         return gettext("We removed them: the network you see runs without its dark filters.")
     gain = decision.get("speed_over_shipped_batch16")
     if gain is None:
-        return gettext("We have not yet measured what removing them would gain.")
+        return gettext("We have not yet tried removing them.")
     if gain < SHIP_SPEED_GAIN:
-        return gettext(
-            "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass, less than "
-            "the %(bar)d%% gain worth a change, so the network you see still has them."
-        ) % {"gain": gain, "bar": round((SHIP_SPEED_GAIN - 1) * 100)}
+        return gettext("We tried: without them the network was no faster, so the network you see still has them.")
     return gettext(
-        "We measured it: without them the network ran %(gain).2f times as fast at 16 faces a pass but scored "
-        "faces less well, so the network you see still has them."
-    ) % {"gain": gain}
+        "We tried: without them the network was faster but scored faces less well, so the network you see still "
+        "has them."
+    )
 
 
 def dark_filter_notes(model_version: str | None) -> dict | None:
@@ -226,12 +300,12 @@ def dark_filter_notes(model_version: str | None) -> dict | None:
         return None
     threshold = found.threshold
     legend = gettext(
-        "A filter is dark when its output stays nearly black (under %(fraction)s of its layer's typical peak) on "
-        "at least %(share)s of the %(faces)s training photos. %(dark)s of the network's %(filters)s filters are. "
-        "The article this app grew from pointed at such filters: since they add almost nothing for any face, "
-        "they could be removed (pruned) to make the network faster."
+        "A filter is dark when it hardly ever reacts: on at least %(share)s of the %(faces)s training photos its "
+        "strongest reaction stayed under %(fraction)s of what is usual in its stage. %(dark)s of the network's "
+        "%(filters)s filters are. The article this app grew from pointed at such filters: since they add almost "
+        "nothing for any face, they could be removed (pruned) to make the network faster."
     ) % {
-        "fraction": f"{threshold['peak_below_fraction_of_layer_median_peak']:g}",
+        "fraction": f"{threshold['peak_below_fraction_of_layer_median_peak'] * 100:g}%",
         "share": f"{threshold['on_share_of_faces']:.0%}",
         "faces": f"{sum(found.faces.values()):,}",
         "dark": f"{found.dark:,}",

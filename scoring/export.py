@@ -22,6 +22,7 @@ from scoring.export_names import FolderNames
 from scoring.local_time import account_zone
 from scoring.models import Photo, User
 from scoring.serializers import ArchivedPhotoSerializer
+from scoring.time_zones import time_zone_words
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,16 @@ scores.json                 every photo: its id, its folder, its label (the name
                             error_code, as the API gives them), the model version, and
                             each face's box (x, y, width, height in pixels), score (1-5) and
                             percentile; the "files" entries name the files above (null: the file
-                            could not be read when the archive was made)
+                            could not be read when the archive was made); scores and bands
+                            are on the pages' 1-5 scale, the score rounded as the pages print it
+
+On the site, only you and the staff who review uploads can open these photos.
+""")
+# Its own paragraph (issue 34), after the list above.
+ACCESS_RECORDS_TEXT = _("""
+In scores.json, "opened_by_staff" lists every time a reviewer opened the photo (when, and what:
+its page, files, staff page, place in the review queue, or API answer). Reviewers see photos only
+after a second sign-in step.
 """)
 
 
@@ -142,7 +152,8 @@ def export_stream(user: User) -> Iterator[bytes]:
     # The account's zone, not the request's: the archive is written after the middleware is done.
     zone = account_zone(user)
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), str(README_TEXT) % {"zone": zone})
+        readme = str(README_TEXT) % {"zone": time_zone_words(str(zone))} + str(ACCESS_RECORDS_TEXT)
+        archive.writestr(_entry("README.txt", zipfile.ZIP_DEFLATED, zone), readme)
         yield from _taken(pipe)
         for photo in selectors.photos_for_export(user).iterator(chunk_size=PHOTOS_PER_QUERY):
             folders[photo.pk] = names.name(photo.label, _folder_fallback(photo, zone))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from scoring.images import ACCEPTED_TYPES
 from scoring.labels import LABEL_MAX_LENGTH, clean_label
+from scoring.numbers import pixel_count
 from scoring.time_zones import time_zone_choices
 
 
@@ -39,11 +40,14 @@ class MultipleFileField(forms.FileField):
 def upload_limits() -> str:
     """The upload form's limits in one sentence, from the settings that enforce them."""
     megabytes = settings.PHOTO_MAX_BYTES // (1024 * 1024)
-    megapixels = settings.PHOTO_MAX_PIXELS // 1_000_000
     return gettext(
-        "Up to %(files)d photos at a time, each at most %(megabytes)d MB and %(megapixels)d megapixels. "
+        "Up to %(files)d photos at a time, each at most %(megabytes)d MB and %(pixels)s. "
         "JPEG, PNG or WebP (not animated)."
-    ) % {"files": settings.PHOTO_MAX_FILES_PER_UPLOAD, "megabytes": megabytes, "megapixels": megapixels}
+    ) % {
+        "files": settings.PHOTO_MAX_FILES_PER_UPLOAD,
+        "megabytes": megabytes,
+        "pixels": pixel_count(settings.PHOTO_MAX_PIXELS),
+    }
 
 
 class UploadForm(forms.Form):

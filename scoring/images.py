@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from scoring.numbers import pixel_count
+
 # What the upload takes: Pillow's format name for each media type a browser gives such a file.
 ACCEPTED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 ACCEPTED_FORMATS = set(ACCEPTED_TYPES.values())
@@ -44,15 +46,8 @@ def clean_upload(upload) -> CleanPhoto:
                 raise UploadRejected(gettext("Only JPEG, PNG and WebP photos are accepted."), code="unsupported_format")
             if image.width * image.height > settings.PHOTO_MAX_PIXELS:
                 raise UploadRejected(
-                    gettext(
-                        "The photo has too many pixels (%(width)dx%(height)d); "
-                        "send one under %(megapixels)d megapixels."
-                    )
-                    % {
-                        "width": image.width,
-                        "height": image.height,
-                        "megapixels": settings.PHOTO_MAX_PIXELS // 1_000_000,
-                    },
+                    gettext("The photo has too many pixels (%(width)dx%(height)d); send one under %(pixels)s.")
+                    % {"width": image.width, "height": image.height, "pixels": pixel_count(settings.PHOTO_MAX_PIXELS)},
                     code="too_many_pixels",
                 )
             if getattr(image, "n_frames", 1) > 1:

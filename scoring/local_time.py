@@ -6,18 +6,13 @@ request, and after that only the account page changes it. A page's times then na
 """
 
 import zoneinfo
-from datetime import datetime
 from urllib.parse import unquote
 
-from django.utils import timezone
-from django.utils.formats import date_format
-
 from scoring.services.accounts import time_zone_remember
+from scoring.time_format import TIME_FORMAT, local_time_text  # noqa: F401  (read from here by the pages)
 from scoring.time_zones import is_time_zone
 
 BROWSER_ZONE_COOKIE = "time_zone"
-# One format for every time a person reads, the language's own (beautysite/formats).
-TIME_FORMAT = "DATETIME_FORMAT"
 
 
 def browser_zone(request) -> str | None:
@@ -42,8 +37,3 @@ def account_zone(user) -> zoneinfo.ZoneInfo:
     API's answers (its token is read after the middleware ran), the export, e-mails."""
     name = getattr(user, "time_zone", "")
     return zoneinfo.ZoneInfo(name if is_time_zone(name) else "UTC")
-
-
-def local_time_text(value: datetime, zone=None) -> str:
-    """`value` as people read it, in `zone` (default: the active one): "3 Dec 2026, 16:36"."""
-    return date_format(timezone.localtime(value, zone), TIME_FORMAT)

@@ -3,30 +3,19 @@
 import zoneinfo
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import is_valid_path
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from rest_framework.response import Response
 
-from scoring import error_pages, health, languages, local_time, outages
+from operations import outages
+from scoring import error_pages, languages, local_time, second_factor
 from scoring.error_pages import API_PREFIX
 
-
-class HealthMiddleware:
-    """Answers the health routes (`scoring.health`) before anything that could refuse a probe
-    (hosts, HTTPS, sessions): a load balancer probes by IP address and plain HTTP."""
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        # "/readyz/" too: a probe configured with a final slash should not read as a dead app.
-        view = health.ROUTES.get(request.path_info.rstrip("/"))
-        if view is None:
-            return self.get_response(request)
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
-        return view(request)
+ADMIN_PREFIX = "/admin/"
 
 
 class JsonErrorsWhileDebuggingMiddleware:
@@ -57,7 +46,7 @@ class JsonErrorsWhileDebuggingMiddleware:
 
 class OutageMiddleware:
     """A database or storage outage while a view runs is a 503 saying to try again, not a 500
-    (`scoring.outages`; the API's own handler answers the same for DRF views)."""
+    (`operations.outages`; the API's own handler answers the same for DRF views)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -126,3 +115,23 @@ class LocalTimeMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class StaffSecondFactorMiddleware:
+    """Staff powers need a second factor (`scoring.second_factor`): marks whether this session
+    passed one, and sends staff without it from any admin page to enrol or prove it. After
+    AuthenticationMiddleware and allauth's AccountMiddleware (the session's sign-in steps)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            second_factor.mark(request)
+            if request.path_info.startswith(ADMIN_PREFIX) and not second_factor.has_staff_powers(request.user):
+                messages.info(
+                    request, gettext("Staff pages open only after a second factor: an authenticator app's code.")
+                )
+                return redirect(second_factor.second_factor_url(request))
+        return self.get_response(request)

@@ -16,6 +16,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from scoring.local_time import local_time_text
+from scoring.time_zones import time_zone_words
 
 # The rating panels of the weights files' heads (metadata["regressor"]["heads"]), as the
 # datasets are published.
@@ -58,5 +59,5 @@ def scored_by_sentence(photo) -> str:
     return _("Model: %(model)s. Scored %(when)s (%(zone)s).") % {
         "model": model,
         "when": local_time_text(photo.scored),
-        "zone": timezone.get_current_timezone_name(),
+        "zone": time_zone_words(timezone.get_current_timezone_name()),
     }

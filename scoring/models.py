@@ -7,10 +7,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from scoring.labels import LABEL_MAX_LENGTH
+from scoring.time_format import local_time_text
 from scoring.time_zones import TIME_ZONE_MAX_LENGTH, validate_time_zone
 
 
@@ -31,6 +33,9 @@ class User(AbstractUser):
         blank=True,
         help_text=_("An IANA name such as Asia/Shanghai; blank until the browser has told us."),
     )
+
+
+REVIEW_NOTE_MAX_LENGTH = 500
 
 
 def photo_folder(public_id) -> str:
@@ -61,23 +66,38 @@ class PhotoQuerySet(models.QuerySet):
 
     @staticmethod
     def _under_review_q() -> Q:
-        """Photos staff flagged, hidden from their owner until approved: the one place this rule lives."""
-        return Q(review=Photo.Review.FLAGGED)
+        """Photos staff flagged (and those whose owner asked for another look), hidden from their
+        owner until approved: the one place this rule lives."""
+        return Q(review__in=(Photo.Review.FLAGGED, Photo.Review.SECOND_LOOK))
 
     def under_review(self) -> "PhotoQuerySet":
         return self.filter(self._under_review_q())
 
-    def visible_to(self, user, *, own_only: bool = False) -> "PhotoQuerySet":
-        """What the user may see: staff every photo, an owner their own unless flagged, anyone else none.
+    def to_review(self) -> "PhotoQuerySet":
+        """The review queue: second looks first, then the oldest unreviewed."""
+        wanted = Q(review__in=(Photo.Review.UNREVIEWED, Photo.Review.SECOND_LOOK))
+        second_look_first = models.Case(
+            models.When(review=Photo.Review.SECOND_LOOK, then=0), default=1, output_field=models.IntegerField()
+        )
+        return self.filter(wanted).order_by(second_look_first, "created", "id")
+
+    def visible_to(self, user, *, own_only: bool = False, under_review: bool = False) -> "PhotoQuerySet":
+        """What the user may see: staff who passed a second factor every photo, an owner their own
+        unless under review, anyone else none.
 
         `own_only`: the user's own photos as their owner sees them (flagged ones hidden, staff
         included): what lists of "your photos" show, while staff still open any photo by its id.
+        `under_review`: the owner's own photos under review too, for what an owner may still do
+        with them (delete one, ask for another look), never to show them.
         """
+        from scoring.second_factor import has_staff_powers  # here: it reads allauth, loaded after the models
+
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff and not own_only:
+        if has_staff_powers(user) and not own_only:
             return self.all()
-        return self.filter(owner=user).exclude(self._under_review_q())
+        own = self.filter(owner=user)
+        return own if under_review else own.exclude(self._under_review_q())
 
 
 class Photo(models.Model):
@@ -90,11 +110,27 @@ class Photo(models.Model):
         FAILED = "failed"
 
     class Review(models.TextChoices):
-        """Staff's verdict: a flagged photo is hidden from its owner until approved."""
+        """Staff's verdict: a flagged photo is hidden from its owner until approved.
+
+        unreviewed -> approved | flagged; flagged -> second_look (its owner asked, once) ->
+        approved | flagged; approved -> flagged (staff changed their mind).
+        """
 
         UNREVIEWED = "unreviewed"
         APPROVED = "approved"
         FLAGGED = "flagged"
+        SECOND_LOOK = "second_look"
+
+    class Reason(models.TextChoices):
+        """Why a photo was flagged: the short list a reviewer picks from (its words, for owner and
+        reviewer alike, are scoring.review_words.REASON_WORDS)."""
+
+        NOT_A_FACE = "not_a_face"
+        CHILD = "child"
+        NUDITY = "nudity"
+        VIOLENCE = "violence"
+        SOMEONE_ELSE = "someone_else"
+        OTHER = "other"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
@@ -115,7 +151,15 @@ class Photo(models.Model):
     annotated = models.FileField(max_length=200, blank=True)
     filters = models.FileField(max_length=200, blank=True)
     review = models.CharField(
-        max_length=10, choices=Review.choices, default=Review.UNREVIEWED, help_text=_("Flagged: hidden from its owner.")
+        max_length=12, choices=Review.choices, default=Review.UNREVIEWED, help_text=_("Flagged: hidden from its owner.")
+    )
+    review_reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    review_note = models.TextField(
+        max_length=REVIEW_NOTE_MAX_LENGTH, blank=True, help_text=_("Shown to the photo's owner with the reason.")
+    )
+    reviewed = models.DateTimeField(null=True, blank=True)
+    second_look_asked = models.DateTimeField(
+        null=True, blank=True, help_text=_("When its owner asked for another look (once per photo).")
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     scored = models.DateTimeField(null=True, blank=True)
@@ -124,10 +168,15 @@ class Photo(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["-created", "-id"]
-        indexes = [models.Index(fields=["owner", "-created"])]
+        indexes = [models.Index(fields=["owner", "-created"]), models.Index(fields=["review", "created"])]
+        permissions = [("review_photo", "Can review photos"), ("rescore_photo", "Can re-score photos")]
 
     def __str__(self) -> str:
-        return f"photo {self.public_id} ({self.status})"
+        # As the pages name a photo, with its status in the site's words ("scored", not "done").
+        from scoring.explain import STATUS_WORDS  # here: explain reads ml's tables, not needed to load models
+
+        name = self.label or str(self.public_id)[:8]
+        return f"{name} ({STATUS_WORDS.get(self.status, self.status)})"
 
     @cached_property
     def top_face(self):
@@ -174,6 +223,9 @@ class Face(models.Model):
         ordering = ["rank"]
         constraints = [models.UniqueConstraint(fields=["photo", "rank"], name="unique_face_rank")]
 
+    def __str__(self) -> str:
+        return _("face %(number)d, score %(score).2f") % {"number": self.rank + 1, "score": self.score}
+
     @property
     def box(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
@@ -191,9 +243,12 @@ class LayerImage(models.Model):
         verbose_name_plural = _("layer pictures")
         ordering = ["order"]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.shape})"
+
 
 class WorkerHeartbeat(models.Model):
-    """When each Celery worker last said it was alive (written by scoring.heartbeat, read by /readyz)."""
+    """When each Celery worker last said it was alive (written by operations.heartbeat, read by /readyz)."""
 
     hostname = models.CharField(max_length=200, unique=True)
     seen = models.DateTimeField()
@@ -204,3 +259,56 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen:%Y-%m-%d %H:%M:%S}"
+
+
+class AccessRecordQuerySet(models.QuerySet):
+    """Records are kept as written: no update or delete through the ORM (the photo's deletion
+    removes them by cascade, which does not pass through here)."""
+
+    def update(self, **kwargs):
+        raise PermissionError("access records cannot be changed")
+
+    def delete(self):
+        raise PermissionError("access records cannot be deleted; they go with their photo")
+
+
+class AccessRecord(models.Model):
+    """A staff member opened another user's photo (its page, files, admin page or place in the
+    review queue): who, when and what, shown to the photo's owner. Written by
+    scoring.services.access_records; never changed; deleted only with the photo."""
+
+    class Kind(models.TextChoices):
+        PAGE = "page"
+        FILES = "files"
+        ADMIN = "admin"
+        REVIEW = "review"
+        API = "api"
+
+    objects = AccessRecordQuerySet.as_manager()
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="access_records")
+    # Kept by name too: the record outlives the reviewer's account.
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    staff_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    opened = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        ordering = ["-opened", "-id"]
+
+    def __str__(self) -> str:
+        return _("%(staff)s opened %(photo)s on %(when)s") % {
+            "staff": self.staff_name,
+            "photo": self.photo,
+            "when": local_time_text(self.opened),
+        }
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("access records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("access records cannot be deleted; they go with their photo")

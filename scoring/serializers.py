@@ -11,14 +11,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from ml.inference.rating_band import BAND_SHARE, band
+from ml.inference.rating_band import BAND_SHARE, score_band
+from ml.inference.score_format import rounded_score
 from scoring import explain
 from scoring.errors import failure_sentence
 from scoring.labels import LABEL_MAX_LENGTH
 from scoring.local_time import account_zone
 from scoring.media import private_url
 from scoring.model_releases import scored_by_sentence
-from scoring.models import Face, Photo
+from scoring.models import AccessRecord, Face, Photo
 
 
 @extend_schema_field({"type": "string", "nullable": True, "description": "null until the file exists"})
@@ -85,12 +86,22 @@ class RoundedFloatField(serializers.FloatField):
         return round(float(value), self.digits)
 
 
+class ScoreField(serializers.FloatField):
+    """A face's score, rounded by the rule every page prints it by (`ml.inference.score_format`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> float:
+        return rounded_score(value)
+
+
 def band_of(distribution: list[float] | None) -> dict | None:
     """The API's `band` of a face's rating distribution (null without one)."""
     if not distribution:
         return None
-    low, high = band(distribution)
-    return {"low": round(low, 1), "high": round(high, 1), "share": BAND_SHARE}
+    low, high = score_band(distribution)
+    return {"low": round(low, 2), "high": round(high, 2), "share": BAND_SHARE}
 
 
 class LayerSerializer(serializers.Serializer):
@@ -104,17 +115,19 @@ class FaceSerializer(serializers.Serializer):
         child=serializers.IntegerField(), read_only=True, min_length=4, max_length=4,
         help_text="x, y, width, height in pixels",
     )  # fmt: skip
-    score = RoundedFloatField(
-        3, help_text="1-5: the mean rating expected from MEBeauty's mixed panel (its 1-10 scale divided by two)"
+    score = ScoreField(
+        help_text="1-5: the mean rating expected from MEBeauty's mixed panel (its 1-10 scale divided by two)"
     )
     percentile = RoundedFloatField(1, help_text="share of MEBeauty's 1973 rated photos rated lower, 0-100")
     distribution = serializers.ListField(
         child=serializers.FloatField(), read_only=True, min_length=10, max_length=10, allow_null=True,
-        help_text="how a panel would split: a rater's chance of giving each rating 1, 2, ... 10 on MEBeauty's "
-        "own 1-10 scale (its mean is twice the score); null for faces scored before the model predicted it",
+        help_text="how a panel would split: a rater's chance of giving each rating 0.5, 1, 1.5, ... 5 on the score's "
+        "1-5 scale (MEBeauty's 1-10 ratings halved; its mean is the score); null for faces scored before the model "
+        "predicted it",
     )  # fmt: skip
     band = serializers.SerializerMethodField(
-        help_text=f"the range of ratings (1-10 scale) that holds the middle {BAND_SHARE:.0%} of a panel's ratings"
+        help_text=f"the range of ratings (the score's 1-5 scale) that holds the middle {BAND_SHARE:.0%} of a "
+        "panel's ratings"
     )
     grad_cam_url = PrivateFileUrlField(source="grad_cam")
     layers = LayerSerializer(many=True, read_only=True)
@@ -129,6 +142,16 @@ class FaceSerializer(serializers.Serializer):
     )
     def get_band(self, face: Face) -> dict | None:
         return band_of(face.distribution)
+
+
+class AccessRecordSerializer(serializers.Serializer):
+    """One time staff opened the photo: when and what, never who."""
+
+    opened = ReaderDateTimeField(read_only=True, help_text="when, in the account's time zone as `created`")
+    what = serializers.ChoiceField(
+        source="kind", choices=AccessRecord.Kind.choices, read_only=True,
+        help_text="page, files, admin (the staff pages), review (the review queue) or api",
+    )  # fmt: skip
 
 
 class PhotoSerializer(serializers.Serializer):
@@ -147,6 +170,10 @@ class PhotoSerializer(serializers.Serializer):
     annotated_url = PrivateFileUrlField(source="annotated")
     filters_url = PrivateFileUrlField(source="filters")
     faces = FaceSerializer(many=True, read_only=True)
+    opened_by_staff = AccessRecordSerializer(
+        source="access_records", many=True, read_only=True,
+        help_text="every time a reviewer opened this photo, newest first (the same kind within 10 minutes: once)",
+    )  # fmt: skip
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_error_code(self, photo: Photo) -> str | None:

@@ -7,7 +7,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from scoring import outages
+from operations import outages
 from scoring.services import jobs, pipeline
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("photos/<uuid:public_id>/status/", views.photo_status, name="photo_status"),
     path("photos/<uuid:public_id>/delete/", views.photo_delete, name="photo_delete"),
     path("photos/<uuid:public_id>/label/", views.photo_label, name="photo_label"),
+    path("photos/<uuid:public_id>/second-look/", views.photo_second_look, name="photo_second_look"),
     path("account/", views.account, name="account"),
     path("account/delete/", views.account_delete, name="account_delete"),
     path("account/time-zone/", views.account_time_zone, name="account_time_zone"),

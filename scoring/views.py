@@ -25,11 +25,15 @@ from scoring.example import example_result
 from scoring.forms import AccountDeleteForm, PhotoLabelForm, TimeZoneForm, UploadForm
 from scoring.limits import upload_limit_message
 from scoring.media import media_reader
-from scoring.models import Photo
+from scoring.models import AccessRecord, Photo
+from scoring.review_words import REASON_WORDS
 from scoring.selectors import history as histories
+from scoring.selectors import review as reviews
 from scoring.serializers import photo_page_dict
 from scoring.services import accounts, api_keys
 from scoring.services import photos as photo_services
+from scoring.services.access_records import access_record
+from scoring.time_zones import time_zone_words
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -43,12 +47,17 @@ def home(request: HttpRequest) -> HttpResponse:
         "example_panel": explain.panel_split(example.get("distribution")) if example else None,
         "stages": explain.STAGES,
         "two_networks": explain.TWO_NETWORKS,
+        "picture_key": explain.PICTURE_KEY,
     }
     return render(request, "scoring/home.html", context)
 
 
 def about(request: HttpRequest) -> HttpResponse:
-    context = {"percentile_meaning": explain.percentile_meaning(), "two_networks": explain.TWO_NETWORKS}
+    context = {
+        "percentile_meaning": explain.percentile_meaning(),
+        "two_networks": explain.TWO_NETWORKS,
+        "model_error": comparing.model_error_sentence(),
+    }
     return render(request, "scoring/about.html", context)
 
 
@@ -114,10 +123,11 @@ def photo_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         photo = selectors.photo_for_user(request.user, public_id)
     except Http404:
-        if histories.owns_photo_under_review(request.user, public_id):
-            # Still a 404 (the photo is not shown), but its owner is told why.
-            return render(request, "scoring/under_review.html", status=404)
+        under_review = reviews.own_photo_under_review(request.user, public_id)
+        if under_review is not None:
+            return _under_review_page(request, under_review)
         raise
+    access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.PAGE)
     return _photo_page(request, photo, PhotoLabelForm(initial={"label": photo.label}))
 
 
@@ -129,6 +139,31 @@ def _photo_page(request: HttpRequest, photo: Photo, label_form: PhotoLabelForm, 
         "label_form": label_form,
     }
     return render(request, "scoring/photo.html", context, status=status)
+
+
+def _under_review_page(request: HttpRequest, photo: Photo, status: int = 404) -> HttpResponse:
+    """The owner's page of a photo under review: still a 404 (the photo is not shown), but it says
+    why it was flagged, and offers deleting it or asking once for another look."""
+    context = {
+        "photo": photo,
+        "reason": REASON_WORDS.get(photo.review_reason, ""),
+    }
+    return render(request, "scoring/under_review.html", context, status=status)
+
+
+@require_POST
+def photo_second_look(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The owner of a flagged photo asks, once, for another look at it."""
+    photo = reviews.own_photo_under_review(request.user, public_id)
+    if photo is None:
+        raise Http404
+    try:
+        photo_services.photo_second_look_ask(photo=photo)
+    except photo_services.ReviewRefused as refused:
+        messages.error(request, str(refused))
+        return _under_review_page(request, photo, status=400)
+    messages.success(request, gettext("Asked: a reviewer will look at this photo again."))
+    return redirect("scoring:photo", public_id=photo.public_id)
 
 
 @require_POST
@@ -147,6 +182,7 @@ def photo_label(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 def photo_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     photo = selectors.photo_for_user(request.user, public_id)
+    access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.PAGE)  # the page's own polls: one
     return JsonResponse(photo_page_dict(photo, request))
 
 
@@ -173,7 +209,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "sorts": list(histories.SORTS),
         "search": search,
         "page_query": urlencode(kept),
-        "under_review": histories.under_review_count(request.user),
+        "under_review": histories.under_review(request.user),
     }
     return render(request, "scoring/history.html", context)
 
@@ -206,7 +242,9 @@ def compare(request: HttpRequest) -> HttpResponse:
             return _compare_pick(request, chosen, status=400)
         return _compare_pick(request, chosen)
     chosen = selectors.selected_photos(request.user, ids)
-    context = {"comparison": comparing.compare(chosen, request), "margin": comparing.SCORE_MARGIN}
+    for photo in chosen:
+        access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.PAGE)
+    context = {"comparison": comparing.compare(chosen, request), "error_note": comparing.error_note()}
     return render(request, "scoring/compare.html", context)
 
 
@@ -221,7 +259,8 @@ def _compare_pick(request: HttpRequest, chosen: list[Photo], status: int = 200) 
 
 @require_POST
 def photo_delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    photo_services.photo_delete(photo=selectors.photo_for_user(request.user, public_id))
+    # Its owner may delete a photo under review too: gone for staff as well.
+    photo_services.photo_delete(photo=selectors.photo_for_user(request.user, public_id, under_review=True))
     messages.success(request, gettext("The photo and everything computed from it were deleted."))
     return redirect("scoring:history")
 
@@ -272,7 +311,9 @@ def account_time_zone(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _account_page(request, None, form, status=400)
     accounts.time_zone_set(user=request.user, name=form.cleaned_data["time_zone"])
-    messages.success(request, gettext("Times are now shown in %(zone)s.") % {"zone": request.user.time_zone})
+    messages.success(
+        request, gettext("Times are now shown in %(zone)s.") % {"zone": time_zone_words(request.user.time_zone)}
+    )
     return redirect("scoring:account")
 
 
@@ -302,9 +343,11 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 def media(request: HttpRequest, name: str) -> HttpResponse:
     """Local-storage media, after checking the file belongs to a photo the caller (session or token) may see."""
-    selectors.photo_for_file_name(media_reader(request), name)
+    reader = media_reader(request)
+    photo = selectors.photo_for_file_name(reader, name)
     if not default_storage.exists(name):
         raise Http404
+    access_record(photo=photo, reader=reader, kind=AccessRecord.Kind.FILES)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"

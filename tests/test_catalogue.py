@@ -18,7 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = Path("locale/zh_Hans/LC_MESSAGES")
 DOMAINS = ("django", "djangojs")
 # What makemessages reads: the Python code and templates, and the page scripts.
-SOURCES = ("manage.py", "beautysite", "scoring", "templates", "static/scoring", "scripts/make-messages.sh")
+SOURCES = (
+    "manage.py",
+    "beautysite",
+    "scoring",
+    "operations",
+    "templates",
+    "static/scoring",
+    "scripts/make-messages.sh",
+)
 
 
 def entries(po: Path, *flags: str) -> list[str]:

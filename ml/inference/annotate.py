@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ml.inference.score_format import score_text
+
 BOX_COLOUR = (255, 196, 0)
 TEXT_COLOUR = (20, 20, 20)
+
+
+def box_label(number: int, score: float) -> str:
+    """What a face's box says: its number and its score, rounded as every page rounds it."""
+    return f"#{number} {score_text(score)}"
 
 
 def annotate(rgb: np.ndarray, boxes_and_scores: list[tuple[tuple[int, int, int, int], float]]) -> Image.Image:
@@ -17,7 +24,7 @@ def annotate(rgb: np.ndarray, boxes_and_scores: list[tuple[tuple[int, int, int, 
     font = ImageFont.load_default(size=max(12, round(max(image.size) / 30)))
     for number, ((x, y, w, h), score) in enumerate(boxes_and_scores, start=1):
         draw.rectangle([x, y, x + w, y + h], outline=BOX_COLOUR, width=line)
-        label = f"#{number} {score:.2f}"
+        label = box_label(number, score)
         left, top, right, bottom = draw.textbbox((x, y), label, font=font)
         label_top = max(0, y - (bottom - top) - 2 * line)
         draw.rectangle(

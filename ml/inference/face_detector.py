@@ -98,14 +98,18 @@ def _padded_input(bgr: np.ndarray) -> np.ndarray:
 
 
 class OnnxRuntimeYuNet:
-    """The ONNX file run by onnxruntime on the CPU, one single-threaded session shared by the pool's
-    threads (a session's `run` may be called from several threads at once), decoded as OpenCV does."""
+    """The ONNX file run by onnxruntime on the CPU, decoded as OpenCV does.
+
+    Photos are detected in parallel on the worker's thread pool by one single-threaded session
+    (a session's `run` may be called from several threads at once). A photo alone runs on one
+    core too: a session spread over several cores sums in another order, and a photo must get
+    the same faces alone as among others.
+    """
 
     def __init__(self) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        # Photos are detected in parallel on the worker's thread pool, one a core.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its outputs' declared sizes are those of 640x640: warned about at each run
@@ -118,15 +122,14 @@ class OnnxRuntimeYuNet:
         blob = _padded_input(bgr)
         outputs = dict(zip(self.names, self.session.run(self.names, {"input": blob})))
         rows, cols = blob.shape[2:]
-        maps = []
-        for stride in yunet.STRIDES:
-            shape = (1, rows // stride, cols // stride, -1)  # the graph's (1, cells, channels), cells row-major
-
-            def level(name: str, stride: int = stride, shape: tuple = shape) -> torch.Tensor:
-                return torch.from_numpy(outputs[f"{name}_{stride}"].reshape(shape)).permute(0, 3, 1, 2)
-
-            maps.append({name: level(name) for name in ("cls", "obj", "bbox", "kps")})
-        found = yunet.candidates(maps, MIN_CONFIDENCE)[0]
+        levels = [
+            # The graph's (1, cells, channels), cells row-major, as the module's (1, rows, cols, channels).
+            np.concatenate([outputs[f"{name}_{stride}"] for name, _ in yunet.OUTPUTS], axis=2).reshape(
+                1, rows // stride, cols // stride, yunet.LEVEL_CHANNELS
+            )
+            for stride in yunet.STRIDES
+        ]
+        found = yunet.candidates(levels, MIN_CONFIDENCE)[0]
         return yunet.suppressed(found, MIN_CONFIDENCE, NMS_THRESHOLD)
 
     def detect(self, photos: list[np.ndarray]) -> list[np.ndarray]:
@@ -153,8 +156,8 @@ class TorchYuNet:
                 height, width = photos[index].shape[:2]
                 padded[slot, :height, :width] = photos[index]
             batch = torch.from_numpy(padded).to(self.device)
-            maps = self.network(batch.permute(0, 3, 1, 2).float())
-            for index, candidates in zip(indices, yunet.candidates(maps, MIN_CONFIDENCE)):
+            levels = [level.float().cpu().numpy() for level in self.network(batch.permute(0, 3, 1, 2).float())]
+            for index, candidates in zip(indices, yunet.candidates(levels, MIN_CONFIDENCE)):
                 found[index] = yunet.suppressed(candidates, MIN_CONFIDENCE, NMS_THRESHOLD)
         return found  # type: ignore[return-value]
 

@@ -81,8 +81,9 @@ def load_image(source: str | Path | bytes | BinaryIO) -> np.ndarray:
                     f"This image is too large ({image.width}x{image.height} pixels); "
                     f"send one under {MAX_PIXELS // 1_000_000} megapixels."
                 )
-            upright = ImageOps.exif_transpose(image)
-            return np.asarray(upright.convert("RGB"))
+            # Turned and converted in place where needed: a large photo is not copied twice for nothing.
+            ImageOps.exif_transpose(image, in_place=True)
+            return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     except FileNotFoundError as error:
         raise FaceError("File not found; check the path.") from error
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,6 +25,17 @@ def band(distribution: Sequence[float], share: float = BAND_SHARE) -> tuple[floa
     return max(float(low), LOWEST), min(float(high), HIGHEST)  # no rater gives less than 1 or more than 10
 
 
+def on_score_scale(rating: float) -> float:
+    """A rating of MEBeauty's 1-10 scale on the product's one scale, the score's (halved: a 7 is 3.5)."""
+    return rating / SCALE_FACTOR
+
+
+def score_band(distribution: Sequence[float], share: float = BAND_SHARE) -> tuple[float, float]:
+    """`band`, on the score's scale: what every place that shows a panel's ratings shows."""
+    low, high = band(distribution, share)
+    return on_score_scale(low), on_score_scale(high)
+
+
 def share_inside(ratings: Sequence[float], low: float, high: float) -> float:
     """Share of these ratings inside [low, high], each rating spread over its unit step."""
     values = np.asarray(ratings, dtype=np.float64)
@@ -40,8 +52,21 @@ def panel_counts(distribution: Sequence[float], raters: int) -> list[int]:
     return counts.tolist()
 
 
-def share_preferring(first: Sequence[float], second: Sequence[float]) -> float:
+def share_preferring(first: Sequence[float], second: Sequence[float], score_error: float = 0.0) -> float:
     """The share of raters who would rate a face of the `second` distribution above one of the
-    `first` (two independent raters' ratings; a tie counts half)."""
+    `first` (two independent raters' ratings; a tie counts half).
+
+    `score_error` (1-5 scale) is the model's own error on each score (its RMSE against panels'
+    means): the faces' true means may sit apart from where the model put them, by a normal
+    difference of sd sqrt(2) x that error (the two errors taken as independent), which moves
+    every pair of ratings with it. With no error this is the plain share of the two distributions.
+    """
     joint = np.outer(np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64))
-    return float(np.triu(joint, 1).sum() + 0.5 * np.trace(joint))
+    steps = np.arange(joint.shape[0])
+    gaps = steps[None, :] - steps[:, None]  # the second rating minus the first, in steps of 1-10
+    if score_error <= 0:
+        above = np.where(gaps > 0, 1.0, np.where(gaps == 0, 0.5, 0.0))
+    else:
+        spread = math.sqrt(2) * score_error * SCALE_FACTOR
+        above = np.vectorize(lambda gap: 0.5 * (1 + math.erf(gap / (spread * math.sqrt(2)))))(gaps)
+    return float((joint * above).sum())

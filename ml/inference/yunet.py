@@ -22,6 +22,9 @@ STRIDES = (8, 16, 32)
 # Inputs are padded on the right and bottom to a multiple of the coarsest stride, as OpenCV does.
 DIVISOR = 32
 TOP_K = 5000  # FaceDetectorYN's default
+# A level's outputs per cell, in this order: class score, objectness, box (4), landmarks (10).
+OUTPUTS = (("cls", 1), ("obj", 1), ("bbox", 4), ("kps", 10))
+LEVEL_CHANNELS = 16
 
 
 def _conv(inputs: int, outputs: int, kernel: int = 1, stride: int = 1, groups: int = 1) -> nn.Conv2d:
@@ -44,8 +47,8 @@ class _Head(nn.Sequential):
 
 
 class YuNet(nn.Module):
-    """BGR 0-255 float (N, 3, H, W), H and W multiples of 32 -> per stride the raw maps
-    (class score, objectness, box, landmarks), as the ONNX graph computes them."""
+    """BGR 0-255 float (N, 3, H, W), H and W multiples of 32 -> per stride the raw outputs of
+    each cell (N, H / stride, W / stride, LEVEL_CHANNELS), as the ONNX graph computes them."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,7 +76,7 @@ class YuNet(nn.Module):
             }
         )
 
-    def forward(self, bgr: torch.Tensor) -> list[dict[str, torch.Tensor]]:
+    def forward(self, bgr: torch.Tensor) -> list[torch.Tensor]:
         stride8 = self.to_stride8(bgr)
         stride16 = self.to_stride16(stride8)
         stride32 = self.to_stride32(stride16)
@@ -83,12 +86,15 @@ class YuNet(nn.Module):
         bottom = self.lateral[0](stride8 + F.interpolate(middle, scale_factor=2.0, mode="nearest"))
         levels = (bottom, middle, top)
         return [
-            {
-                "cls": self.heads["cls"][i](level).sigmoid(),
-                "obj": self.heads["obj"][i](level).sigmoid(),
-                "bbox": self.heads["bbox"][i](level),
-                "kps": self.heads["kps"][i](level),
-            }
+            torch.cat(
+                [
+                    self.heads["cls"][i](level).sigmoid(),
+                    self.heads["obj"][i](level).sigmoid(),
+                    self.heads["bbox"][i](level),
+                    self.heads["kps"][i](level),
+                ],
+                dim=1,
+            ).permute(0, 2, 3, 1)  # (N, rows, cols, LEVEL_CHANNELS)
             for i, level in enumerate(levels)
         ]
 
@@ -96,6 +102,7 @@ class YuNet(nn.Module):
         """The convolutions in the order the ONNX graph lists them (its weights are assigned so)."""
         backbone = [m for part in (self.to_stride8, self.to_stride16, self.to_stride32) for m in part.modules()]
         lateral = [m for index in (2, 1, 0) for m in self.lateral[index].modules()]
+        # The graph's heads: every level's class scores, then boxes, objectness, landmarks.
         heads = [m for name in ("cls", "bbox", "obj", "kps") for head in self.heads[name] for m in head.modules()]
         return [m for m in backbone + lateral + heads if isinstance(m, nn.Conv2d)]
 
@@ -112,26 +119,25 @@ def padded_side(side: int) -> int:
     return (side - 1) // DIVISOR * DIVISOR + DIVISOR
 
 
-def candidates(maps: list[dict[str, torch.Tensor]], min_confidence: float) -> list[np.ndarray]:
-    """Every location at or above `min_confidence`, decoded as FaceDetectorYN does, per image:
-    rows (K, 15) float32 of x, y, w, h, five landmarks (x, y), score; before suppression.
-    Computed where the maps are, copied to the host once."""
+def candidates(levels: list[np.ndarray], min_confidence: float) -> list[np.ndarray]:
+    """Every cell at or above `min_confidence`, decoded as FaceDetectorYN does, per image: rows
+    (K, 15) float32 of x, y, w, h, five landmarks (x, y), score; before suppression.
+
+    `levels`: per stride, the cells' outputs (N, rows, cols, LEVEL_CHANNELS) float32.
+    """
     images, found = [], []
-    for stride, level in zip(STRIDES, maps):
-        score = (level["cls"].clamp(0, 1) * level["obj"].clamp(0, 1)).sqrt()[:, 0]  # (N, rows, cols)
-        image, row, col = torch.nonzero(score >= min_confidence, as_tuple=True)
-        bbox = level["bbox"][image, :, row, col]  # (K, 4)
-        kps = level["kps"][image, :, row, col].view(-1, 5, 2)
-        cell = torch.stack([col, row], dim=1).to(bbox.dtype)  # x, y
-        centre = (cell + bbox[:, :2]) * stride
-        size = bbox[:, 2:].exp() * stride
-        landmarks = ((kps + cell[:, None, :]) * stride).flatten(1)
-        found.append(torch.cat([centre - size / 2, size, landmarks, score[image, row, col][:, None]], dim=1))
+    for stride, level in zip(STRIDES, levels):
+        score = np.sqrt(level[..., 0].clip(0, 1) * level[..., 1].clip(0, 1))  # (N, rows, cols)
+        image, row, col = np.nonzero(score >= min_confidence)  # image by image, each row-major: OpenCV's order
+        cells = level[image, row, col]  # (K, LEVEL_CHANNELS)
+        cell = np.stack([col, row], axis=1).astype(np.float32)  # x, y
+        centre = (cell + cells[:, 2:4]) * stride
+        size = np.exp(cells[:, 4:6]) * stride
+        landmarks = ((cells[:, 6:16].reshape(-1, 5, 2) + cell[:, None, :]) * stride).reshape(-1, 10)
+        found.append(np.concatenate([centre - size / 2, size, landmarks, score[image, row, col][:, None]], axis=1))
         images.append(image)
-    rows = torch.cat(found).float().cpu().numpy()
-    of_image = torch.cat(images).cpu().numpy()
-    # Per image, in OpenCV's order: stride by stride, each row-major (as nonzero lists them).
-    return [rows[of_image == index] for index in range(len(maps[0]["cls"]))]
+    rows, of_image = np.concatenate(found).astype(np.float32), np.concatenate(images)
+    return [rows[of_image == index] for index in range(len(levels[0]))]
 
 
 def suppressed(rows: np.ndarray, min_confidence: float, nms_threshold: float) -> np.ndarray:

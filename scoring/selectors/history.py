@@ -10,6 +10,7 @@ from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from ml.inference.score_format import rounded_score
 from scoring.compare import photo_label
 from scoring.errors import failure_short
 from scoring.local_time import local_time_text
@@ -78,7 +79,7 @@ def _points(faces: QuerySet[Face]) -> list[dict]:
             "t": created.isoformat(),
             "when": local_time_text(created),
             "label": label or local_time_text(created),
-            "score": round(score, 2),
+            "score": rounded_score(score),
             "percentile": round(percentile),
             "band": band_of(distribution),
         }
@@ -86,8 +87,9 @@ def _points(faces: QuerySet[Face]) -> list[dict]:
     ]
 
 
-def under_review_count(user: User) -> int:
-    return Photo.objects.filter(owner=user).under_review().count()
+def under_review(user: User) -> list[Photo]:
+    """The user's photos under review, oldest first: the history links each to its page, which says why."""
+    return list(Photo.objects.visible_to(user, own_only=True, under_review=True).under_review().order_by("created"))
 
 
 def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
@@ -107,16 +109,9 @@ def tile_states(user: User | AnonymousUser, ids: list[str]) -> list[dict]:
             "t": photo.created.isoformat(),
             "when": local_time_text(photo.created),
             "label": photo_label(photo),
-            "score": round(photo.best_score, 2) if photo.top_face else None,
+            "score": rounded_score(photo.best_score) if photo.top_face else None,
             "percentile": round(photo.top_face.percentile) if photo.top_face else None,
             "image_url": private_url(photo.image),
         }
         for photo in photos
     ]
-
-
-def owns_photo_under_review(user: User | AnonymousUser, public_id: uuid.UUID | str) -> bool:
-    """Whether this is the user's own photo, hidden from them while staff review it."""
-    if not user.is_authenticated:
-        return False
-    return Photo.objects.filter(owner=user, public_id=public_id).under_review().exists()

@@ -15,7 +15,7 @@ def photo_list_for_user(user: User | AnonymousUser) -> QuerySet[Photo]:
     """The user's photos, newest first, faces preloaded (two queries whatever the count)."""
     return (
         Photo.objects.visible_to(user, own_only=True)
-        .prefetch_related(Prefetch("faces", queryset=Face.objects.order_by("rank")))
+        .prefetch_related(Prefetch("faces", queryset=Face.objects.order_by("rank")), "access_records")
         .order_by("-created", "-id")
     )
 
@@ -28,11 +28,15 @@ def _is_uuid(value) -> bool:
     return True
 
 
-def photo_for_user(user: User | AnonymousUser, public_id: uuid.UUID | str) -> Photo:
-    """The photo if the user owns it (or is staff); 404 for anyone else, so its existence is not revealed."""
+def photo_for_user(user: User | AnonymousUser, public_id: uuid.UUID | str, *, under_review: bool = False) -> Photo:
+    """The photo if the user owns it (or is staff); 404 for anyone else, so its existence is not revealed.
+
+    `under_review`: the owner's photo under review too (to delete it, never to show it).
+    """
     if not user.is_authenticated or not _is_uuid(public_id):
         raise Http404  # a malformed id names no photo: a 404, not the UUIDField's ValidationError (a 500)
-    return get_object_or_404(Photo.objects.visible_to(user).prefetch_related("faces__layers"), public_id=public_id)
+    visible = Photo.objects.visible_to(user, under_review=under_review)
+    return get_object_or_404(visible.prefetch_related("faces__layers", "access_records"), public_id=public_id)
 
 
 def photo_for_file_name(user: User | AnonymousUser, name: str) -> Photo:

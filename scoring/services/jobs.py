@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from scoring.models import Photo
 from scoring.services import storage
+from scoring.signals import photos_claimed, photos_failed
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +89,17 @@ def claim(*, public_id: uuid.UUID | str, task_id: str | None = None) -> Photo | 
     if spent is not None:
         # What the killed attempts left goes first, so a photo seen `failed` has no stray file.
         storage.result_files_delete(photo=spent)
-        exhausted.update(status=Photo.Status.FAILED, error=GAVE_UP_MESSAGE, scored=timezone.now())
+        _mark_failed(exhausted, message=GAVE_UP_MESSAGE)
         log.warning("photo %s used up its %d attempts; marked failed", public_id, settings.SCORING_MAX_ATTEMPTS)
         return None
     claimed = _claimable(public_id, task_id).update(
         status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now(), claimed_by=task_id or ""
     )
-    return Photo.objects.get(public_id=public_id) if claimed else None
+    if not claimed:
+        return None
+    photo = Photo.objects.get(public_id=public_id)
+    photos_claimed.send(sender=claim, photos=[photo])
+    return photo
 
 
 def claim_batch_mates(*, leader: Photo, task_id: str | None) -> list[Photo]:
@@ -115,7 +120,9 @@ def claim_batch_mates(*, leader: Photo, task_id: str | None) -> list[Photo]:
     Photo.objects.filter(pk__in=ids, status=Photo.Status.QUEUED, attempts=0).update(
         status=Photo.Status.RUNNING, attempts=F("attempts") + 1, claimed=timezone.now(), claimed_by=task_id
     )
-    return list(Photo.objects.filter(pk__in=ids, status=Photo.Status.RUNNING, claimed_by=task_id).order_by("created"))
+    mates = list(Photo.objects.filter(pk__in=ids, status=Photo.Status.RUNNING, claimed_by=task_id).order_by("created"))
+    photos_claimed.send(sender=claim_batch_mates, photos=mates)
+    return mates
 
 
 def release_mates_of_a_dead_attempt(*, leader: Photo, task_id: str | None) -> None:
@@ -146,14 +153,19 @@ def give_back_after_outage(*, photos: QuerySet[Photo]) -> None:
 
 def fail(*, photo: Photo, message: str) -> None:
     """End the photo `failed` with a sentence for its owner."""
-    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, error=message, scored=timezone.now())
+    _mark_failed(Photo.objects.filter(pk=photo.pk), message=message)
 
 
 def fail_too_slow(*, public_id: uuid.UUID | str) -> None:
     """The task ran past its soft time limit: a bigger photo will not go faster next time."""
-    Photo.objects.filter(public_id=public_id).update(
-        status=Photo.Status.FAILED, error=TOO_SLOW_MESSAGE, scored=timezone.now()
-    )
+    _mark_failed(Photo.objects.filter(public_id=public_id), message=TOO_SLOW_MESSAGE)
+
+
+def _mark_failed(photos: QuerySet[Photo], *, message: str) -> None:
+    """Every way a photo ends `failed` comes through here, so listeners (the metrics) hear each one."""
+    failed = photos.update(status=Photo.Status.FAILED, error=message, scored=timezone.now())
+    if failed:
+        photos_failed.send(sender=_mark_failed, error=message, count=failed)
 
 
 def retry_delay(*, public_id: uuid.UUID | str, retries: int) -> int | None:

@@ -9,6 +9,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from scoring.images import UploadRejected, clean_upload
 from scoring.labels import clean_label
@@ -71,9 +73,38 @@ def photo_label_set(*, photo: Photo, label: str) -> None:
     Photo.objects.filter(pk=photo.pk).update(label=photo.label)
 
 
-def photo_review(*, photos: QuerySet[Photo], review: Photo.Review) -> int:
-    """Staff's verdict on photos (a flagged photo is hidden from its owner); returns how many were set."""
-    return photos.update(review=review)
+class ReviewRefused(ValueError):
+    """A review step the photo's state does not allow; the message is a sentence for the person."""
+
+    NEEDS_REASON = _("Choose why the photo is flagged: its owner is told.")
+
+
+def photo_review(
+    *, photos: QuerySet[Photo], review: Photo.Review, reason: Photo.Reason | str = "", note: str = ""
+) -> int:
+    """Staff's verdict on photos (a flagged photo is hidden from its owner, who reads the reason
+    and note); returns how many were set. Approving clears the reason; flagging needs one."""
+    if review == Photo.Review.FLAGGED and not reason:
+        raise ReviewRefused(ReviewRefused.NEEDS_REASON)
+    if review == Photo.Review.APPROVED:
+        reason, note = "", ""
+    return photos.update(review=review, review_reason=reason, review_note=note.strip(), reviewed=timezone.now())
+
+
+def photo_second_look_ask(*, photo: Photo) -> None:
+    """The owner of a flagged photo asks, once, for another look: back in the review queue, first,
+    marked as a second look, and still hidden from them meanwhile."""
+    if photo.review != Photo.Review.FLAGGED:
+        raise ReviewRefused(_("Only a flagged photo can be looked at again."))
+    if photo.second_look_asked is not None:
+        raise ReviewRefused(_("You already asked for another look at this photo; it can be asked once."))
+    asked = timezone.now()
+    updated = Photo.objects.filter(pk=photo.pk, review=Photo.Review.FLAGGED, second_look_asked=None).update(
+        review=Photo.Review.SECOND_LOOK, second_look_asked=asked
+    )
+    if not updated:  # another request asked meanwhile
+        raise ReviewRefused(_("You already asked for another look at this photo; it can be asked once."))
+    photo.review, photo.second_look_asked = Photo.Review.SECOND_LOOK, asked
 
 
 def photo_rescore(*, photo: Photo) -> None:

@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from ml.inference.stage_timer import StageTimer  # these two are pure Python: no torch in the web process
 from ml.inference.threads import parallel_map
-from scoring import outages
+from operations import outages
 from scoring.inference import get_predictor
 from scoring.models import Face, LayerImage, Photo
 from scoring.services import jobs, storage
-from scoring.signals import scoring_job_timed
+from scoring.signals import photos_scored, scoring_job_timed
 
 if TYPE_CHECKING:  # the worker imports torch; the web process never does
     import numpy as np
@@ -271,6 +271,7 @@ def _log_scored(stored: list[_Stored]) -> None:
     # count from the workers' logs which worker scored what, and that none scored a photo twice.
     for one in stored:
         log.info("photo %s scored: %d faces", one.photo.public_id, len(one.result.faces))
+    photos_scored.send(sender=run_scoring_job, count=len(stored))
 
 
 def _forget(one: _Stored) -> list[Photo]:

@@ -1,6 +1,9 @@
 from django import template
+from django.utils import timezone
 
-from scoring import errors, face_thumbnail, local_time, media
+from ml.inference.score_format import score_text
+from scoring import errors, face_thumbnail, local_time, media, review_words
+from scoring.time_zones import time_zone_words
 
 register = template.Library()
 
@@ -53,3 +56,25 @@ def local_time_text(value) -> str:
 @register.filter
 def face_view_box(photo) -> str:
     return face_thumbnail.face_view_box(photo)
+
+
+@register.filter
+def access_sentence(record) -> str:
+    """ "Opened by a reviewer on 3 Dec 2026, 16:36 (Asia/Shanghai): the photo's page." in the reader's zone."""
+    return review_words.access_sentence(
+        record, local_time.local_time_text(record.opened), time_zone_words(timezone.get_current_timezone_name())
+    )
+
+
+@register.filter
+def score(value) -> str:
+    """A score as every place prints it ("3.53"); blank for none."""
+    return "" if value is None or value == "" else score_text(value)
+
+
+@register.inclusion_tag("scoring/_cautions.html")
+def cautions() -> dict:
+    """What the score cannot see, and how far people agree: the photo page, compare and About say it alike."""
+    from scoring.explain import CAUTIONS, agreement_sentence
+
+    return {"cautions": CAUTIONS, "agreement": agreement_sentence()}

@@ -40,12 +40,12 @@
     return new Intl.DateTimeFormat(LANG, { ...options, timeZone: zone }).format(new Date(t));
   }
 
-  // The band, where the photo has one: the ratings (1-10) of the middle 80% of a panel.
+  // The band, where the photo has one: the ratings (on the score's 1-5 scale) of the middle 80% of a panel.
   function bandWords(p) {
     if (!p.band) return "";
     // Percentages are passed with their sign: Django's interpolate() knows no "%%".
-    return interpolate(gettext("; %(share)s of raters would give %(low)s to %(high)s of 10"), {
-      share: Math.round(p.band.share * 100) + "%", low: Math.round(p.band.low), high: Math.round(p.band.high),
+    return interpolate(gettext("; %(share)s of raters would give %(low)s to %(high)s of 5"), {
+      share: Math.round(p.band.share * 100) + "%", low: p.band.low.toFixed(1), high: p.band.high.toFixed(1),
     }, true);
   }
 
@@ -55,7 +55,7 @@
 
   function show(p) {
     const sentence = interpolate(gettext("%(when)s: %(score)s / 5, higher than %(percentile)s of the reference faces%(band)s."), {
-      when: named(p) + " (" + zone + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
+      when: named(p) + " (" + (svg.dataset.timeZoneWords || zone) + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
     }, true);
     detail.replaceChildren(
       sentence + " ",
@@ -114,12 +114,15 @@
       svg.append(node("text", { x: x(t), y: H - BOTTOM + 18, "text-anchor": anchor, class: "axis" }, tickLabel(t, t1 - t0, (t1 - t0) / ticks)));
     }
     const mean = points.reduce((sum, p) => sum + p.score, 0) / points.length;
+    // The points come rounded by the server; their mean is rounded here by the same rule
+    // (ml.inference.score_format: two decimals, half up on the number as written).
+    const meanText = (Math.round(Number(mean + "e2")) / 100).toFixed(2);
     const meanLine = node("line", { x1: LEFT, x2: W - RIGHT, y1: y(mean), y2: y(mean), class: "mean-line" });
-    meanLine.append(node("title", {}, interpolate(gettext("Your own average: %s / 5"), [mean.toFixed(2)])));
+    meanLine.append(node("title", {}, interpolate(gettext("Your own average: %s / 5"), [meanText])));
     svg.append(meanLine);
     // Said in the key under the plot, not on it, where it covered the newest dots.
     const meanLabel = document.getElementById("chart-mean");
-    if (meanLabel) meanLabel.textContent = mean.toFixed(2);
+    if (meanLabel) meanLabel.textContent = meanText;
     const at = spread(times.map((t) => x(t)), LEFT + 5, W - RIGHT - 5);
     points.forEach((p, i) => {
       const cx = at[i];

@@ -58,17 +58,18 @@
     const stage = dark && dark.stages[layer.name];
     const figure = el("figure", { class: "stage" }, [
       el("img", { src: layer.url, class: "zoomable", alt: interpolate(gettext("Face %(number)s, %(title)s (%(stage)s): where the stage responded, and its 9 strongest channels"), { number: faceNumber, title: words.title, stage: layer.name }, true) }),
+      el("p", { class: "picture-key small" }, [texts.picture_key]), // what the picture's colours mean, under it
     ]);
     if (stage) {
       caption.push(el("br"), el("span", { class: "small dark-count" }, [stage.sentence]));
-      figure.append(darkFilterGrid(stage));
+      figure.append(darkFilterGrid(stage), el("p", { class: "grid-key small" }, [texts.grid_key]));
     }
     // The stage's name and size are for the curious (a tooltip), not in the caption.
     figure.append(el("figcaption", { title: layer.name + ", " + layer.shape.replace(/x/g, " × ") }, caption));
     return figure;
   }
 
-  // How a panel of raters would split: one bar per rating 1-10; the words are the server's
+  // How a panel of raters would split: one bar per rating (their 1-10 halved, the score's scale); the words are the server's
   // (the figure's text equivalent for screen readers is its caption and its hidden list).
   function panelFigure(panel, number) {
     const most = Math.max(...panel.counts, 1);
@@ -76,11 +77,13 @@
       const fill = el("span", { class: "panel-fill" });
       fill.style.height = (100 * count / most).toFixed(0) + "%"; // CSSOM, which the CSP allows (a style attribute it would not)
       return el("div", { class: "panel-bar" }, [
-        el("span", { class: "panel-count" }, [count ? String(count) : ""]), fill, el("span", { class: "panel-step" }, [String(step + 1)]),
+        el("span", { class: "panel-count" }, [count ? String(count) : ""]), fill, el("span", { class: "panel-step" }, [panel.steps[step]]),
       ]);
     });
     return el("figure", { class: "panel", id: "panel-" + number }, [
+      el("p", { class: "panel-title" }, [texts.panel_title]),
       el("div", { class: "panel-bars", "aria-hidden": "true" }, bars),
+      el("p", { class: "panel-axis small", "aria-hidden": "true" }, [texts.panel_axis]),
       el("figcaption", {}, [
         el("p", { class: "panel-sentence" }, [panel.sentence]),
         el("p", { class: "visually-hidden" }, [panel.text]),
@@ -91,7 +94,7 @@
 
   function faceSection(face, number, dark) {
     const section = el("section", { class: "card face", id: "face-" + number }, [
-      el("h2", {}, [interpolate(gettext("Face %s: "), [number]), el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]),
+      el("h2", {}, [interpolate(gettext("Face %s: "), [number]), el("span", { class: "score" }, [face.score.toFixed(2)]), " / 5"]), // rounded by the server already (one rule)
       el("p", { class: "percentile" }, [interpolate(gettext("Higher than %s of the faces in the model's reference dataset."), [face.percentile.toFixed(0) + "%"])]),
     ]);
     if (face.panel) section.append(panelFigure(face.panel, number));
@@ -146,7 +149,7 @@
     // looked at; a phone reads one column.
     const scores = el("div", { class: "result-scores" });
     result.replaceChildren(el("div", { class: "result-top" }, [
-      el("div", { class: "result-photo" }, [el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("Your photo with each face boxed and numbered") : gettext("Your photo"), class: "photo zoomable" })]),
+      el("div", { class: "result-photo" }, [el("img", { src: data.annotated_url || data.image_url, alt: data.faces.length ? gettext("The photo with each face boxed and numbered") : gettext("The photo"), class: "photo zoomable" })]),
       scores,
     ]));
     data.faces.forEach((face, i) => {

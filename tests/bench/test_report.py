@@ -79,3 +79,58 @@ def test_accuracy_comes_from_the_weights_file_not_from_typed_figures():
     accuracy = network_accuracy()
     assert accuracy["BeautyNet"] == (f"{recorded['pc']:.4f}", f"{recorded['mae']:.4f}")
     assert float(accuracy["seed"][0]) < float(accuracy["BeautyNet"][0])
+
+
+def worker_figures():
+    stages = ("read", "detect", "align", "model", "look_inside", "encode", "store", "rows")
+    runs = [
+        {
+            "batch_size": size,
+            "photos": 64,
+            "jobs": 64 // size,
+            "done": 64,
+            "photos_per_s": per_s,
+            "share_of_model_pace": round(per_s / 40.0, 3),
+            "cpu_ms_per_photo": 50.0,
+            "stage_cpu_ms_per_photo": dict.fromkeys(stages, 2.0),
+            "stage_wall_ms_per_photo": dict.fromkeys(stages, 1.5),
+            "stages_share_of_wall": 0.97,
+        }
+        for size, per_s in ((1, 10.0), (8, 24.0), (32, 30.0))
+    ]
+    return {
+        "device": "cpu",
+        "device_name": "test CPU",
+        "torch_threads": 2,
+        "detector": "OnnxRuntimeYuNet",
+        "score_and_explain_ms_per_face_batch16": 25.0,
+        "model_limit_photos_per_s": 40.0,
+        "runs": runs,
+    }
+
+
+def test_the_worker_section_gives_its_pace_against_the_model_and_the_stage_table():
+    from bench.report import worker_section
+
+    text = worker_section(worker_figures())
+    assert "**40.0 photos/s**" in text
+    assert "**0.75** of it at 32" in text and "**0.6** of it at 8" in text
+    assert "| detect | 2.0 | 2.0 | 2.0 | 1.5 | 1.5 | 1.5 |" in text
+    assert "| all stages | 16.0 | 16.0 | 16.0 | 12.0 | 12.0 | 12.0 |" in text
+    assert "97% at 32" in text
+
+
+def test_before_and_after_are_medians_of_the_rounds_held_against_one_limit():
+    from bench.before_after import summary
+
+    def side(per_s_at_32: float, limit: float) -> dict:
+        figures = worker_figures()
+        figures["model_limit_photos_per_s"] = limit
+        figures["runs"][2]["photos_per_s"] = per_s_at_32
+        return figures
+
+    sides = {"before": [side(15.0, 0), side(17.0, 0)], "after": [side(30.0, 39.0), side(32.0, 41.0)]}
+    text = summary(sides)
+    assert "model-work limit 40.00 photos/s" in text
+    # At 32: 16 before, 31 after (medians), against the after side's limit of 40.
+    assert "| 32 | 16.0 | 31.0 | **1.94x** | 0.4 | **0.775** |" in text

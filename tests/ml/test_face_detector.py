@@ -48,6 +48,19 @@ def test_every_runtime_finds_opencvs_rows(runtime, opencv, test_photos):
         assert np.abs(got[:, 14] - want[:, 14]).max(initial=0) < 1e-3  # score
 
 
+def test_a_photo_alone_gets_the_rows_it_gets_among_others(runtime, test_photos):
+    # The same photo gets the same faces in a job of one as in a batch: to the bit on the CPU
+    # worker's runtime; PyTorch's convolutions sum in an order that depends on the batch.
+    photos = [bgr(photo) for photo in test_photos]
+    together = runtime.detect(photos)
+    for photo, rows in zip(photos, together):
+        alone = runtime.detect([photo])[0]
+        if isinstance(runtime, face_detector.OnnxRuntimeYuNet):
+            assert np.array_equal(alone, rows)
+        else:
+            assert alone.shape == rows.shape and np.allclose(alone, rows, atol=1e-3)
+
+
 def test_every_runtime_finds_no_face_in_noise(runtime):
     noise = np.random.default_rng(0).integers(0, 255, (300, 400, 3), dtype=np.uint8)
     assert runtime.detect([noise])[0].shape == (0, 15)

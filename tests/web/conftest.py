@@ -10,7 +10,7 @@ from playwright.sync_api import sync_playwright
 from scoring.models import Photo, User
 from tests.images import jpeg, png
 from tests.web.factories import PhotoFactory, StaffFactory, UserFactory
-from tests.web.helpers import CHROMIUM, scoring_worker
+from tests.web.helpers import CHROMIUM, scoring_worker, sign_in_with_totp
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +27,17 @@ def alice(db) -> User:
 def staff(db) -> User:
     """A superuser: staff pages, the admin, and every photo are open to them."""
     return StaffFactory(username="bob")
+
+
+@pytest.fixture
+def staff_client(staff):
+    """A client signed in as staff with a second factor (password, then a real TOTP code), as the
+    admin and other users' photos require."""
+    from django.test import Client
+
+    client = Client()
+    sign_in_with_totp(client, staff)
+    return client
 
 
 @pytest.fixture

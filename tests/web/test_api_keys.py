@@ -88,9 +88,9 @@ def test_the_account_page_asks_visitors_to_log_in(client):
     assert client.get(reverse("scoring:account"))["Location"].startswith(reverse("account_login"))
 
 
-def test_the_admin_lists_who_has_a_key_but_never_the_key(client, alice, staff):
+def test_the_admin_lists_who_has_a_key_but_never_the_key(staff_client, alice):
+    client = staff_client
     key = Token.objects.create(user=alice).key
-    client.force_login(staff)
     listing = client.get(reverse("admin:authtoken_tokenproxy_changelist"))
     assert listing.status_code == 200 and b"alice" in listing.content and key.encode() not in listing.content
     assert client.get(reverse("admin:authtoken_tokenproxy_change", args=[alice.pk])).status_code == 403

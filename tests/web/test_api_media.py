@@ -39,7 +39,8 @@ def test_the_same_urls_are_404_for_another_token_a_bad_one_and_no_one(alice, cha
         assert {client.get(url).status_code for url in urls} == {404}
 
 
-def test_a_staff_token_opens_them_as_staff_pages_do(staff, scored_photo):
+def test_a_staff_token_opens_no_one_elses_photo_an_api_key_is_no_second_factor(alice, staff, scored_photo):
+    urls = every_url(token_client(alice).get(f"/api/photos/{scored_photo.public_id}/").json())
     api = token_client(staff)
-    urls = every_url(api.get(f"/api/photos/{scored_photo.public_id}/").json())
-    assert {api.get(url).status_code for url in urls} == {200}
+    assert {api.get(url).status_code for url in urls} == {404}
+    assert api.get(f"/api/photos/{scored_photo.public_id}/").status_code == 404

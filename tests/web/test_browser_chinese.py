@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from scoring.models import Photo, User
 from tests.images import jpeg
-from tests.web.helpers import DESKTOP, scoring_worker
+from tests.web.helpers import DESKTOP, enrol_totp, fresh_totp_code, scoring_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,13 +76,22 @@ SEEN_TEXT = """() => {
 }"""
 
 
+# Latin punctuation after Chinese text: a colon ("用户名或邮箱:"), or a full stop that ends a
+# sentence ("照片." but not a file name's "自拍.jpg", nor Django's own "筛选..." ellipsis).
+LATIN_AFTER_CHINESE = re.compile(r"[\u4e00-\u9fff\uff09\u3001][ ]?(?::|\.(?![A-Za-z0-9.]))")
+
+
 def assert_chinese(page, where: str) -> str:
-    """The page is in Chinese: its lang, and no English sentence of the catalogues in what it shows."""
+    """The page is in Chinese: its lang, no English sentence of the catalogues in what it shows,
+    and Chinese punctuation and number forms after Chinese text."""
     expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^zh"))
     text = " ".join(page.evaluate(SEEN_TEXT).split())
     left = sorted(sentence for sentence in ENGLISH if sentence in text)
     assert not left, f"{where}: English left on the page: {left}"
     assert re.search(r"[\u4e00-\u9fff]{4}", text), f"{where}: no Chinese on the page"
+    latin = [text[max(0, m.start() - 12) : m.end() + 3] for m in LATIN_AFTER_CHINESE.finditer(text)]
+    assert not latin, f"{where}: Latin punctuation after Chinese text: {latin}"
+    assert "百万像素" not in text, f"{where}: megapixels written as 百万像素 (Chinese counts in 万)"
     return text
 
 
@@ -137,13 +146,14 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     files[1].write_bytes(jpeg(np.ascontiguousarray(astronaut[20:400, 80:420])))
     site = live_server.url
     SCREENSHOTS.mkdir(exist_ok=True)  # kept for a person to look at
-    context = browser.new_context(locale="zh-CN", viewport=DESKTOP, accept_downloads=True)
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP, accept_downloads=True)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
 
     visit(page, f"{site}/", "home")
     assert_drawn_in_cjk_glyphs(page)
-    visit(page, f"{site}/about/", "about")
+    about = visit(page, f"{site}/about/", "about")
+    assert "分数看不到的东西" in about and "1–5 分制" in about and "审核上传内容的" in about
     visit(page, f"{site}/accounts/login/", "sign-in page")
     visit(page, f"{site}/accounts/password/reset/", "password reset")
     visit(page, f"{site}/accounts/signup/", "sign-up page")
@@ -157,7 +167,7 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     page.fill("input[name=password2]", PASSWORD)
     page.click("main button[type=submit]")
     expect(page.get_by_role("heading", name="为照片评分")).to_be_visible()
-    assert_chinese(page, "upload page")
+    assert "4000 万像素" in assert_chinese(page, "upload page")
 
     with scoring_worker():
         page.set_input_files("input[name=photos]", [str(f) for f in files])
@@ -172,7 +182,11 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     page.goto(f"{site}/photos/{photos[0].public_id}/")
     expect(page.locator("#status")).to_have_text(re.compile("^已评分"))
     expect(page.locator(".layers img").first).to_be_visible()
-    assert_chinese(page, "photo page, every fold open")
+    text = assert_chinese(page, "photo page, every fold open")
+    assert "上传于" in text and "（中国（上海）时间）" in text  # the zone by its Chinese name
+    assert "分数看不到的东西" in text and "化妆" in text and "修图" in text  # the cautions
+    assert "分半信度" in text  # how far people agree, from MEBeauty's own ratings
+    assert "25 位评分者会给这张脸打几分" in text and "满分 5 分" in text  # the histogram titled, one scale
     page.screenshot(path=str(SCREENSHOTS / "photo-page-zh.png"), full_page=True)
     page.locator(".layers img").first.click()  # the lightbox, with its caption
     expect(page.locator("#lightbox")).to_be_visible()
@@ -192,7 +206,11 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     expect(page.locator("#picked")).to_contain_text("已选 2 张")
     page.click(".sticky-bar button[type=submit]")
     expect(page.locator(".verdict")).to_be_visible()
-    assert_chinese(page, "comparison")
+    text = assert_chinese(page, "comparison")
+    assert (
+        re.search(r"每 10 人中有 \d+ 人会给|难分高下|几乎所有人", text) and "最高" not in text
+    )  # a split, no "highest"
+    assert "分数看不到的东西" in text and "均方根" in text
     page.click("#copy-link")
     assert_chinese(page, "comparison, link copied")
 
@@ -221,21 +239,37 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     assert_chinese(page, "signed out")
     assert User.objects.get(username="wei").language == ""  # only a pick is stored; the browser asked
 
-    # An admin's review, in a Chinese browser too.
+    # An admin's review, in a Chinese browser too: signed in with a second factor, as staff must.
+    secret = enrol_totp(staff)
     admin = browser.new_context(locale="zh-CN", viewport=DESKTOP).new_page()
     admin.on("dialog", lambda dialog: dialog.accept())
-    visit(admin, f"{site}/admin/login/", "admin sign-in")
-    admin.fill("input[name=username]", staff.username)
+    visit(admin, f"{site}/admin/login/", "admin sign-in (allauth's page)")
+    admin.fill("input[name=login]", staff.username)
     admin.fill("input[name=password]", f"pw-{staff.username}-123")
-    admin.click("input[type=submit]")
+    admin.click("main button[type=submit]")
+    assert_chinese(admin, "the second factor's page")
+    admin.fill("input[name=code]", fresh_totp_code(secret))
+    admin.click("main button[type=submit]")
     visit(admin, f"{site}/admin/scoring/photo/", "admin photo list")
     visit(admin, f"{site}/admin/scoring/photo/{photos[0].pk}/change/", "admin photo page")
+    visit(admin, f"{site}/admin/scoring/photo/review/", "review queue")
+    # Staff opening someone's photo read whose it is, never "your photo".
+    admin.goto(f"{site}/photos/{photos[0].public_id}/")
+    expect(admin.locator("h1")).to_have_text("照片 我的自拍.jpg，由 wei 上传")
+    assert "您的照片：" not in assert_chinese(admin, "a staff member on someone's photo page")
     admin.goto(f"{site}/admin/scoring/photo/")
     admin.check(f"input[name=_selected_action][value='{photos[0].pk}']")
-    admin.select_option("select[name=action]", "flag")
+    admin.select_option("select[name=action]", "flag_nudity")
     admin.click("button[name=index]")
     expect(admin.locator(".messagelist")).to_contain_text("已标记 1 张照片。")
     assert_chinese(admin, "admin after the review action")
     assert Photo.objects.get(pk=photos[0].pk).review == Photo.Review.FLAGGED
+    page.goto(f"{site}/accounts/login/")  # the owner reads why, and who of staff opened it, in Chinese
+    page.fill("input[name=login]", "wei")
+    page.fill("input[name=password]", PASSWORD + "-new")
+    page.click("main button[type=submit]")
+    visit(page, f"{site}/photos/{photos[0].public_id}/", "the owner's flagged photo")
+    expect(page.locator("#review-reason")).to_contain_text("裸露或色情内容")
+    expect(page.locator("#access-records li").first).to_contain_text("审核员于")
     admin.screenshot(path=str(SCREENSHOTS / "admin-review-zh.png"), full_page=True)
     assert_drawn_in_cjk_glyphs(admin)

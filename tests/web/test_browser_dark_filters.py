@@ -38,3 +38,9 @@ def test_the_stem_grid_shows_its_dark_filters_black_and_the_others_lit(browser, 
     assert colours[: len(dark)] == [[0, 0, 0]] * len(dark)
     assert all(colour != [0, 0, 0] for colour in colours[len(dark) :])
     expect(page.locator(".dark-legend").first).to_contain_text("could be removed (pruned)")
+    # A visible key under every picture and every grid: what the colours and the black squares mean.
+    figures = page.locator(".layers figure.stage")
+    expect(page.locator(".layers figure.stage .picture-key")).to_have_count(figures.count())
+    expect(page.locator(".layers .grid-key")).to_have_count(len(shipped.stages))
+    expect(page.locator(".layers .grid-key").first).to_be_visible()
+    expect(page.locator(".layers .grid-key").first).to_contain_text("Black: it stayed dark")

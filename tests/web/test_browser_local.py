@@ -19,6 +19,7 @@ from tests.web.helpers import DESKTOP, add_scored_rows, logged_in, scoring_worke
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHANGHAI = "Asia/Shanghai"
+SHANGHAI_WORDS = "China (Shanghai) Time"  # CLDR's English name, as the pages write it
 
 
 @pytest.mark.worker
@@ -43,7 +44,7 @@ def test_in_shanghai_a_photos_time_is_the_same_on_card_title_and_chart_and_its_l
     # The page: label from the file's name, the local time in the title and named with its zone.
     expect(page).to_have_title(f"Garden party.jpg, {local} · Beauty Evaluator")
     expect(page.locator("h1")).to_have_text("Your photo Garden party.jpg")
-    expect(page.locator("#uploaded")).to_have_text(f"Uploaded {local} ({SHANGHAI})")
+    expect(page.locator("#uploaded")).to_have_text(f"Uploaded {local} ({SHANGHAI_WORDS})")
 
     # Renamed on its page: the new name everywhere from then on.
     page.fill("input[name=label]", "Grandma at the garden party")
@@ -55,11 +56,11 @@ def test_in_shanghai_a_photos_time_is_the_same_on_card_title_and_chart_and_its_l
     expect(tile.locator(".name")).to_have_text("Grandma at the garden party")
     expect(tile.locator("time")).to_have_text(local)
     expect(tile.locator("svg.thumb")).to_have_attribute("aria-label", "Your photo Grandma at the garden party")
-    expect(page.locator("#time-zone-note")).to_contain_text(f"Times are in {SHANGHAI}")
+    expect(page.locator("#time-zone-note")).to_contain_text(f"Times are in {SHANGHAI_WORDS}")
     dot = page.locator("#chart circle")
     expect(dot).to_have_count(1)
     dot.hover()
-    expect(page.locator("#chart-detail")).to_contain_text(f"Grandma at the garden party, {local} ({SHANGHAI}):")
+    expect(page.locator("#chart-detail")).to_contain_text(f"Grandma at the garden party, {local} ({SHANGHAI_WORDS}):")
     assert local in dot.locator("title").text_content()
 
     # The export: same label, same moment with Shanghai's offset, and the zone named.

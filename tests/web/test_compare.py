@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from scoring.models import Photo
 from scoring.services import photos
-from tests.web.helpers import add_scored_rows, flag, scored_rows
+from tests.web.helpers import add_scored_rows, flag, panel_for, scored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -29,45 +29,90 @@ def test_compare_with_ids_that_are_not_uuids_is_a_404(client, alice):
     assert client.get(reverse("scoring:compare"), {"photo": ["x", "y"]}).status_code == 404
 
 
-def test_compare_keeps_the_order_chosen_and_says_which_scores_higher(client, alice):
+def test_compare_keeps_the_order_chosen_and_says_how_a_panel_would_split(client, alice):
     low, high = scored_rows(alice, 2.0, 3.5)
     client.force_login(alice)
     response = client.get(compare_url(high, low))
     assert response.status_code == 200
     page = response.content.decode()
     assert page.index(str(high.public_id)) < page.index(str(low.public_id))
-    assert "A scores highest: 3.50 / 5" in page
-    assert "B scores 1.50 points lower than A (30 percentile points): a large difference." in page
+    verdict = re.search(r'<p class="verdict"><strong>(.*?)</strong>', page).group(1)
+    assert verdict.startswith("B scores 1.50 points lower than A. About ")
+    assert re.search(r"About [89] in 10 people would rate A higher than B: a clear difference\.$", verdict)
+    assert "highest here" not in page and "scores highest" not in page  # two photos: no "highest"
+    assert "percentile points" not in page
 
 
-def test_compare_calls_a_difference_within_the_models_error_a_tie(client, alice):
-    photos = scored_rows(alice, 3.0, 3.1)
+def test_compare_names_how_the_models_error_was_measured(client, alice):
     client.force_login(alice)
-    page = client.get(compare_url(*photos)).content.decode()
-    assert "A and B are 0.10 points apart" in page and "(about 0.35), so read it as a tie." in page
-    assert "score about the same" in page
-    assert "Differences under about 0.35 points" in page  # one margin, said alike everywhere
+    page = client.get(compare_url(*scored_rows(alice, 3.0, 3.1))).content.decode()
+    assert "on MEBeauty&#x27;s validation list (221 photos held out from its training)" in page
+    assert "by 0.45 points (root mean square)" in page
+    assert "About as many people would rate A higher as B: too close to call." in page
 
 
-def test_a_tie_at_the_top_of_three_is_no_win_and_the_third_photo_is_named(client, alice):
-    photos = scored_rows(alice, 3.59, 3.34, 3.30)
+def test_three_photos_name_the_highest_and_how_a_panel_splits_against_the_next(client, alice):
+    photos = scored_rows(alice, 3.30, 3.59, 3.34)
     photos.append(scored_rows(alice, 2.5)[0])
     client.force_login(alice)
     page = client.get(compare_url(*photos)).content.decode()
     assert (
-        "A, B and C score about the same, the highest here (3.59, 3.34 and 3.30 / 5): closer than the "
-        "model&#x27;s margin of error, so none is ahead. D scores clearly lower." in page
+        "B scores highest: 3.59 / 5, higher than 72% of the reference faces. About 6 in 10 people would rate B"
+        " higher than C: close." in page
     )
-    assert "ahead by a hair" not in page
+    assert "B scores 0.29 points higher than A." in page and "D scores 0.80 points lower than A." in page
 
 
-def test_a_photo_near_the_lower_of_a_shared_top_is_only_a_little_lower(client, alice):
-    # C is 0.40 under B but only 0.10 under A, which the pairwise sentence calls a tie.
-    photos = scored_rows(alice, 2.70, 3.00, 2.60)
-    client.force_login(alice)
-    page = client.get(compare_url(*photos)).content.decode()
-    assert "so neither is ahead. C scores a little lower." in page
-    assert "A and C are 0.10 points apart" in page and "clearly lower" not in page
+def test_pairs_whose_panels_split_alike_get_the_same_verdict(alice):
+    from scoring.compare import Entry, difference_in_words, panel_split
+
+    def pair(first: float, second: float) -> tuple[Entry, Entry]:
+        return (
+            Entry("A", "a", uploaded="", photo={}, score=first, percentile=40, distribution=panel_for(first)),
+            Entry("B", "b", uploaded="", photo={}, score=second, percentile=60, distribution=panel_for(second)),
+        )
+
+    # The pair: 0.28 apart was "a tie", 0.37 apart "a clear difference", both "about 6 in 10".
+    near, far = pair(3.0, 3.28), pair(3.0, 3.37)
+    assert panel_split(*near).tenths == panel_split(*far).tenths == 6
+    near_words, far_words = difference_in_words(*near), difference_in_words(*far)
+    assert near_words.startswith("B scores 0.28 points higher than A.")
+    assert far_words.startswith("B scores 0.37 points higher than A.")
+    assert (
+        near_words.split(". ", 1)[1]
+        == far_words.split(". ", 1)[1]
+        == ("About 6 in 10 people would rate B higher than A: close.")
+    )
+
+
+def test_no_verdict_says_more_or_less_than_its_own_split(alice):
+    from scoring.compare import Entry, panel_split, split_words
+
+    seen = {}
+    for hundredths in range(0, 300, 5):
+        second = 1.5 + hundredths / 100
+        a = Entry("A", "a", uploaded="", photo={}, score=1.5, percentile=5, distribution=panel_for(1.5))
+        b = Entry("B", "b", uploaded="", photo={}, score=second, percentile=50, distribution=panel_for(second))
+        split = panel_split(a, b)
+        words = split_words(split)
+        seen.setdefault(split.tenths, set()).add(words)
+        if split.tenths <= 5:
+            assert "too close to call" in words
+        elif split.tenths < 10:
+            assert f"About {split.tenths} in 10 people would rate B higher than A" in words
+        if "clear" in words:
+            assert split.tenths >= 8
+    assert all(len(words) == 1 for words in seen.values())  # one split, one sentence
+    assert set(seen) >= {5, 6, 7, 8, 9}  # the whole range was walked
+
+
+def test_a_face_scored_before_panels_were_predicted_gets_no_verdict_beyond_its_points(alice):
+    from scoring.compare import Entry, difference_in_words
+
+    a = Entry("A", "a", uploaded="", photo={}, score=2.0, percentile=20, distribution=None)
+    b = Entry("B", "b", uploaded="", photo={}, score=3.0, percentile=55, distribution=panel_for(3.0))
+    sentence = difference_in_words(a, b)
+    assert sentence.startswith("B scores 1.00 point higher than A. How a panel would split cannot be told")
 
 
 def test_compare_takes_up_to_four_photos_and_counts_each_once(client, alice):
@@ -115,29 +160,16 @@ def test_a_flagged_photo_cannot_be_compared_by_its_owner(client, alice):
     assert client.get(compare_url(*photos)).status_code == 404
 
 
-def test_compare_says_how_raters_would_split_over_two_clearly_different_faces(alice):
+def test_the_models_error_evens_out_how_raters_would_split():
     from ml.inference.rating_band import share_preferring
-    from scoring.compare import Entry, difference_in_words
 
     low = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]
     high = [0, 0, 0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0]
-    a = Entry("A", "a", uploaded="", photo={}, score=2.0, percentile=20, distribution=low)
-    b = Entry("B", "b", uploaded="", photo={}, score=3.0, percentile=55, distribution=high)
-    tenths = round(10 * share_preferring(low, high))
-    assert 5 < tenths < 10
-    assert difference_in_words(a, b).endswith(f"about {tenths} in 10 would rate B higher, the rest not.")
-    assert share_preferring(low, low) == pytest.approx(0.5)
-
-
-def test_compare_calls_a_tie_with_how_evenly_raters_would_split(alice):
-    from scoring.compare import Entry, difference_in_words
-
-    panel = [0, 0.05, 0.2, 0.4, 0.25, 0.1, 0, 0, 0, 0]
-    nudged = [0, 0.04, 0.19, 0.4, 0.26, 0.11, 0, 0, 0, 0]
-    a = Entry("A", "a", uploaded="", photo={}, score=2.0, percentile=20, distribution=panel)
-    b = Entry("B", "b", uploaded="", photo={}, score=2.05, percentile=22, distribution=nudged)
-    sentence = difference_in_words(a, b)
-    assert "read it as a tie." in sentence and sentence.endswith("5 in 10 would rate B higher.")
+    plain = share_preferring(low, high)
+    assert plain == pytest.approx(0.9075)
+    assert 0.5 < share_preferring(low, high, score_error=0.45) < plain  # less sure, never reversed
+    assert share_preferring(low, low, score_error=0.45) == pytest.approx(0.5)
+    assert share_preferring(high, low, score_error=0.45) == pytest.approx(1 - share_preferring(low, high, 0.45))
 
 
 def test_the_server_refuses_a_fifth_photo_with_a_sentence_and_keeps_the_ticks(client, alice):

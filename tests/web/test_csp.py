@@ -5,11 +5,12 @@ import re
 import numpy as np
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from scoring.models import Photo
 from tests.web.factories import PhotoFactory
-from tests.web.helpers import DESKTOP, logged_in, score, upload
+from tests.web.helpers import DESKTOP, browser_sign_in_with_totp, enrol_totp, logged_in, score, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_broker")]
 
@@ -38,6 +39,8 @@ def signed_in_pages(photo: Photo, other: Photo) -> list[str]:
         "/admin/",
         "/admin/scoring/photo/",
         f"/admin/scoring/photo/{photo.pk}/change/",
+        "/admin/scoring/photo/review/",
+        "/accounts/2fa/",
     ]
 
 
@@ -62,24 +65,28 @@ def photo_pair(staff):
     return PhotoFactory.create_batch(2, owner=staff)
 
 
-def test_every_page_sends_the_policy_and_has_no_inline_code(client, staff, photo_pair):
+def test_every_page_sends_the_policy_and_has_no_inline_code(client, staff_client, photo_pair):
     for url in VISITOR_PAGES:
         response = client.get(url)
         assert_strict(url, response)
         html = response.content.decode()
         assert not [p.pattern for p in INLINE_CODE if p.search(html)], url
-    client.force_login(staff)
     for url in signed_in_pages(*photo_pair):
-        response = client.get(url)
+        response = staff_client.get(url)
         assert_strict(url, response)
         if response["Content-Type"].startswith("text/html"):
             html = response.content.decode()
             assert not [p.pattern for p in INLINE_CODE if p.search(html)], url
 
 
-def test_only_the_docs_page_allows_data_images(client):
+def test_only_the_docs_and_the_authenticator_qr_code_allow_data_images(client, alice):
     assert policy(client.get("/api/docs/"))["img-src"] == ["'self'", "data:"]
     assert policy(client.get("/"))["img-src"] == ["'self'"]
+    client.post(reverse("account_login"), {"login": "alice", "password": "pw-alice-123"})
+    client.post(reverse("account_reauthenticate"), {"password": "pw-alice-123"})  # allauth asks before adding one
+    activate = client.get(reverse("mfa_activate_totp"))
+    assert activate.status_code == 200 and 'src="data:image/svg+xml' in activate.content.decode()
+    assert policy(activate)["img-src"] == ["'self'", "data:"]
 
 
 def test_on_s3_images_may_come_from_the_bucket(monkeypatch):
@@ -159,9 +166,11 @@ def test_chromium_refuses_nothing_and_the_pages_still_work(live_server, browser,
     expect(page).to_have_url(re.compile(rf"/photos/{waiting.public_id}/$"))
     assert refused == [], refused
 
-    admin = logged_in(browser, live_server, username=staff.username, password=f"pw-{staff.username}-123")
+    admin = browser.new_page(viewport=DESKTOP)
     refused = watch_for_refusals(admin)
-    for url in ["/admin/", "/admin/scoring/photo/", f"/admin/scoring/photo/{scored.pk}/change/"]:
+    browser_sign_in_with_totp(admin, live_server, staff, enrol_totp(staff), next_url="/admin/")
+    admin_pages = ["/admin/", "/admin/scoring/photo/", f"/admin/scoring/photo/{scored.pk}/change/"]
+    for url in [*admin_pages, "/admin/scoring/photo/review/", "/accounts/2fa/totp/activate/"]:
         admin.goto(base + url)
         admin.wait_for_load_state("networkidle")
     assert refused == [], refused

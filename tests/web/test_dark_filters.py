@@ -36,6 +36,8 @@ def test_the_photo_page_says_how_many_filters_of_each_stage_stayed_dark(client, 
     # What was done about them, from the measured decision.
     decided = "We removed them" if shipped.pruned["shipped"] else "so the network you see still has them"
     assert decided in notes["legend"]
+    # In plain words: the speed ratios and the bar they missed are the model card's, not the page's.
+    assert not re.search(r"\d\.\d+ times|\d+%? gain|faces a pass", notes["legend"])
     # The status endpoint, which the open page polls and redraws from, says the same.
     status = client.get(f"/photos/{scored_photo.public_id}/status/").json()
     assert status["dark_filters"] == notes

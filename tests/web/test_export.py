@@ -14,6 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from ml.inference.score_format import rounded_score
 from scoring.export_names import MAX_CHARACTERS, FolderNames, safe_folder_name
 from scoring.models import Face, LayerImage, Photo, photo_file_name
 from scoring.services import photos
@@ -80,7 +81,7 @@ def test_the_zip_holds_every_file_and_score_of_the_user_and_nothing_of_anyone_el
     assert entry["created"] == client.get(f"/api/photos/{scored_photo.public_id}/").json()["created"]  # one format
     assert entry["created"].endswith("Z")
     assert entry["faces"][0]["box"] == top.box
-    assert entry["faces"][0]["score"] == round(top.score, 3)
+    assert entry["faces"][0]["score"] == rounded_score(top.score)  # as every page prints it
     assert entry["faces"][0]["percentile"] == round(top.percentile, 1)
     layers = [layer["file"] for layer in entry["faces"][0]["layers"]]
     every_file = [*entry["files"].values(), entry["faces"][0]["grad_cam"], *layers]

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 
 from beautysite.celery import app
-from scoring import health, heartbeat, probes
+from operations import health, heartbeat, probes
 from scoring.models import WorkerHeartbeat
 from scoring.services import photos
 from tests.web.helpers import scoring_worker, wait_until

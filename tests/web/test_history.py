@@ -64,6 +64,8 @@ def test_the_history_tells_the_owner_a_photo_is_under_review(client, alice):
     client.force_login(alice)
     response = client.get(reverse("scoring:history"))
     assert "1 of your photos is under review" in response.content.decode()
+    # It links to the flagged photo's page, which says why and offers deleting it or another look.
+    assert reverse("scoring:photo", args=[photos[0].public_id]) in response.content.decode()
     points = client.get(reverse("scoring:history_chart")).json()["points"]
     assert [p["id"] for p in points] == [str(photos[1].public_id)]
 

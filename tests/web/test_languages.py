@@ -191,8 +191,8 @@ def test_mail_is_written_in_the_language_of_the_request_that_sent_it(client, ali
     assert not CHINESE.search(english.subject + english.body)
 
 
-def test_the_photo_admin_names_fields_and_values_in_chinese_and_keeps_them_read_only(client, staff, scored_photo):
-    client.force_login(staff)
+def test_the_photo_admin_names_fields_and_values_in_chinese_and_keeps_them_read_only(staff_client, scored_photo):
+    client = staff_client
     headers = {"accept-language": "zh-CN"}
     changelist = reverse("admin:scoring_photo_changelist")
     listing = client.get(changelist, {"status": "done"}, headers=headers).content.decode()
@@ -204,17 +204,17 @@ def test_the_photo_admin_names_fields_and_values_in_chinese_and_keeps_them_read_
         assert f'name="{field}"' not in page, f"{field} is editable"
     assert '<select name="review"' in page and ">已标记</option>" in page
     response = client.post(
-        reverse("admin:scoring_photo_change", args=[scored_photo.pk]), {"review": "flagged", "faces-TOTAL_FORMS": "1",
-        "faces-INITIAL_FORMS": "1", "faces-MIN_NUM_FORMS": "0", "faces-MAX_NUM_FORMS": "1000",
+        reverse("admin:scoring_photo_change", args=[scored_photo.pk]), {"review": "flagged", "review_reason": "nudity",
+        "faces-TOTAL_FORMS": "1", "faces-INITIAL_FORMS": "1", "faces-MIN_NUM_FORMS": "0", "faces-MAX_NUM_FORMS": "1000",
         "faces-0-id": str(scored_photo.faces.get().pk), "faces-0-photo": str(scored_photo.pk)},
     )  # fmt: skip
     assert response.status_code == 302
     scored_photo.refresh_from_db()
-    assert scored_photo.review == "flagged" and scored_photo.status == "done"
+    assert scored_photo.review == "flagged" and scored_photo.review_reason == "nudity" and scored_photo.status == "done"
 
 
-def test_the_admin_names_our_models_and_their_help_in_chinese(client, staff, scored_photo):
-    client.force_login(staff)
+def test_the_admin_names_our_models_and_their_help_in_chinese(staff_client, scored_photo):
+    client = staff_client
     headers = {"accept-language": "zh-CN"}
     index = client.get(reverse("admin:index"), headers=headers).content.decode()
     assert ">照片<" in index and ">Photos<" not in index

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -42,7 +43,7 @@ def test_an_account_without_a_zone_takes_the_browsers_on_its_first_visit(client,
     page = client.get(reverse("scoring:photo", args=[alices_photo.public_id])).content.decode()
     assert User.objects.get(pk=alice.pk).time_zone == "Asia/Shanghai"
     assert "<title>garden.jpg, 3 Dec 2026, 16:36 · Beauty Evaluator</title>" in page
-    assert "Uploaded 3 Dec 2026, 16:36 (Asia/Shanghai)" in page
+    assert "Uploaded 3 Dec 2026, 16:36 (China (Shanghai) Time)" in page
 
 
 def test_the_accounts_zone_wins_over_the_browser_it_is_read_on(client, alice, alices_photo):
@@ -50,7 +51,7 @@ def test_the_accounts_zone_wins_over_the_browser_it_is_read_on(client, alice, al
     client.force_login(alice)
     browser_in(client, "Asia/Shanghai")
     page = client.get(reverse("scoring:history")).content.decode()
-    assert "3 Dec 2026, 03:36" in page and "Times are in America/New_York" in page
+    assert "3 Dec 2026, 03:36" in page and "Times are in United States (New York) Time" in page
     assert User.objects.get(pk=alice.pk).time_zone == "America/New_York"
 
 
@@ -67,12 +68,12 @@ def test_a_cookie_that_names_no_zone_leaves_times_in_utc_and_the_account_untouch
 def test_the_account_page_changes_the_zone(client, alice, alices_photo):
     client.force_login(alice)
     page = client.get(reverse("scoring:account")).content.decode()
-    assert '<option value="Asia/Shanghai">Asia/Shanghai</option>' in page
+    assert '<option value="Asia/Shanghai">China (Shanghai) Time</option>' in page  # CLDR's name
     response = client.post(reverse("scoring:account_time_zone"), {"time_zone": "Europe/Paris"})
     assert response.status_code == 302
     assert User.objects.get(pk=alice.pk).time_zone == "Europe/Paris"
     page = client.get(reverse("scoring:account")).content.decode()
-    assert "Times are now shown in Europe/Paris." in page
+    assert "Times are now shown in France Time." in page
     assert '<option value="Europe/Paris" selected>' in page
 
 
@@ -133,7 +134,7 @@ def test_the_export_writes_times_in_the_accounts_zone_and_says_which(client, ali
         "2026-12-03T16:36:00+08:00",
         "Asia/Shanghai",
     )
-    assert "your account's time zone, Asia/Shanghai" in archive.read("README.txt").decode()
+    assert "your account's time zone, China (Shanghai) Time" in archive.read("README.txt").decode()
 
 
 def test_the_page_loads_the_script_that_reports_the_browsers_zone(client):
@@ -145,7 +146,7 @@ def test_the_api_key_date_names_its_zone(client, alice):
     Token.objects.create(user=alice)
     Token.objects.filter(user=alice).update(created=UPLOADED)
     client.force_login(alice)
-    assert "made 3 Dec 2026, 16:36 (Asia/Shanghai)" in client.get(reverse("scoring:account")).content.decode()
+    assert "made 3 Dec 2026, 16:36 (China (Shanghai) Time)" in client.get(reverse("scoring:account")).content.decode()
 
 
 def test_a_face_card_shows_the_face_not_the_whole_photo(client, alice, alices_photo):
@@ -170,11 +171,14 @@ def test_it_refuses_what_is_not_an_iana_time_zone(name):
     assert refused.value.code == "unknown_time_zone"
 
 
-def test_the_zone_list_is_sorted_and_readable():
+def test_the_zone_list_names_each_zone_in_the_readers_language_sorted_by_that_name():
     choices = time_zone_choices()
-    names = [name for name, _ in choices]
-    assert names == sorted(names) and "Asia/Shanghai" in names
-    assert ("America/New_York", "America/New York") in choices
+    words = [said for _, said in choices]
+    assert words == sorted(words)
+    assert ("America/New_York", "United States (New York) Time") in choices and ("UTC", "UTC") in choices
+    with translation.override("zh-hans"):
+        chinese = dict(time_zone_choices())
+    assert chinese["Asia/Shanghai"] == "中国（上海）时间" and chinese["Europe/London"] == "英国时间"
 
 
 def test_a_user_starts_with_no_zone_and_no_language_and_full_clean_checks_the_zone(alice):

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from scoring import outages
+from operations import outages
 from scoring.models import Photo
 from scoring.services import jobs, photos, pipeline
 

@@ -142,10 +142,38 @@ def test_a_media_name_with_dot_dot_or_another_users_file_is_refused(client, alic
     assert client.get(f"/private-media/{name}").status_code == 404
 
 
-def test_staff_can_see_alices_photo(client, staff, scored_photo):
-    client.force_login(staff)
+def test_staff_with_a_second_factor_can_see_alices_photo(staff_client, scored_photo):
     for url in photo_urls(scored_photo):
-        assert client.get(url).status_code == 200, url
+        assert staff_client.get(url).status_code == 200, url
+
+
+def test_staff_opening_alices_photo_read_whose_it_is_never_your_photo(client, staff, alice, scored_photo):
+    client.force_login(staff)
+    page = client.get(reverse("scoring:photo", args=[scored_photo.public_id])).content.decode()
+    label = compare.photo_label(scored_photo)
+    assert f"<h1>Photo {label}, uploaded by alice</h1>" in page and "Your photo" not in page
+    client.force_login(alice)
+    page = client.get(reverse("scoring:photo", args=[scored_photo.public_id])).content.decode()
+    assert f"<h1>Your photo {label}</h1>" in page
+
+
+def test_every_privacy_sentence_names_the_staff_who_review_uploads(client, alice):
+    for url in (reverse("scoring:home"), reverse("scoring:about")):
+        page = client.get(url).content.decode()
+        assert "Only you and the staff who review uploads can open your photos." in page  # the footer
+        assert "nobody else can open them" not in page and "reported content" not in page
+    front = client.get(reverse("scoring:home")).content.decode()
+    assert re.search(r"Only you and the site(&#x27;|')s staff who review uploads can open your photos\.", front)
+
+
+def test_the_photo_page_says_what_the_score_cannot_see_and_how_far_people_agree(client, alice, scored_photo):
+    client.force_login(alice)
+    page = client.get(reverse("scoring:photo", args=[scored_photo.public_id])).content.decode()
+    cautions = page[page.index('id="cautions"') :]
+    for words in ("Age, expression and lighting", "retouching", "studio portrait set against a phone selfie"):
+        assert words in cautions
+    assert "one person&#x27;s rating agrees with the mean of the rest of the panel at a correlation of 0.49" in cautions
+    assert "split-half reliability" in cautions and "about as well as the mean of 5 people." in cautions
 
 
 def test_owner_deletes_a_photo_and_its_files(client, alice, scored_photo):

@@ -15,20 +15,24 @@ def test_the_api_gives_each_face_its_distribution_and_band(client, alice, scored
     client.force_login(alice)
     face = client.get(f"/api/photos/{scored_photo.public_id}/").json()["faces"][0]
     assert len(face["distribution"]) == 10 and sum(face["distribution"]) == pytest.approx(1, abs=1e-3)
-    mean = sum(step * p for step, p in enumerate(face["distribution"], start=1))
-    assert mean == pytest.approx(2 * face["score"], abs=0.01)
+    # One scale: a rater's 1..10 are 0.5..5, the score's, so the distribution's mean is the score itself.
+    mean = sum(step / 2 * p for step, p in enumerate(face["distribution"], start=1))
+    assert mean == pytest.approx(face["score"], abs=0.006)
     assert face["band"]["share"] == 0.8
-    assert 1 <= face["band"]["low"] < mean < face["band"]["high"] <= 10
+    assert 0.5 <= face["band"]["low"] < mean < face["band"]["high"] <= 5
 
 
 def test_the_photo_page_data_says_how_a_panel_of_25_would_split(client, alice, scored_photo):
     client.force_login(alice)
     panel = client.get(f"/photos/{scored_photo.public_id}/status/").json()["faces"][0]["panel"]
     assert sum(panel["counts"]) == 25 and len(panel["counts"]) == 10
-    assert "half would give it" in panel["sentence"] and "on their 1-10 scale" in panel["sentence"]
-    assert panel["text"].startswith("Of 25 raters:")
+    assert "half would give it" in panel["sentence"] and panel["sentence"].endswith(", out of 5.")
+    assert panel["steps"] == ["0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5"]  # the bars' labels
+    assert panel["text"].startswith("Of 25 raters:") and "would give 10" not in panel["text"]
     page = client.get(f"/photos/{scored_photo.public_id}/").content.decode()
     assert "How a panel of 25 people" in page  # the histogram's legend reaches the page's script
+    # The histogram is titled and its axis named, on the one scale.
+    assert "How 25 raters would score this face" in page and "Rating out of 5" in page
 
 
 def test_faces_scored_before_the_distribution_have_none_and_their_pages_still_open(client, alice):
@@ -44,7 +48,7 @@ def test_faces_scored_before_the_distribution_have_none_and_their_pages_still_op
 def test_the_history_chart_and_the_export_carry_the_band(client, alice, scored_photo):
     client.force_login(alice)
     point = client.get("/history/chart/").json()["points"][0]
-    assert point["band"]["low"] < 2 * point["score"] < point["band"]["high"]
+    assert point["band"]["low"] < point["score"] < point["band"]["high"] <= 5
     archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get("/account/export/").streaming_content)))
     face = json.loads(archive.read("scores.json"))[0]["faces"][0]
     assert face["band"] == point["band"] and len(face["distribution"]) == 10

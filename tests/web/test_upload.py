@@ -91,7 +91,7 @@ def test_a_mixed_upload_keeps_the_good_photo_and_names_the_bad_file(client, alic
 def test_the_upload_form_states_its_limits_before_they_bite(client, alice):
     client.force_login(alice)
     page = client.get(reverse("scoring:upload")).content.decode()
-    assert "Up to 10 photos at a time, each at most 10 MB and 40 megapixels. JPEG, PNG or WebP" in page
+    assert "Up to 10 photos at a time, each at most 10 MB and 40 million pixels. JPEG, PNG or WebP" in page
 
 
 JSON = {"HTTP_ACCEPT": "application/json"}  # as the page's script sends the form

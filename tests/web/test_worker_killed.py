@@ -16,11 +16,10 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import connection
 
 from scoring.models import Photo
 from scoring.services import jobs, photos
-from tests.web.helpers import stored_names, wait_until, wait_until_finished
+from tests.web.helpers import database_url, stored_names, wait_until, wait_until_finished
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -28,13 +27,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 # of the redelivered attempt, which on two busy cores may need more than 15 s to score a photo
 # (then the limit, not the kill, ended it and the attempt counts came out wrong).
 TIME_LIMIT = 30
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def child_pids(pid: int) -> list[int]:

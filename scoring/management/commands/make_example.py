@@ -19,6 +19,7 @@ class Command(BaseCommand):
         from ml.inference.annotate import annotate
         from ml.inference.percentile import score_percentile
         from ml.inference.predictor import Predictor
+        from ml.inference.score_format import rounded_score
 
         rgb = data.astronaut()
         predictor = Predictor(device="cpu")
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 view.image.save(folder / name, quality=88)
                 layers.append({"name": view.name, "file": f"{EXAMPLE_FOLDER}/{name}"})
         summary = {
-            "score": round(face.score, 2),
+            "score": rounded_score(face.score),
             "percentile": round(score_percentile(face.score)),
             "model_version": predictor.version,
             "distribution": face.distribution,

@@ -10,7 +10,7 @@ from botocore.exceptions import HTTPClientError as StorageHttpError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
-from scoring.probes import check_database, check_storage
+from operations.probes import check_database, check_storage
 
 DATABASE = "database_unavailable"
 STORAGE = "storage_unavailable"

@@ -1,7 +1,7 @@
 """Probes of the servers the app depends on: each returns when its server answers and raises when not.
 
-Read by the readiness route (scoring.health) and by the outage check after an error
-(scoring.outages); they touch no model, so either may import them from anywhere.
+Read by the readiness route (operations.health) and by the outage check after an error
+(operations.outages); they touch no model, so either may import them from anywhere.
 """
 
 import os

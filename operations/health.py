@@ -5,7 +5,7 @@ broker and the storage answer (503 when one does not), the age of the last worke
 and how many photos wait. Answers name what failed, never a host, a URL or a message that
 could carry credentials: the exception itself goes to the log.
 
-Both are answered by `scoring.middleware.HealthMiddleware`, placed first, before host
+Both are answered by `operations.middleware.OperationsMiddleware`, placed first, before host
 validation and the HTTPS redirect: a load balancer probes by IP address and plain HTTP.
 """
 
@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from django.http import JsonResponse
 
-from scoring.heartbeat import last_heartbeat_age
+from operations.heartbeat import last_heartbeat_age
+from operations.probes import check_broker, check_database, check_storage
 from scoring.models import Photo
-from scoring.probes import check_broker, check_database, check_storage
 
 log = logging.getLogger(__name__)
 

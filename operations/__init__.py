@@ -1,0 +1,1 @@
+"""Operations: health and readiness routes, worker heartbeats, server probes, outages, Prometheus metrics."""
