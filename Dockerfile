@@ -60,8 +60,8 @@ COPY --from=app /app /app
 USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 CMD ["python", "/app/docker/healthcheck.py"]
-# WEB_CONCURRENCY (gunicorn's own variable) sets the number of web processes.
-CMD ["gunicorn", "beautysite.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-"]
+# WEB_CONCURRENCY (gunicorn's own variable) sets the number of web processes; the config sums their metrics.
+CMD ["gunicorn", "-c", "operations/gunicorn_config.py", "beautysite.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-"]
 
 FROM base AS worker
 COPY --from=worker-venv /opt/venv /opt/venv

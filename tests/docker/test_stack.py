@@ -7,7 +7,10 @@ and `redis` images the file names are replaced (POSTGRES_IMAGE, REDIS_IMAGE) by 
 here from Debian's postgresql and redis-server packages that honour the same environment
 variables, command and data folders (tests/docker/standins). A photo uploaded through the web
 container's API is scored by the worker container over Redis into PostgreSQL and its files read
-back; the stack is taken down (volumes kept) and up again and the photo and its files are intact.
+back; Debian's Prometheus, on the same network with the repo's config and alert rules
+(deploy/prometheus), scrapes the web (with METRICS_TOKEN) and the worker (WORKER_METRICS_PORT) and
+its HTTP API counts the photo scored; the stack is taken down (volumes kept) and up again and the
+photo and its files are intact.
 
 Needs root and a kernel that runs Docker (scripts/ensure-docker.sh, run by `make test`, installs
 it); it skips, saying why, only where Docker cannot run. Alone:
@@ -23,11 +26,13 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.images import jpeg
 
@@ -36,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCKER = "/usr/bin/docker"  # Debian's client (BuildKit built in)
 STANDINS = {"POSTGRES_IMAGE": "postgres", "REDIS_IMAGE": "redis"}
 ROLES = ("web", "worker", "beat")
+PROMETHEUS = ROOT / "deploy" / "prometheus"
 
 
 def docker_unavailable() -> str | None:
@@ -70,21 +76,27 @@ def _free_port() -> int:
 class Stack:
     """One compose project of compose.yaml, with its own name, subnet and loopback port."""
 
-    def __init__(self) -> None:
+    def __init__(self, prometheus_config: Path) -> None:
         self.project = f"beautytest{os.getpid()}"
         self.subnet = f"10.232.{100 + os.getpid() % 150}.0/24"
-        self.port = _free_port()
+        self.port, prometheus_port = _free_port(), _free_port()
         self.root = f"http://127.0.0.1:{self.port}"
+        self.prometheus = f"http://127.0.0.1:{prometheus_port}"
+        self.metrics_token = secrets.token_urlsafe(24)
         self.env = {
             "PATH": os.environ["PATH"],
             "HOME": os.environ.get("HOME", "/root"),
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "BEAUTY_WEB_PORT": f"127.0.0.1:{self.port}",
             "BEAUTY_SUBNET": self.subnet,
+            "METRICS_TOKEN": self.metrics_token,
+            "PROMETHEUS_CONFIG_DIR": str(prometheus_config),
+            "PROMETHEUS_PORT": f"127.0.0.1:{prometheus_port}",
             **{variable: f"beauty-standin-{name}:test" for variable, name in STANDINS.items()},
         }
         compose = shutil.which("docker-compose")
-        self.compose = [compose] if compose else [DOCKER, "compose"]
+        files = ["-f", "compose.yaml", "-f", "tests/docker/compose.prometheus.yaml"]
+        self.compose = [compose, *files] if compose else [DOCKER, "compose", *files]
 
     def __call__(self, *arguments: str, timeout: float = 600, check: bool = True) -> str:
         return _run(*self.compose, "-p", self.project, *arguments, env=self.env, timeout=timeout, check=check)
@@ -93,7 +105,7 @@ class Stack:
         return self("ps", "-q", service).strip()
 
     def containers(self) -> dict[str, str]:
-        return {service: self.container(service) for service in ("postgres", "redis", *ROLES)}
+        return {service: self.container(service) for service in ("postgres", "redis", *ROLES, "prometheus")}
 
     def wait_healthy(self, seconds: float = 420) -> None:
         deadline = time.monotonic() + seconds
@@ -102,6 +114,7 @@ class Stack:
             states = {
                 service: _run(DOCKER, "inspect", "-f", "{{.State.Health.Status}}", cid, check=False).strip()
                 for service, cid in self.containers().items()
+                if service != "prometheus"  # no health check of its own: its API is asked below
             }
             if all(state == "healthy" for state in states.values()):
                 return
@@ -109,16 +122,35 @@ class Stack:
         raise AssertionError(f"not healthy after {seconds} s: {states}\n{self('logs', '--tail', '40', check=False)}")
 
 
+def _prometheus_config(folder: Path, token: str) -> Path:
+    """The repo's Prometheus config and rules, scraping every 2 s with the stack's token."""
+    config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+    config["global"]["scrape_interval"] = config["global"]["evaluation_interval"] = "2s"
+    for job in config["scrape_configs"]:
+        if "authorization" in job:
+            job["authorization"]["credentials"] = token
+    folder.mkdir()
+    (folder / "prometheus.yml").write_text(yaml.safe_dump(config))
+    for rules in config.get("rule_files", []):
+        shutil.copy(PROMETHEUS / rules, folder / rules)
+    for path in (folder, *folder.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # read by the container's prometheus user
+    return folder
+
+
 @pytest.fixture(scope="module")
-def stack():
+def stack(tmp_path_factory):
     reason = docker_unavailable()
     if reason:
         pytest.skip(f"cannot run Docker here: {reason}")
     _run("bash", "scripts/build-images.sh", timeout=1800)
-    for name in STANDINS.values():
+    for name in (*STANDINS.values(), "prometheus"):
         _run(DOCKER, "build", "-q", "-t", f"beauty-standin-{name}:test", f"tests/docker/standins/{name}",
              env={**os.environ, "DOCKER_BUILDKIT": "1"})  # fmt: skip
-    stack = Stack()
+    folder = tmp_path_factory.mktemp("prometheus")
+    folder.chmod(0o755)
+    stack = Stack(folder / "config")
+    _prometheus_config(folder / "config", stack.metrics_token)
     try:
         stack("up", "-d", timeout=900)
         stack.wait_healthy()
@@ -163,6 +195,28 @@ def _file_urls(answer: object) -> list[str]:
     return []
 
 
+def _prometheus_value(stack: Stack, query: str) -> float | None:
+    url = f"{stack.prometheus}/api/v1/query?" + urllib.parse.urlencode({"query": query})
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            result = json.loads(answer.read())["data"]["result"]
+    except (urllib.error.URLError, ConnectionError):
+        return None  # not up yet
+    return float(result[0]["value"][1]) if result else None
+
+
+def _prometheus_counts(stack: Stack, query: str, expected: float, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    value = None
+    while time.monotonic() < deadline:
+        value = _prometheus_value(stack, query)
+        if value == expected:
+            return
+        time.sleep(2)
+    targets = _run("curl", "-s", f"{stack.prometheus}/api/v1/targets", check=False)
+    raise AssertionError(f"{query} = {value}, not {expected}, after {seconds} s\n{targets[-3000:]}")
+
+
 def _scored(stack: Stack, key: str, photo_id: str, seconds: float = 300) -> dict:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -203,6 +257,12 @@ def test_a_photo_uploaded_to_the_web_container_is_scored_and_survives_a_restart(
                 f"SELECT status FROM scoring_photo WHERE public_id = '{photo_id}'")  # fmt: skip
     assert row.strip() == "done"
     assert "Connected to redis://" in stack("logs", "worker")
+    # Prometheus reaches both (the web only with the token) and counts the photo the worker scored.
+    _prometheus_counts(stack, 'up{job="beauty-web"}', 1)
+    _prometheus_counts(stack, 'up{job="beauty-worker"}', 1)
+    _prometheus_counts(stack, "sum(beauty_photos_scored_total)", 1)
+    rules = json.loads(urllib.request.urlopen(f"{stack.prometheus}/api/v1/rules", timeout=10).read())
+    assert rules["data"]["groups"], "the repo's alert rules were not loaded"
 
     stack("down", timeout=600)  # containers gone, named volumes kept
     stack("up", "-d", timeout=900)
