@@ -2,12 +2,13 @@
 
 Run by tests/web/test_web_imports.py with BEAUTY_VAR_DIR set to an empty folder: it migrates,
 makes a user with an API key and a scored photo's rows, serves `beautysite.wsgi.application`
-over HTTP (wsgiref), requests pages (signed out and in) and the API (an upload included), and
-prints one JSON line: each address's status, and which of the worker's heavy modules this
-process imported.
+over HTTP (wsgiref), requests pages (signed out and in), the API (an upload included) and
+/metrics (with METRICS_TOKEN), and prints one JSON line: each address's status, and which of
+the worker's heavy modules this process imported.
 """
 
 import json
+import os
 import sys
 import threading
 import urllib.error
@@ -92,6 +93,8 @@ def main() -> None:
         statuses[path] = status(root + path, headers=signed_in)
     for path in ("/api/photos/", f"/api/photos/{photo_id}/"):
         statuses["api " + path] = status(root + path, headers=api)
+    metrics = {"Authorization": f"Bearer {os.environ['METRICS_TOKEN']}"}
+    statuses["/metrics"] = status(root + "/metrics", headers=metrics)
     body, content_type = jpeg_upload()
     statuses["api upload"] = status(root + "/api/photos/", headers={**api, "Content-Type": content_type}, data=body)
     server.shutdown()

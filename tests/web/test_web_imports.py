@@ -1,7 +1,7 @@
 """The web process never imports torch or OpenCV: its image and requirements.txt lack both.
 
-The real WSGI app runs in a fresh process (tests/web/light_web_process.py), serves pages and the
-API, an upload included, and reports which of the heavy modules it loaded.
+The real WSGI app runs in a fresh process (tests/web/light_web_process.py), serves pages, the API
+(an upload included) and /metrics, and reports which of the heavy modules it loaded.
 """
 
 import json
@@ -19,7 +19,8 @@ def test_the_web_process_serves_pages_and_the_api_without_torch_or_opencv(tmp_pa
         for key, value in os.environ.items()
         if key not in ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "AWS_STORAGE_BUCKET_NAME", "MEDIA_ROOT")
     }
-    env.update(BEAUTY_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="beautysite.settings", PYTHONPATH=str(ROOT))
+    env.update(BEAUTY_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="beautysite.settings", PYTHONPATH=str(ROOT),
+               METRICS_TOKEN="light-token")  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "tests.web.light_web_process"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
