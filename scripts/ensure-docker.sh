@@ -37,8 +37,8 @@ if ! "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1 && ! timeout 60 "$DOC
   echo "no registry answers: making $BASE_IMAGE with debootstrap (once)"
   root=$(mktemp -d)
   trap 'rm -rf "$root"' EXIT
-  # python3 and the venv module in the base itself: every image needs them, and so the build's
-  # apt step has nothing left to fetch.
+  # python3 and its venv module in the base itself: every image needs them (the Dockerfile
+  # installs python3 on a base that lacks it, as Docker Hub's slim image does).
   debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm "$root" \
     http://deb.debian.org/debian >/tmp/debootstrap.log 2>&1 || { echo "debootstrap failed, see /tmp/debootstrap.log" >&2; exit 1; }
   cat >"$root/etc/apt/sources.list" <<'EOF'
