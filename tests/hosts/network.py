@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,7 @@ class Network:
         ip("link", "add", self.bridge, "type", "bridge")
         ip("addr", "add", f"{self.client_address}/24", "dev", self.bridge)
         ip("link", "set", self.bridge, "up")
+        self._forward_within_the_bridge("-I")
 
     @staticmethod
     def _take_a_subnet():
@@ -106,7 +108,19 @@ class Network:
     def unblock(self, host: Host, address: str) -> None:
         ip("-n", host.namespace, "route", "del", "unreachable", f"{address}/32", check=False)
 
+    def _forward_within_the_bridge(self, action: str) -> None:
+        """Frames between the bridge's own ports pass the firewall's FORWARD chain where bridges are
+        filtered (br_netfilter, which Docker turns on with a FORWARD policy of DROP): let this
+        bridge's pass, and only them. Nothing to do where iptables is missing."""
+        if shutil.which("iptables"):
+            subprocess.run(
+                ["iptables", action, "FORWARD", "-i", self.bridge, "-o", self.bridge, "-j", "ACCEPT"],
+                check=False,
+                capture_output=True,
+            )
+
     def close(self) -> None:
+        self._forward_within_the_bridge("-D")
         for host in self.hosts.values():
             ip("netns", "del", host.namespace, check=False)  # its eth0 goes, and the bridge port with it
             ip("link", "del", host.bridge_port, check=False)
