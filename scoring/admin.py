@@ -35,15 +35,8 @@ admin.site.register(User, UserAdmin)
 admin.site.unregister(TokenProxy)  # DRF's own admin lists every key in clear
 
 
-@admin.register(TokenProxy)
-class ApiKeyAdmin(TokenAdmin):
-    """Who has an API key and since when. No page of its own: a key's name is the key itself.
-
-    Users make, replace and revoke their own keys on their account page.
-    """
-
-    list_display = ("user", "created")
-    list_display_links = None
+class ReadOnly:
+    """An admin that only lists: nobody adds, changes or deletes here, superusers included."""
 
     def has_add_permission(self, request):
         return False
@@ -53,6 +46,17 @@ class ApiKeyAdmin(TokenAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TokenProxy)
+class ApiKeyAdmin(ReadOnly, TokenAdmin):
+    """Who has an API key and since when. No page of its own: a key's name is the key itself.
+
+    Users make, replace and revoke their own keys on their account page.
+    """
+
+    list_display = ("user", "created")
+    list_display_links = None
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         raise PermissionDenied
@@ -386,22 +390,13 @@ class PhotoAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
+class AccessRecordAdmin(ReadOnly, admin.ModelAdmin):
     """Every time staff opened another user's photo. Read only, for everyone: no one changes or
     deletes a record here; they go with their photo."""
 
     list_display = ("opened_text", "staff_name", "what", "photo")
     list_select_related = ("photo",)
     search_fields = ("staff_name", "photo__public_id", "photo__owner__username")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=in_reader_zone(_("opened")), ordering="opened")
     def opened_text(self, record):
