@@ -197,8 +197,14 @@ def test_prometheus_scrapes_web_and_worker_and_counts_the_photos_scored(
             return bool(result) and float(result[0]["value"][1]) == scored
 
         wait_until(prometheus_counted, seconds=60, every=0.5, failure=lambda: targets_health(base))
-        targets = json.loads(get(f"{base}/api/v1/targets"))["data"]["activeTargets"]
-        assert {(t["labels"]["job"], t["health"]) for t in targets} == {("beauty-web", "up"), ("beauty-worker", "up")}
+
+        def both_scraped() -> bool:
+            # Each target is first scraped on its own schedule: "unknown" until then, not "down".
+            targets = json.loads(get(f"{base}/api/v1/targets"))["data"]["activeTargets"]
+            health = {(t["labels"]["job"], t["health"]) for t in targets}
+            return health == {("beauty-web", "up"), ("beauty-worker", "up")}
+
+        wait_until(both_scraped, seconds=30, every=0.5, failure=lambda: targets_health(base))
         queued = query(base, 'beauty_photos_queued{job="beauty-web"}')
         assert [float(sample["value"][1]) for sample in queued] == [0]
         failed = query(base, 'sum by (code) (beauty_photos_failed_total{job="beauty-worker"}) > 0')
