@@ -74,7 +74,8 @@ def gunicorn(*, port: int, workers: int, log: Path, **env: str) -> Server:
     return Server(command, env=server_env(**env), log=log)
 
 
-def celery_worker(*, concurrency: int, log: Path, **env: str) -> Server:
+def celery_worker(*, concurrency: int, log: Path, options: tuple[str, ...] = (), **env: str) -> Server:
     command = [sys.executable, "-m", "celery", "-A", "beautysite", "worker", "--pool", "prefork"]
     command += ["--concurrency", str(concurrency), "--queues", "scoring", "--without-mingle", "--without-gossip"]
+    command += list(options)
     return Server(command, env=server_env(**env), log=log)

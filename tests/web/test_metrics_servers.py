@@ -104,8 +104,11 @@ def upload_and_score(alice, astronaut, faces: int) -> list[Photo]:
 def test_a_prefork_worker_serves_every_pool_process_series(tmp_path, servers, alice, astronaut):
     port = free_port()
     folder = tmp_path / "multiprocess"
-    worker = celery_worker(concurrency=2, log=tmp_path / "worker.log", WORKER_METRICS_PORT=str(port),
-                           PROMETHEUS_MULTIPROC_DIR=str(folder), SCORING_BATCH_SIZE="1")  # fmt: skip
+    # A pool process retires after two jobs: the four jobs below are counted in at least two
+    # processes' files whichever process the broker hands them to, a retired one's among them.
+    worker = celery_worker(concurrency=2, log=tmp_path / "worker.log", options=("--max-tasks-per-child", "2"),
+                           WORKER_METRICS_PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(folder),
+                           SCORING_BATCH_SIZE="1")  # fmt: skip
     servers(worker)
     url = f"http://127.0.0.1:{port}/metrics"
     wait_for_http(worker, url)
@@ -126,10 +129,9 @@ def test_a_prefork_worker_serves_every_pool_process_series(tmp_path, servers, al
     assert value(scraped, "beauty_stage_seconds_sum", stage="model") > 0
     assert value(scraped, "beauty_queue_wait_seconds_count") == 4
     assert value(scraped, "beauty_queue_wait_seconds_bucket", le="+Inf") == 4
-    # Counted in both pool processes (four jobs of a second or more each, two processes free
-    # for them), summed by the main process.
+    # Counted in every pool process that ran a job, summed by the main process.
     jobs_by_process = per_process(folder, "beauty_batch_photos_count")
-    assert len(jobs_by_process) == 2 and sum(jobs_by_process) == 4, jobs_by_process
+    assert len(jobs_by_process) >= 2 and sum(jobs_by_process) == 4, jobs_by_process
 
 
 def prometheus_config(web: int, worker: int, rules: Path) -> dict:
