@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from operations import outages
+from scoring.numbers import pixel_count
 
 # What a failed photo's code is, found from the sentence the worker stored. The worker records
 # the sentence of ml.inference.faces' exceptions (NoFaceFound, FaceTooSmall, load errors) and of the job
@@ -63,8 +64,10 @@ FAILURE_SENTENCES = (
     ),
     (r"File not found; check the path\.", _("File not found; check the path.")),
     (
-        r"This image is too large \((?P<width>\d+)x(?P<height>\d+) pixels\); send one under (?P<most>\d+) megapixels\.",
-        _("This image is too large (%(width)sx%(height)s pixels); send one under %(most)s megapixels."),
+        # Earlier workers wrote "megapixels": sentences they stored read the same.
+        r"This image is too large \((?P<width>\d+)x(?P<height>\d+) pixels\); "
+        r"send one under (?P<millions>\d+) (?:million pixels|megapixels)\.",
+        _("This image is too large (%(width)sx%(height)s pixels); send one under %(pixels)s."),
     ),
     (
         r"Scoring took too long\. Try again with a smaller photo\.",
@@ -96,12 +99,20 @@ def failure_short(code: str | None) -> str:
     return gettext("not scored: %(why)s") % {"why": short} if short else gettext("not scored")
 
 
+def _figures(found: dict[str, str]) -> dict[str, str]:
+    """A stored sentence's figures as the reader's language writes them: a count of millions of
+    pixels becomes "40 million pixels" or "4000 万像素" (Chinese counts in ten thousands)."""
+    if "millions" in found:
+        found = {**found, "pixels": pixel_count(int(found.pop("millions")) * 1_000_000)}
+    return found
+
+
 def failure_sentence(sentence: str) -> str:
     """A failed photo's stored sentence in the reader's language ("" stays "")."""
     for pattern, words in FAILURE_SENTENCES:
         match = re.fullmatch(pattern, sentence or "")
         if match:
-            return str(words) % match.groupdict() if match.groupdict() else str(words)
+            return str(words) % _figures(match.groupdict()) if match.groupdict() else str(words)
     return sentence
 
 

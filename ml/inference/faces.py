@@ -80,7 +80,7 @@ def load_image(source: str | Path | bytes | BinaryIO) -> np.ndarray:
             if image.width * image.height > MAX_PIXELS:
                 raise FaceError(
                     f"This image is too large ({image.width}x{image.height} pixels); "
-                    f"send one under {MAX_PIXELS // 1_000_000} megapixels."
+                    f"send one under {MAX_PIXELS // 1_000_000} million pixels."
                 )
             # Turned and converted in place where needed: a large photo is not copied twice for nothing.
             ImageOps.exif_transpose(image, in_place=True)

@@ -161,9 +161,9 @@ def test_every_sentence_the_worker_can_store_is_shown_in_chinese_with_its_figure
             faces.load_image(source)
         return str(raised.value)
 
-    monkeypatch.setattr(faces, "MAX_PIXELS", 100)
+    monkeypatch.setattr(faces, "MAX_PIXELS", 2_000_000)
     sentences = [
-        load_error(jpeg(np.zeros((64, 64, 3), np.uint8))),
+        load_error(jpeg(np.zeros((1500, 2000, 3), np.uint8))),
         load_error(b"not an image"),
         load_error(tmp_path / "gone.jpg"),
         str(faces.NoFaceFound()),
@@ -174,9 +174,14 @@ def test_every_sentence_the_worker_can_store_is_shown_in_chinese_with_its_figure
     with translation.override("zh-hans"):
         shown = [failure_sentence(sentence) for sentence in sentences]
         assert failure_sentence("Something no one planned for.") == "Something no one planned for."
+        earlier = "This image is too large (2000x1500 pixels); send one under 2 megapixels."
+        assert failure_sentence(earlier) == failure_sentence(sentences[0])
     for sentence, chinese in zip(sentences, shown, strict=True):
         assert CHINESE.search(chinese) and not re.search(r"[A-Za-z]{4} [a-z]{3,} [a-z]{3,}", chinese), sentence
-        assert re.findall(r"\d+", chinese) == re.findall(r"\d+", sentence)  # its figures kept
+        figures = [int(figure) for figure in re.findall(r"\d+", sentence)]
+        if sentence.endswith("million pixels."):
+            figures[-1] *= 100  # Chinese counts pixels in ten thousands: 2 million is 200 万
+        assert [int(figure) for figure in re.findall(r"\d+", chinese)] == figures, chinese  # its figures kept
     with translation.override("en"):
         assert [failure_sentence(sentence) for sentence in sentences] == sentences
 
