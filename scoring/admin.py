@@ -23,13 +23,13 @@ from rest_framework.authtoken.models import TokenProxy
 
 from ml.inference.score_format import score_text
 from scoring.explain import STATUS_WORDS
-from scoring.local_time import local_time_text
 from scoring.media import private_url
 from scoring.models import REVIEW_NOTE_MAX_LENGTH, AccessRecord, Face, Photo, User
 from scoring.review_words import ACCESS_WORDS, REASON_WORDS, REVIEW_WORDS
 from scoring.selectors import review as reviews
 from scoring.services import photos
 from scoring.services.access_records import access_record
+from scoring.time_format import local_time_text
 
 admin.site.register(User, UserAdmin)
 admin.site.unregister(TokenProxy)  # DRF's own admin lists every key in clear

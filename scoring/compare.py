@@ -12,9 +12,9 @@ from django.utils.translation import gettext, ngettext
 from ml.inference.agreement import agreement, model_error  # plain JSON: safe in the web process
 from ml.inference.rating_band import share_preferring  # numpy only: safe in the web process
 from ml.inference.score_format import rounded_score, score_text
-from scoring.local_time import local_time_text
 from scoring.models import Photo
 from scoring.serializers import photo_as_dict
+from scoring.time_format import local_time_text
 
 MIN_PHOTOS = 2
 MAX_PHOTOS = 4

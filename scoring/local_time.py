@@ -9,7 +9,6 @@ import zoneinfo
 from urllib.parse import unquote
 
 from scoring.services.accounts import time_zone_remember
-from scoring.time_format import TIME_FORMAT, local_time_text  # noqa: F401  (read from here by the pages)
 from scoring.time_zones import is_time_zone
 
 BROWSER_ZONE_COOKIE = "time_zone"

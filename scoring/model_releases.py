@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from scoring.local_time import local_time_text
+from scoring.time_format import local_time_text
 from scoring.time_zones import time_zone_words
 
 # The rating panels of the weights files' heads (metadata["regressor"]["heads"]), as the

@@ -13,11 +13,11 @@ from django.utils.translation import get_language
 from ml.inference.score_format import rounded_score
 from scoring.compare import photo_label
 from scoring.errors import failure_short
-from scoring.local_time import local_time_text
 from scoring.media import private_url
 from scoring.models import Face, Photo, User
 from scoring.selectors.photos import photo_list_for_user
 from scoring.serializers import band_of
+from scoring.time_format import local_time_text
 
 FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
 PENDING = (Photo.Status.QUEUED, Photo.Status.RUNNING)

@@ -2,7 +2,7 @@ from django import template
 from django.utils import timezone
 
 from ml.inference.score_format import score_text
-from scoring import errors, face_thumbnail, local_time, media, review_words
+from scoring import errors, face_thumbnail, media, review_words, time_format
 from scoring.time_zones import time_zone_words
 
 register = template.Library()
@@ -50,7 +50,7 @@ def stage_words(name: str) -> dict:
 @register.filter
 def local_time_text(value) -> str:
     """A time in the page's zone (the reader's), as every page writes it."""
-    return local_time.local_time_text(value) if value else ""
+    return time_format.local_time_text(value) if value else ""
 
 
 @register.filter
@@ -62,7 +62,7 @@ def face_view_box(photo) -> str:
 def access_sentence(record) -> str:
     """ "Opened by a reviewer on 3 Dec 2026, 16:36 (Asia/Shanghai): the photo's page." in the reader's zone."""
     return review_words.access_sentence(
-        record, local_time.local_time_text(record.opened), time_zone_words(timezone.get_current_timezone_name())
+        record, time_format.local_time_text(record.opened), time_zone_words(timezone.get_current_timezone_name())
     )
 
 

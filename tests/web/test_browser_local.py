@@ -12,8 +12,8 @@ import pytest
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from scoring.local_time import TIME_FORMAT
 from scoring.models import Photo, User
+from scoring.time_format import TIME_FORMAT
 from tests.images import jpeg
 from tests.web.helpers import DESKTOP, add_scored_rows, logged_in, scoring_worker, sign_up
 
