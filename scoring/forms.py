@@ -69,7 +69,7 @@ def browser_limits() -> dict[str, str]:
 
 
 class PhotoLabelForm(forms.Form):
-    """A photo's new name, from its page: cleaned as an uploaded file's name is."""
+    """A photo's new name, from its page: cleaned as a typed name is (a slash is kept)."""
 
     label = forms.CharField(
         label=gettext_lazy("Name"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scoring.images import UploadRejected, clean_upload
-from scoring.labels import clean_label
+from scoring.labels import clean_label, label_from_file_name
 from scoring.limits import upload_limit_wait
 from scoring.models import Photo, User
 from scoring.services import jobs, storage
@@ -52,7 +52,7 @@ def photo_create(*, owner: User, upload: UploadedFile, label: str | None = None)
     Its label is `label` when one is given, else the uploaded file's name, cleaned either way.
     """
     clean = clean_upload(upload)
-    label = clean_label(label) or clean_label(getattr(upload, "name", ""))
+    label = clean_label(label) or label_from_file_name(getattr(upload, "name", ""))
     public_id = uuid.uuid4()
     name = storage.file_store(public_id=public_id, kind="original", content=ContentFile(clean.content), extension="jpg")
     try:

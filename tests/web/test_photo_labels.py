@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from scoring.labels import LABEL_MAX_LENGTH, clean_label
+from scoring.labels import LABEL_MAX_LENGTH, clean_label, label_from_file_name
 from scoring.models import Photo
 from scoring.services import photos
 from tests.images import jpeg
@@ -70,6 +70,16 @@ def test_the_owner_renames_a_photo_on_its_page(client, alice, labelled):
     page = client.get(reverse("scoring:photo", args=[labelled.public_id])).content.decode()
     assert "<title>After the party, " in page and "Your photo After the party</h1>" in page
     assert 'value="After the party"' in page  # the form shows the name to edit
+
+
+def test_a_rename_keeps_what_was_typed_around_a_slash(client, alice, labelled, api, astronaut, no_broker):
+    """A typed name is not a path: nothing before a slash is lost (an uploaded file's folders are)."""
+    client.force_login(alice)
+    assert rename(client, labelled, "a/b:c?*").status_code == 302
+    labelled.refresh_from_db()
+    assert labelled.label == "a/b:c?*"
+    sent = api.post("/api/photos/", {"image": named_upload(astronaut, "x.jpg"), "label": "Mum/Dad"})
+    assert sent.status_code == 201 and Photo.objects.get(public_id=sent.json()["id"]).label == "Mum/Dad"
 
 
 @pytest.mark.parametrize(
@@ -143,7 +153,12 @@ def test_the_api_takes_a_label_with_a_nul_and_drops_it_as_any_control_character(
     ],
 )
 def test_it_cleans_the_uploaded_file_name_into_a_label(raw, label):
-    assert clean_label(raw) == label
+    assert label_from_file_name(raw) == label
+
+
+def test_a_typed_name_keeps_its_slashes_and_punctuation_a_file_name_its_last_part_only():
+    assert clean_label("Mum/Dad at 60: day 2?*") == "Mum/Dad at 60: day 2?*"
+    assert label_from_file_name("Mum/Dad at 60.jpg") == "Dad at 60.jpg"
 
 
 def test_it_caps_a_long_label_without_a_trailing_space():
