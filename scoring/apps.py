@@ -8,4 +8,4 @@ class ScoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from scoring import checks, languages  # noqa: F401 (checks and languages register themselves)
+        from scoring import checks, languages, text_search  # noqa: F401 (they register themselves)

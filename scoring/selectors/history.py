@@ -17,6 +17,7 @@ from scoring.media import private_url
 from scoring.models import Face, Photo, User
 from scoring.selectors.photos import photo_list_for_user
 from scoring.serializers import band_of
+from scoring.text_search import containing
 from scoring.time_format import local_time_text
 
 FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
@@ -45,7 +46,7 @@ def photos_for_history(user: User | AnonymousUser, *, status: str, sort: str, se
     in one of SORTS's orders (unknown names are the caller's to refuse)."""
     photos = photos_for_filter(user, status)
     if search:
-        photos = photos.filter(label__icontains=search)
+        photos = containing(photos, "label", search)
     if sort in ("highest", "lowest"):
         top_score = Face.objects.filter(photo=OuterRef("pk"), rank=0).values("score")[:1]
         photos = photos.annotate(top_score=Subquery(top_score))

@@ -161,9 +161,12 @@ def test_the_history_sorts_newest_oldest_highest_and_lowest_unscored_last(client
 
 
 def test_the_history_searches_photo_names_in_any_letter_case_and_keeps_the_choices_in_its_links(client, alice):
-    named_rows(alice, **{"Wedding day.jpg": 3.0, "beach.jpg": 4.0, "wedding cake.png": 2.0, "婚礼.jpg": 3.5})
+    labels = {"Wedding day.jpg": 3.0, "beach.jpg": 4.0, "wedding cake.png": 2.0, "婚礼.jpg": 3.5, "Zoë Ölz.jpg": 3.2}
+    named_rows(alice, **labels)
     client.force_login(alice)
     assert history_labels(client, q="WEDDING") == ["wedding cake.png", "Wedding day.jpg"]
+    # Every alphabet's letter case, not ASCII's alone (SQLite's own LOWER folds only ASCII).
+    assert history_labels(client, q="ZOË ÖLZ") == history_labels(client, q="zoë ölz") == ["Zoë Ölz.jpg"]
     assert history_labels(client, q="  wedding   day ") == ["Wedding day.jpg"]  # spaces as typed, tidied
     assert history_labels(client, q="婚礼") == ["婚礼.jpg"]
     assert history_labels(client, q="wedding", sort="highest") == ["Wedding day.jpg", "wedding cake.png"]
