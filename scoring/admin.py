@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, format_lazy
@@ -30,6 +29,7 @@ from scoring.selectors import review as reviews
 from scoring.services import photos
 from scoring.services.access_records import access_record
 from scoring.time_format import local_time_text
+from scoring.time_zones import active_time_zone_words
 
 admin.site.register(User, UserAdmin)
 admin.site.unregister(TokenProxy)  # DRF's own admin lists every key in clear
@@ -101,9 +101,15 @@ class FaceInline(admin.TabularInline):
         )
 
 
+def _in_reader_zone(label) -> str:
+    # Translators: a time column's name and the zone its times are in, "uploaded (China (Shanghai) Time)".
+    return gettext("%(field)s (%(zone)s)") % {"field": label, "zone": active_time_zone_words()}
+
+
 def in_reader_zone(label):
-    """A time column's name with the zone its times are shown in: "uploaded (Asia/Shanghai)"."""
-    return format_lazy("{} ({})", label, lazy(timezone.get_current_timezone_name, str)())
+    """A time column's name with the zone its times are shown in, named in the reader's language:
+    "uploaded (China (Shanghai) Time)", "上传时间（中国（上海）时间）"."""
+    return lazy(_in_reader_zone, str)(label)
 
 
 # A photo's fields and values as the admin names them, in the reader's language: the model's own

@@ -1,7 +1,6 @@
 """Values every page's template may show."""
 
 from django.conf import settings
-from django.utils import timezone
 
 CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
 
@@ -15,7 +14,7 @@ def contact(request) -> dict:
 def local_time(request) -> dict:
     """The zone the page's times are in (the middleware activated it): its IANA name for scripts,
     and its name in the page's language, to write beside the times."""
-    from scoring.time_zones import time_zone_words
+    from scoring.time_zones import active_time_zone, time_zone_words
 
-    name = timezone.get_current_timezone_name()
+    name = active_time_zone()
     return {"time_zone_name": name, "time_zone_words": time_zone_words(name)}

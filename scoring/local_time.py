@@ -9,15 +9,14 @@ import zoneinfo
 from urllib.parse import unquote
 
 from scoring.services.accounts import time_zone_remember
-from scoring.time_zones import is_time_zone
+from scoring.time_zones import UTC, canonical_time_zone
 
 BROWSER_ZONE_COOKIE = "time_zone"
 
 
 def browser_zone(request) -> str | None:
-    """The zone the browser reported, if it names one we know."""
-    name = unquote(request.COOKIES.get(BROWSER_ZONE_COOKIE, ""))
-    return name if is_time_zone(name) else None
+    """The zone the browser reported (an alias read as its canonical zone), if it names one we know."""
+    return canonical_time_zone(unquote(request.COOKIES.get(BROWSER_ZONE_COOKIE, "")))
 
 
 def reader_zone(request) -> str:
@@ -26,13 +25,12 @@ def reader_zone(request) -> str:
     if user is not None and user.is_authenticated:
         if not user.time_zone and (name := browser_zone(request)):
             time_zone_remember(user=user, name=name)
-        if user.time_zone and is_time_zone(user.time_zone):
-            return user.time_zone
-    return browser_zone(request) or "UTC"
+        if user.time_zone and (name := canonical_time_zone(user.time_zone)):
+            return name
+    return browser_zone(request) or UTC
 
 
 def account_zone(user) -> zoneinfo.ZoneInfo:
     """The user's own zone (UTC until known), for what is made outside a page's request: the
     API's answers (its token is read after the middleware ran), the export, e-mails."""
-    name = getattr(user, "time_zone", "")
-    return zoneinfo.ZoneInfo(name if is_time_zone(name) else "UTC")
+    return zoneinfo.ZoneInfo(canonical_time_zone(getattr(user, "time_zone", "")) or UTC)

@@ -10,13 +10,12 @@ the file's heads name. Ship new weights with a new row.
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from scoring.time_format import local_time_text
-from scoring.time_zones import time_zone_words
+from scoring.time_zones import active_time_zone_words
 
 # The rating panels of the weights files' heads (metadata["regressor"]["heads"]), as the
 # datasets are published.
@@ -59,5 +58,5 @@ def scored_by_sentence(photo) -> str:
     return _("Model: %(model)s. Scored %(when)s (%(zone)s).") % {
         "model": model,
         "when": local_time_text(photo.scored),
-        "zone": time_zone_words(timezone.get_current_timezone_name()),
+        "zone": active_time_zone_words(),
     }

@@ -33,7 +33,7 @@ from scoring.serializers import photo_page_dict
 from scoring.services import accounts, api_keys
 from scoring.services import photos as photo_services
 from scoring.services.access_records import access_record
-from scoring.time_zones import time_zone_words
+from scoring.time_zones import active_time_zone, time_zone_words
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -287,7 +287,7 @@ def account(request: HttpRequest) -> HttpResponse:
     new_key = request.session.pop(NEW_KEY_SESSION, None)
     if new_key and not selectors.api_key_is_current(request.user, new_key):
         new_key = None  # replaced or revoked since (another tab or device): never show a dead key
-    return _account_page(request, new_key, TimeZoneForm(initial={"time_zone": request.user.time_zone or "UTC"}))
+    return _account_page(request, new_key, TimeZoneForm(initial={"time_zone": active_time_zone()}))
 
 
 def _account_page(

@@ -7,7 +7,6 @@ import uuid
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from ml.inference.score_format import rounded_score
@@ -19,6 +18,7 @@ from scoring.selectors.photos import photo_list_for_user
 from scoring.serializers import band_of
 from scoring.text_search import containing
 from scoring.time_format import local_time_text
+from scoring.time_zones import active_time_zone
 
 FILTERS = {"all": None, "done": Photo.Status.DONE, "failed": Photo.Status.FAILED}
 PENDING = (Photo.Status.QUEUED, Photo.Status.RUNNING)
@@ -65,7 +65,7 @@ def chart_points(user: User | AnonymousUser) -> list[dict]:
     state = faces.aggregate(count=Count("id"), latest=Max("photo__scored"), last_id=Max("photo__id"))
     latest = state["latest"].timestamp() if state["latest"] else 0
     # The points carry their times as the reader reads them: the zone and language are part of the key.
-    zone, language = timezone.get_current_timezone_name(), get_language()
+    zone, language = active_time_zone(), get_language()
     key = f"history-chart:{user.pk}:{state['count']}:{latest}:{state['last_id']}:{zone}:{language}"
     return cache.get_or_set(key, lambda: _points(faces), timeout=CHART_CACHE_SECONDS)
 

@@ -1,9 +1,8 @@
 from django import template
-from django.utils import timezone
 
 from ml.inference.score_format import score_text
 from scoring import errors, face_thumbnail, media, review_words, time_format
-from scoring.time_zones import time_zone_words
+from scoring.time_zones import active_time_zone_words
 
 register = template.Library()
 
@@ -61,9 +60,7 @@ def face_view_box(photo) -> str:
 @register.filter
 def access_sentence(record) -> str:
     """ "Opened by a reviewer on 3 Dec 2026, 16:36 (Asia/Shanghai): the photo's page." in the reader's zone."""
-    return review_words.access_sentence(
-        record, time_format.local_time_text(record.opened), time_zone_words(timezone.get_current_timezone_name())
-    )
+    return review_words.access_sentence(record, time_format.local_time_text(record.opened), active_time_zone_words())
 
 
 @register.filter

@@ -3,9 +3,10 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
-from scoring.models import Photo
+from scoring.models import Photo, User
 from tests.web.helpers import scored_rows
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +59,23 @@ def test_the_admin_shows_rounded_scores_faces_from_1_and_no_editable_claim(staff
     assert "3.12" in page and "3.123456789" not in page
     assert 'name="claimed_by"' not in page and 'name="claimed_0"' not in page
     assert re.search(r'<td class="field-number">\s*<p>1</p>', page)
+
+
+def test_the_photo_list_names_the_zone_of_its_times_in_the_readers_language(staff_client, staff, scored_photo):
+    User.objects.filter(pk=staff.pk).update(time_zone="America/New_York")
+    listing = staff_client.get(reverse("admin:scoring_photo_changelist")).content.decode()
+    assert "uploaded (United States (New York) Time)" in listing  # the column; the filter's title too
+    assert "America/New_York" not in listing
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    listing = staff_client.get(reverse("admin:scoring_photo_changelist")).content.decode()
+    assert listing.count("上传时间（美国（纽约）时间）") >= 2  # the column and the filter's title
+    assert "America/New_York" not in listing and "上传时间 (" not in listing
+
+
+def test_a_reviewer_in_a_fixed_offset_zone_reads_the_list_and_the_queue(staff_client, staff, scored_photo):
+    User.objects.filter(pk=staff.pk).update(time_zone="Etc/GMT-8")
+    listing = staff_client.get(reverse("admin:scoring_photo_changelist"))
+    assert listing.status_code == 200 and "uploaded (GMT+08:00)" in listing.content.decode()
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    queue = staff_client.get(reverse("admin:scoring_photo_review"))
+    assert queue.status_code == 200 and "（GMT+08:00）" in queue.content.decode()

@@ -6,6 +6,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
@@ -14,7 +15,14 @@ from rest_framework.test import APIClient
 
 from scoring.local_time import BROWSER_ZONE_COOKIE
 from scoring.models import Face, Photo, User
-from scoring.time_zones import time_zone_choices, validate_time_zone
+from scoring.time_zones import (
+    canonical_time_zone,
+    offered_time_zones,
+    time_zone_choices,
+    time_zone_words,
+    told_apart,
+    validate_time_zone,
+)
 from tests.web.test_export import photo_with_files, unzip
 
 pytestmark = pytest.mark.django_db
@@ -171,6 +179,145 @@ def test_it_refuses_what_is_not_an_iana_time_zone(name):
     assert refused.value.code == "unknown_time_zone"
 
 
+ALIASES_AND_LEGACY = ["PRC", "Asia/Harbin", "Asia/Chongqing", "Asia/Chungking", "UCT", "Zulu", "Universal"]
+ALIASES_AND_LEGACY += ["Greenwich", "Etc/GMT+0", "Asia/Calcutta", "US/Eastern", "CST6CDT", "EST5EDT", "Factory"]
+ALIASES_AND_LEGACY += ["localtime"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_zone_list_offers_each_place_once_under_a_name_of_its_own(language):
+    with translation.override(language):
+        choices = time_zone_choices()
+    ids, words = [name for name, _ in choices], [said for _, said in choices]
+    assert len(set(words)) == len(words) == len(ids) > 400
+    assert not set(ALIASES_AND_LEGACY) & set(ids)
+    assert {"Asia/Shanghai", "Asia/Kolkata", "America/New_York", "UTC", "Etc/GMT", "Etc/GMT+1"} <= set(ids)
+    assert not [said for said in words if "Unknown" in said or "未知" in said or "世界" in said]
+
+
+def test_the_zone_list_names_the_zones_chinese_readers_saw_in_english_in_chinese():
+    with translation.override("zh-hans"):
+        chinese = dict(time_zone_choices())
+    assert not {"Universal", "Zulu", "Greenwich", "UCT"} & set(chinese.values())
+    assert chinese["Asia/Kolkata"] == "印度时间"
+
+
+def test_fixed_offsets_are_named_by_their_true_offset_from_utc():
+    # POSIX writes the sign the other way round: Etc/GMT+1 is an hour *behind* UTC.
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            named = dict(time_zone_choices())
+        assert (named["Etc/GMT+1"], named["Etc/GMT-8"], named["Etc/GMT-14"]) == ("GMT-01:00", "GMT+08:00", "GMT+14:00")
+        assert (named["UTC"], named["Etc/GMT"]) == ("UTC", "GMT")
+
+
+def test_zones_that_would_share_a_name_are_told_apart_by_their_city():
+    with translation.override("zh-hans"):
+        words = told_apart(
+            {"Asia/Shanghai": "中国时间", "Asia/Urumqi": "中国时间", "Asia/Tokyo": "日本时间"}, "zh_Hans"
+        )
+    assert words == {
+        "Asia/Shanghai": "中国时间（上海）",
+        "Asia/Urumqi": "中国时间（乌鲁木齐）",
+        "Asia/Tokyo": "日本时间",
+    }
+    with translation.override("en"):
+        words = told_apart({"Asia/Shanghai": "China Time", "Asia/Urumqi": "China Time"}, "en")
+    assert words == {"Asia/Shanghai": "China Time, Shanghai", "Asia/Urumqi": "China Time, Ürümqi"}
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [("PRC", "Asia/Shanghai"), ("Asia/Calcutta", "Asia/Kolkata"), ("Zulu", "UTC"), ("Etc/UTC", "UTC")]
+    + [("Etc/GMT-0", "Etc/GMT"), ("Asia/Shanghai", "Asia/Shanghai"), ("Etc/GMT-8", "Etc/GMT-8")]
+    + [("CST6CDT", None), ("Factory", None), ("localtime", None), ("Mars/Olympus", None), ("-01", None)],
+)
+def test_an_alias_stands_for_its_canonical_zone_and_a_legacy_rule_for_none(name, canonical):
+    assert canonical_time_zone(name) == canonical
+
+
+def test_every_offered_zone_is_its_own_canonical_zone():
+    assert all(canonical_time_zone(name) == name for name in offered_time_zones())
+
+
+FIXED_OFFSETS = [f"Etc/GMT{sign}{hours}" for sign in "+-" for hours in range(1, 15) if (sign, hours) < ("-", 15)]
+FIXED_OFFSETS = [name for name in FIXED_OFFSETS if name not in ("Etc/GMT+13", "Etc/GMT+14")]
+
+
+def test_all_26_fixed_offset_zones_are_offered():
+    assert len(FIXED_OFFSETS) == 26 and set(FIXED_OFFSETS) <= offered_time_zones()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("zone", [*FIXED_OFFSETS, "Etc/GMT", "UTC"])
+def test_an_account_in_a_fixed_offset_zone_reads_every_page(client, alice, alices_photo, zone, language):
+    client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    assert client.post(reverse("scoring:account_time_zone"), {"time_zone": zone}).status_code == 302
+    for url in (
+        reverse("scoring:account"),
+        reverse("scoring:history"),
+        reverse("scoring:photo", args=[alices_photo.public_id]),
+    ):
+        assert client.get(url).status_code == 200, url
+    with translation.override(language):
+        assert (
+            f'<option value="{zone}" selected>{time_zone_words(zone)}</option>'
+            in client.get(reverse("scoring:account")).content.decode()
+        )
+
+
+def test_an_account_an_hour_behind_utc_says_so_beside_its_times(client, alice, alices_photo):
+    User.objects.filter(pk=alice.pk).update(time_zone="Etc/GMT+1")
+    client.force_login(alice)
+    page = client.get(reverse("scoring:photo", args=[alices_photo.public_id])).content.decode()
+    assert "Uploaded 3 Dec 2026, 07:36 (GMT-01:00)" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(reverse("scoring:photo", args=[alices_photo.public_id])).content.decode()
+    assert "上传于 2026年12月3日 07:36（GMT-01:00）" in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_signed_out_browser_in_a_fixed_offset_zone_reads_page_after_page(client, language):
+    browser_in(client, "Etc/GMT-8")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for _visit in range(3):
+        for url in (reverse("account_login"), reverse("account_signup"), "/about/"):
+            assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(("stored", "reads_as"), [("PRC", "16:36 (China (Shanghai) Time)"), ("Zulu", "08:36 (UTC)")])
+def test_an_account_holding_an_alias_reads_in_its_canonical_zone(client, alice, alices_photo, stored, reads_as):
+    User.objects.filter(pk=alice.pk).update(time_zone=stored)
+    client.force_login(alice)
+    assert (
+        f"Uploaded 3 Dec 2026, {reads_as}"
+        in client.get(reverse("scoring:photo", args=[alices_photo.public_id])).content.decode()
+    )
+    assert client.get(reverse("scoring:account")).status_code == 200
+
+
+@pytest.mark.parametrize("stored", ["CST6CDT", "Factory", "localtime", "-01"])
+def test_an_account_holding_a_zone_no_longer_offered_reads_in_utc(client, alice, alices_photo, stored):
+    User.objects.filter(pk=alice.pk).update(time_zone=stored)
+    client.force_login(alice)
+    assert (
+        "Uploaded 3 Dec 2026, 08:36 (UTC)"
+        in client.get(reverse("scoring:photo", args=[alices_photo.public_id])).content.decode()
+    )
+    assert '<option value="UTC" selected>UTC</option>' in client.get(reverse("scoring:account")).content.decode()
+
+
+def test_a_browser_reporting_an_alias_gives_the_account_its_canonical_zone(client, alice, alices_photo):
+    client.force_login(alice)
+    browser_in(client, "Asia/Calcutta")  # what Chrome reports in India
+    assert (
+        "Uploaded 3 Dec 2026, 14:06 (India Time)"
+        in client.get(reverse("scoring:photo", args=[alices_photo.public_id])).content.decode()
+    )
+    assert User.objects.get(pk=alice.pk).time_zone == "Asia/Kolkata"
+
+
 def test_the_zone_list_names_each_zone_in_the_readers_language_sorted_by_that_name():
     choices = time_zone_choices()
     words = [said for _, said in choices]
@@ -191,3 +338,10 @@ def test_a_user_starts_with_no_zone_and_no_language_and_full_clean_checks_the_zo
     alice.full_clean()
     alice.save()
     assert User.objects.get(pk=alice.pk).time_zone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize("name", ["-01", "+08", "CST6CDT", "Factory", "localtime", "Etc/Unknown", ""])
+def test_a_name_that_stands_for_no_offered_zone_reads_as_itself_in_either_language(name):
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            assert time_zone_words(name) == name

@@ -412,7 +412,7 @@ def test_a_reviewer_with_totp_goes_through_20_uploads_by_keyboard_alone(
     page = context.new_page()
     browser_sign_in_with_totp(page, live_server, reviewer, enrol_totp(reviewer), next_url=queue_url())
     expect(page.locator("#left")).to_have_text("20 photos left to review.")
-    expect(page.locator(".review-facts")).to_contain_text("(Asia/Shanghai)")
+    expect(page.locator(".review-facts")).to_contain_text("(China (Shanghai) Time)")
     expect(page.locator(".face-box")).to_have_count(1)
     assert page.locator(".review-preview image").evaluate("image => image.getBBox().width") > 0
     SCREENSHOTS.mkdir(exist_ok=True)  # kept for a person to look at
