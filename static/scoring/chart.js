@@ -59,7 +59,7 @@
       when: named(p) + " (" + (svg.dataset.timeZoneWords || zone) + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
     }, true);
     detail.replaceChildren(
-      sentence + " ",
+      sentence + (/[。！？]$/.test(sentence) ? "" : " "), // no space after a Chinese full stop (scoring/sentences.py)
       Object.assign(document.createElement("a"), { href: "/photos/" + p.id + "/", textContent: gettext("Open the photo") })
     );
   }
