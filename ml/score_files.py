@@ -13,7 +13,7 @@ from ml.inference import faces
 from ml.inference.annotate import annotate
 from ml.inference.predictor import ImageResult, Predictor, ScoredFace
 from ml.inference.rating_band import score_band
-from ml.inference.score_format import rounded_score, score_text
+from ml.inference.score_format import rating_text, rounded_score, score_text
 from ml.inference.threads import parallel_map
 from ml.models.weights import DEFAULT_WEIGHTS
 
@@ -28,8 +28,8 @@ def result_as_dict(path: str, result: ImageResult) -> dict:
 
 
 def _face_as_dict(face: ScoredFace) -> dict:
-    """`distribution`: a rater's chance of each rating 0.5, 1, ... 5 (MEBeauty's 1..10 halved, the
-    score's scale); `band`: the range (same scale) holding the middle 80 % of a panel's ratings.
+    """`distribution`: a rater's chance of each of MEBeauty's ratings 1..10; `band`: the range (on
+    1-5, a rater's 1 as 1 and 10 as 5, as printed) holding the middle 80 % of a panel's ratings.
     Both null without a fitted spread."""
     spread = face.distribution
     return {
@@ -37,7 +37,7 @@ def _face_as_dict(face: ScoredFace) -> dict:
         "score": rounded_score(face.score),
         "confidence": round(face.face.confidence, 2),
         "distribution": spread,
-        "band": [round(edge, 2) for edge in score_band(spread)] if spread else None,
+        "band": list(score_band(spread)) if spread else None,
     }
 
 
@@ -50,7 +50,7 @@ def result_as_text(path: str, result: ImageResult) -> str:
         line = f"  #{number} box x={x} y={y} w={w} h={h}  score {score_text(face.score)} / 5"
         if face.distribution:
             low, high = score_band(face.distribution)
-            line += f"  (8 raters in 10 would give {low:.1f}-{high:.1f} of 5)"
+            line += f"  (8 raters in 10 would give {rating_text(low)}-{rating_text(high)} of 5)"
         lines.append(line)
     return "\n".join(lines)
 

@@ -13,6 +13,7 @@ from ml.inference.agreement import agreement, model_error  # plain JSON: safe in
 from ml.inference.rating_band import share_preferring  # numpy only: safe in the web process
 from ml.inference.score_format import rounded_score, score_text
 from scoring.models import Photo
+from scoring.sentences import joined
 from scoring.serializers import photo_as_dict
 from scoring.time_format import local_time_text
 
@@ -78,14 +79,6 @@ def _points(gap: float) -> str:
     """A score difference in words: "0.12 points", "1.00 point"."""
     value = rounded_score(abs(gap))
     return ngettext("%(points)s point", "%(points)s points", 1 if value == 1 else 2) % {"points": score_text(value)}
-
-
-def joined(*sentences: str) -> str:
-    """Sentences one after another: a space after a Latin full stop, none after a Chinese one."""
-    text = ""
-    for sentence in filter(None, sentences):
-        text += ("" if not text or text.endswith("。") else " ") + sentence
-    return text
 
 
 def _letters(entries: list[Entry]) -> str:

@@ -15,8 +15,10 @@ from ml.inference.rating_band import (  # numpy only: safe in the web process
     band,
     on_score_scale,
     panel_counts,
+    score_band,
 )
-from ml.inference.score_format import figure_text  # plain Python: safe in the web process
+from ml.inference.score_format import figure_text, rating_text  # plain Python: safe in the web process
+from scoring.sentences import joined
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
 # looks for more complex patterns, so early stages are about edges and colours, late ones
@@ -210,10 +212,10 @@ PANEL_SIZE = 25  # the median MEBeauty photo's number of raters
 PANEL_TITLE = _("How 25 raters would score this face")
 PANEL_AXIS = _("Rating out of 5 (bars: how many of the 25 give it)")
 PANEL_LEGEND = _(
-    "How a panel of 25 people like MEBeauty's raters would split over this face, on the score's 1-5 scale "
-    "(they rated 1-10, halved here: a 7 of theirs is a 3.5; the score is their mean). The spread follows "
-    "from the score: the model learnt from every single rating how far raters disagree over faces of each "
-    "score, and it cannot tell this face's own spread better than that."
+    "How a panel of 25 people like MEBeauty's raters would split over this face. They rated 1 to 10; here their "
+    "1 is shown as 1 and their 10 as 5, the steps between evenly spaced (a 7 of theirs is a 3.7). The spread "
+    "follows from the score: the model learnt from every single rating how far raters disagree over faces of "
+    "each score, and it cannot tell this face's own spread better than that."
 )
 
 
@@ -226,17 +228,12 @@ def _disagreement(half_width: float) -> str:
     return gettext("Raters would mostly agree about this face")
 
 
-def _rating(step: int) -> str:
-    """A rater's 1-10 step on the score's scale: "3.5", "4"."""
-    return f"{on_score_scale(step):g}"
-
-
 def _between(low: float, high: float) -> str:
-    low_step, high_step = round(low), round(high)
-    if low_step == high_step:
-        # Translators: a rating on the score's 1-5 scale, as in "half would give it a 3.5".
-        return gettext("a %(rating)s") % {"rating": _rating(low_step)}
-    return gettext("between %(low)s and %(high)s") % {"low": _rating(low_step), "high": _rating(high_step)}
+    """A band's edges (1-5, rounded as printed) in words: "between 2.6 and 4.8", or "a 3.7" where they meet."""
+    if rating_text(low) == rating_text(high):
+        # Translators: a rating on the score's 1-5 scale, as in "half would give it a 3.7".
+        return gettext("a %(rating)s") % {"rating": rating_text(low)}
+    return gettext("between %(low)s and %(high)s") % {"low": rating_text(low), "high": rating_text(high)}
 
 
 def panel_split(distribution: list[float] | None) -> dict | None:
@@ -244,22 +241,21 @@ def panel_split(distribution: list[float] | None) -> dict | None:
     if not distribution:
         return None
     half_low, half_high = band(distribution, 0.5)
-    low, high = band(distribution)
     sentence = gettext("%(agreement)s: half would give it %(half)s, and %(share)s%% %(most)s, out of 5.") % {
         "agreement": _disagreement(half_high - half_low),
-        "half": _between(half_low, half_high),
+        "half": _between(*score_band(distribution, 0.5)),
         "share": f"{BAND_SHARE * 100:.0f}",
-        "most": _between(low, high),
+        "most": _between(*score_band(distribution)),
     }
     counts = panel_counts(distribution, PANEL_SIZE)
     parts = [
         ngettext("%(count)d would give %(rating)s", "%(count)d would give %(rating)s", count)
-        % {"count": count, "rating": _rating(step)}
+        % {"count": count, "rating": rating_text(on_score_scale(step))}
         for step, count in enumerate(counts, start=1)
         if count
     ]
     text = gettext("Of %(panel)d raters: %(split)s.") % {"panel": PANEL_SIZE, "split": gettext(", ").join(parts)}
-    steps = [_rating(step) for step in range(LOWEST, HIGHEST + 1)]
+    steps = [rating_text(on_score_scale(step)) for step in range(LOWEST, HIGHEST + 1)]
     return {"counts": counts, "steps": steps, "sentence": sentence, "text": text}
 
 
@@ -298,19 +294,13 @@ def dark_filter_notes(model_version: str | None) -> dict | None:
     found = dark_filters_for(model_version)
     if found is None:
         return None
-    threshold = found.threshold
+    # In words a reader without a network's training follows; the threshold's figures are in
+    # ml/MODEL_CARD.md ("Dark filters and pruning").
     legend = gettext(
-        "A filter is dark when it hardly ever reacts: on at least %(share)s of the %(faces)s training photos its "
-        "strongest reaction stayed under %(fraction)s of what is usual in its stage. %(dark)s of the network's "
-        "%(filters)s filters are. The article this app grew from pointed at such filters: since they add almost "
-        "nothing for any face, they could be removed (pruned) to make the network faster."
-    ) % {
-        "fraction": f"{threshold['peak_below_fraction_of_layer_median_peak'] * 100:g}%",
-        "share": f"{threshold['on_share_of_faces']:.0%}",
-        "faces": f"{sum(found.faces.values()):,}",
-        "dark": f"{found.dark:,}",
-        "filters": f"{found.filters:,}",
-    }
+        "Some filters hardly ever react, whatever the face: %(dark)s of the network's %(filters)s are like that "
+        "(below, the black squares). They add almost nothing to any score, so they could be removed (pruned) to "
+        "make the network faster, as the article this app grew from suggested."
+    ) % {"dark": f"{found.dark:,}", "filters": f"{found.filters:,}"}
     stages = {}
     for name, stage in found.stages.items():
         sentence = gettext(
@@ -329,7 +319,7 @@ def dark_filter_notes(model_version: str | None) -> dict | None:
         stem_dark,
     ) % {"dark": stem_dark}
     return {
-        "legend": f"{legend} {_pruning_outcome(found)}",
+        "legend": joined(legend, _pruning_outcome(found)),
         "stages": stages,
         "filters_note": filters_note if stem_dark else None,
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 SCORE_DECIMALS = 2
+RATING_DECIMALS = 1  # a panel's ratings and the band that holds them: coarser than a score, as they are
 
 
 def rounded(value: float, decimals: int) -> float:
@@ -29,3 +30,13 @@ def figure_text(value: float, decimals: int = 2) -> str:
     """Any other figure the pages print beside scores (a correlation: 0.485 gives "0.49"), rounded
     by the same rule, so a page and the README or model card it cites agree."""
     return f"{rounded(value, decimals):.{decimals}f}"
+
+
+def rounded_rating(rating: float) -> float:
+    """A rater's rating on the 1-5 scale (a histogram's step, a band's edge) to 1 decimal, by the one rule."""
+    return rounded(rating, RATING_DECIMALS)
+
+
+def rating_text(rating: float) -> str:
+    """A rating as printed: "3.7", and "5" for a whole one (as a browser prints the number 5.0)."""
+    return f"{rounded_rating(rating):g}"

@@ -1,7 +1,8 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from ml.inference.score_format import score_text
-from scoring import errors, face_thumbnail, media, review_words, time_format
+from scoring import errors, face_thumbnail, media, review_words, sentences, time_format
 from scoring.time_zones import active_time_zone_words
 
 register = template.Library()
@@ -75,3 +76,21 @@ def cautions() -> dict:
     from scoring.explain import CAUTIONS, agreement_sentence
 
     return {"cautions": CAUTIONS, "agreement": agreement_sentence()}
+
+
+class SentencesNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        # Only spaces are removed from what was rendered (and escaped) already: still safe.
+        return mark_safe(sentences.closed_up(self.nodelist.render(context)))  # noqa: S308
+
+
+@register.tag("sentences")
+def sentences_tag(parser, token):
+    """`{% sentences %}...{% endsentences %}`: translated sentences set side by side in a
+    template read as each language sets them (no space after a Chinese full stop)."""
+    nodelist = parser.parse(("endsentences",))
+    parser.delete_first_token()
+    return SentencesNode(nodelist)

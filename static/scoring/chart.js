@@ -40,12 +40,13 @@
     return new Intl.DateTimeFormat(LANG, { ...options, timeZone: zone }).format(new Date(t));
   }
 
-  // The band, where the photo has one: the ratings (on the score's 1-5 scale) of the middle 80% of a panel.
+  // The band, where the photo has one: the ratings (on 1-5) of the middle 80% of a panel, rounded by the
+  // server as the photo page prints them, so printed as they come ("2.6", "5").
   function bandWords(p) {
     if (!p.band) return "";
     // Percentages are passed with their sign: Django's interpolate() knows no "%%".
     return interpolate(gettext("; %(share)s of raters would give %(low)s to %(high)s of 5"), {
-      share: Math.round(p.band.share * 100) + "%", low: p.band.low.toFixed(1), high: p.band.high.toFixed(1),
+      share: Math.round(p.band.share * 100) + "%", low: String(p.band.low), high: String(p.band.high),
     }, true);
   }
 
@@ -58,7 +59,7 @@
       when: named(p) + " (" + (svg.dataset.timeZoneWords || zone) + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
     }, true);
     detail.replaceChildren(
-      sentence + " ",
+      sentence + (/[。！？]$/.test(sentence) ? "" : " "), // no space after a Chinese full stop (scoring/sentences.py)
       Object.assign(document.createElement("a"), { href: "/photos/" + p.id + "/", textContent: gettext("Open the photo") })
     );
   }

@@ -57,19 +57,19 @@
     const caption = [el("strong", {}, [words.title]), el("br"), words.text];
     const stage = dark && dark.stages[layer.name];
     const figure = el("figure", { class: "stage" }, [
-      el("img", { src: layer.url, class: "zoomable", alt: interpolate(gettext("Face %(number)s, %(title)s (%(stage)s): where the stage responded, and its 9 strongest channels"), { number: faceNumber, title: words.title, stage: layer.name }, true) }),
+      el("img", { src: layer.url, class: "zoomable", alt: interpolate(gettext("Face %(number)s, %(title)s: where this step of the network reacted, and its 9 busiest filters"), { number: faceNumber, title: words.title }, true) }),
       el("p", { class: "picture-key small" }, [texts.picture_key]), // what the picture's colours mean, under it
     ]);
     if (stage) {
       caption.push(el("br"), el("span", { class: "small dark-count" }, [stage.sentence]));
       figure.append(darkFilterGrid(stage), el("p", { class: "grid-key small" }, [texts.grid_key]));
     }
-    // The stage's name and size are for the curious (a tooltip), not in the caption.
-    figure.append(el("figcaption", { title: layer.name + ", " + layer.shape.replace(/x/g, " × ") }, caption));
+    // The stage's size is for the curious (a tooltip), not in the caption; its internal name is shown nowhere.
+    figure.append(el("figcaption", { title: layer.shape.replace(/x/g, " × ") }, caption));
     return figure;
   }
 
-  // How a panel of raters would split: one bar per rating (their 1-10 halved, the score's scale); the words are the server's
+  // How a panel of raters would split: one bar per rating (their 1-10 on 1-5, the ends meeting); the words are the server's
   // (the figure's text equivalent for screen readers is its caption and its hidden list).
   function panelFigure(panel, number) {
     const most = Math.max(...panel.counts, 1);
@@ -118,7 +118,10 @@
     inside.append(fold(interpolate(ngettext("What the network saw, step by step (%s stage)", "What the network saw, step by step (%s stages)", face.layers.length), [face.layers.length]), [
       el("p", { class: "small" }, [texts.layer_legend]),
       ...(dark ? [el("p", { class: "small dark-legend" }, [dark.legend])] : []),
-      el("div", { class: "keys" }, [colourKey(gettext("left half: weak"), gettext("strong response"), "jet"), colourKey(gettext("right half: weak"), gettext("strong channel"), "viridis")]),
+      el("div", { class: "keys" }, [
+        colourKey(gettext("left picture, blue: this step hardly reacted here"), gettext("red: it reacted most"), "jet"),
+        colourKey(gettext("small pictures, dark: the filter hardly reacted here"), gettext("bright: it reacted most"), "viridis"),
+      ]),
       layers,
     ], number === 1));
     return [section, inside];

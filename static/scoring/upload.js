@@ -71,7 +71,8 @@
     say(refused);
     chosenLine.hidden = !taken.length;
     chosenLine.textContent = interpolate(ngettext("Ready to send %(count)s photo: %(names)s.", "Ready to send %(count)s photos: %(names)s.", taken.length), {
-      count: taken.length, names: taken.map((file) => file.name).join(", "),
+      // Translators' separator: Chinese lists names with "、", not ", ".
+      count: taken.length, names: taken.map((file) => file.name).join(pgettext("between the names of a list", ", ")),
     }, true);
   }
 

@@ -79,19 +79,30 @@ SEEN_TEXT = """() => {
 # Latin punctuation after Chinese text: a colon ("用户名或邮箱:"), or a full stop that ends a
 # sentence ("照片." but not a file name's "自拍.jpg", nor Django's own "筛选..." ellipsis).
 LATIN_AFTER_CHINESE = re.compile(r"[\u4e00-\u9fff\uff09\u3001][ ]?(?::|\.(?![A-Za-z0-9.]))")
+# The network's stage names are internal: "(stem)", "（stage4）", "head" in an alt text.
+STAGE_ID = re.compile(r"[(（ ](?:stem|stage\d|head)[)） ,，.。]")
+# Two translated sentences joined by a space within a paragraph: "…比例。 每个…".
+SPACE_AFTER_STOP = re.compile(r"[。！？][ \t]+(?=[\u4e00-\u9fff])")
 
 
-def assert_chinese(page, where: str) -> str:
+def assert_chinese(page, where: str, staff_table: bool = False) -> str:
     """The page is in Chinese: its lang, no English sentence of the catalogues in what it shows,
-    and Chinese punctuation and number forms after Chinese text."""
+    and Chinese punctuation and number forms after Chinese text. Only the admin's tables of a
+    photo's rows (`staff_table`) may list the network's stage names, as stored."""
     expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^zh"))
-    text = " ".join(page.evaluate(SEEN_TEXT).split())
+    seen = page.evaluate(SEEN_TEXT)
+    text = " ".join(seen.split())
     left = sorted(sentence for sentence in ENGLISH if sentence in text)
     assert not left, f"{where}: English left on the page: {left}"
     assert re.search(r"[\u4e00-\u9fff]{4}", text), f"{where}: no Chinese on the page"
     latin = [text[max(0, m.start() - 12) : m.end() + 3] for m in LATIN_AFTER_CHINESE.finditer(text)]
     assert not latin, f"{where}: Latin punctuation after Chinese text: {latin}"
     assert "百万像素" not in text, f"{where}: megapixels written as 百万像素 (Chinese counts in 万)"
+    ids = [text[max(0, m.start() - 12) : m.end()] for m in STAGE_ID.finditer(text)]
+    assert staff_table or not ids, f"{where}: the network's internal stage ids shown to readers: {ids}"
+    # On the text as drawn: a line break between two paragraphs is no space within one.
+    spaced = [seen[max(0, m.start() - 12) : m.end() + 6] for m in SPACE_AFTER_STOP.finditer(seen)]
+    assert not spaced, f"{where}: a space after a Chinese full stop: {spaced}"
     return text
 
 
@@ -133,9 +144,9 @@ def assert_drawn_in_cjk_glyphs(page) -> None:
     assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '评分')")
 
 
-def visit(page, url: str, where: str) -> str:
+def visit(page, url: str, where: str, staff_table: bool = False) -> str:
     page.goto(url)
-    return assert_chinese(page, where)
+    return assert_chinese(page, where, staff_table)
 
 
 def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
@@ -171,6 +182,8 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
 
     with scoring_worker():
         page.set_input_files("input[name=photos]", [str(f) for f in files])
+        # A Chinese list of names takes 、, not ", ".
+        expect(page.locator("#upload-chosen")).to_have_text("准备发送 2 张照片：我的自拍.jpg、second.jpg。")
         page.click("main button[type=submit]")
         banner = page.locator(".messages [aria-live=polite]")
         expect(banner).to_have_text("已上传 2 张照片，正在评分。")
@@ -251,7 +264,7 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     admin.fill("input[name=code]", fresh_totp_code(secret))
     admin.click("main button[type=submit]")
     visit(admin, f"{site}/admin/scoring/photo/", "admin photo list")
-    visit(admin, f"{site}/admin/scoring/photo/{photos[0].pk}/change/", "admin photo page")
+    visit(admin, f"{site}/admin/scoring/photo/{photos[0].pk}/change/", "admin photo page", staff_table=True)
     visit(admin, f"{site}/admin/scoring/photo/review/", "review queue")
     # Staff opening someone's photo read whose it is, never "your photo".
     admin.goto(f"{site}/photos/{photos[0].public_id}/")

@@ -31,8 +31,12 @@ def test_the_photo_page_says_how_many_filters_of_each_stage_stayed_dark(client, 
         assert said["grid"]["filters"] == stage.filters and len(said["grid"]["dark"]) == stage.dark
         assert all(0 <= i < stage.filters for i in said["grid"]["dark"])
         assert len(set(said["grid"]["dark"])) == stage.dark
-    assert f"{shipped.dark:,} of the network's {shipped.filters:,} filters are" in notes["legend"]
+    assert f"{shipped.dark:,} of the network's {shipped.filters:,} are like that" in notes["legend"]
     assert "could be removed (pruned) to make the network faster" in notes["legend"]
+    # In words for a reader who never trained a network: the threshold's shares and the count of
+    # training photos are the model card's ("Dark filters and pruning"), not the page's.
+    assert "%" not in notes["legend"] and f"{sum(shipped.faces.values()):,}" not in notes["legend"]
+    assert "strongest reaction" not in notes["legend"] and "hardly ever react" in notes["legend"]
     # What was done about them, from the measured decision.
     decided = "We removed them" if shipped.pruned["shipped"] else "so the network you see still has them"
     assert decided in notes["legend"]
