@@ -28,8 +28,8 @@ def result_as_dict(path: str, result: ImageResult) -> dict:
 
 
 def _face_as_dict(face: ScoredFace) -> dict:
-    """`distribution`: a rater's chance of each of MEBeauty's ratings 1..10; `band`: the range (on
-    1-5, a rater's 1 as 1 and 10 as 5, as printed) holding the middle 80 % of a panel's ratings.
+    """`distribution`: a rater's chance of each rating 0.5, 1, ... 5 (MEBeauty's 1..10 halved, the
+    score's scale); `band`: the range (same scale, rounded as printed) holding the middle 80 % of a panel's ratings.
     Both null without a fitted spread."""
     spread = face.distribution
     return {

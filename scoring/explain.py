@@ -212,10 +212,10 @@ PANEL_SIZE = 25  # the median MEBeauty photo's number of raters
 PANEL_TITLE = _("How 25 raters would score this face")
 PANEL_AXIS = _("Rating out of 5 (bars: how many of the 25 give it)")
 PANEL_LEGEND = _(
-    "How a panel of 25 people like MEBeauty's raters would split over this face. They rated 1 to 10; here their "
-    "1 is shown as 1 and their 10 as 5, the steps between evenly spaced (a 7 of theirs is a 3.7). The spread "
-    "follows from the score: the model learnt from every single rating how far raters disagree over faces of "
-    "each score, and it cannot tell this face's own spread better than that."
+    "How a panel of 25 people like MEBeauty's raters would split over this face, on the score's scale "
+    "(they rated 1-10, halved here: a 7 of theirs is a 3.5; the score is their mean). The spread follows "
+    "from the score: the model learnt from every single rating how far raters disagree over faces of each "
+    "score, and it cannot tell this face's own spread better than that."
 )
 
 
@@ -229,9 +229,9 @@ def _disagreement(half_width: float) -> str:
 
 
 def _between(low: float, high: float) -> str:
-    """A band's edges (1-5, rounded as printed) in words: "between 2.6 and 4.8", or "a 3.7" where they meet."""
+    """A band's edges (1-5, rounded as printed) in words: "between 2.6 and 4.8", or "a 3.5" where they meet."""
     if rating_text(low) == rating_text(high):
-        # Translators: a rating on the score's 1-5 scale, as in "half would give it a 3.7".
+        # Translators: a rating on the score's 1-5 scale, as in "half would give it a 3.5".
         return gettext("a %(rating)s") % {"rating": rating_text(low)}
     return gettext("between %(low)s and %(high)s") % {"low": rating_text(low), "high": rating_text(high)}
 

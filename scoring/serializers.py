@@ -121,13 +121,13 @@ class FaceSerializer(serializers.Serializer):
     percentile = RoundedFloatField(1, help_text="share of MEBeauty's 1973 rated photos rated lower, 0-100")
     distribution = serializers.ListField(
         child=serializers.FloatField(), read_only=True, min_length=10, max_length=10, allow_null=True,
-        help_text="how a panel would split: a rater's chance of giving each of MEBeauty's ratings 1, 2, ... 10, "
-        "shown on 1-5 with the ends meeting (1 as 1, 10 as 5: 1 + (r - 1) x 4/9); null for faces scored before "
-        "the model predicted it",
+        help_text="how a panel would split: a rater's chance of giving each rating 0.5, 1, 1.5, ... 5 on the score's "
+        "scale (MEBeauty's 1-10 ratings halved; its mean is the score); null for faces scored before the model "
+        "predicted it",
     )  # fmt: skip
     band = serializers.SerializerMethodField(
-        help_text=f"the range of ratings (on 1-5, a rater's 1 as 1 and 10 as 5; one decimal, as the pages print "
-        f"it) that holds the middle {BAND_SHARE:.0%} of a panel's ratings"
+        help_text=f"the range of ratings (the score's scale; one decimal, as the pages print it) that holds the "
+        f"middle {BAND_SHARE:.0%} of a panel's ratings"
     )
     grad_cam_url = PrivateFileUrlField(source="grad_cam")
     layers = LayerSerializer(many=True, read_only=True)

@@ -12,11 +12,10 @@ from ml.inference.score_format import rounded_rating
 BAND_SHARE = 0.8  # the band shown holds the middle 80 % of a panel's ratings
 HALF = 0.5
 LOWEST, HIGHEST = 1, 10  # MEBeauty's rating steps
-SCORE_LOWEST, SCORE_HIGHEST = 1, 5  # the product's one scale
-# The model learnt MEBeauty's panel means halved, so a score is a mean rating of the raters' 1-10
-# over this (training labels, the spread's centre, the model's error). A single rating is shown
-# on 1-5 through `on_score_scale` instead, whose ends meet the raters' (halving would show a 1 as 0.5).
-RATER_MEAN_PER_SCORE = 2.0
+# MEBeauty's raters rate 1-10; the product's score is their mean halved (kept to 1-5): rating = score x this.
+# A single rater's rating goes on the same scale the same way, so a panel's mean there is the score
+# (one scale: a rater's 1 shows as 0.5, below any score, as a panel's mean is never that low).
+SCALE_FACTOR = 2.0
 _STEPS = np.arange(LOWEST, HIGHEST + 1, dtype=np.float64)
 
 
@@ -31,13 +30,13 @@ def band(distribution: Sequence[float], share: float = BAND_SHARE) -> tuple[floa
 
 
 def on_score_scale(rating: float) -> float:
-    """A rating of MEBeauty's 1-10 on the product's 1-5, the two scales' ends meeting (1 is 1, 10 is 5,
-    a 7 is 3.67): every place that shows a rater's rating (steps, bands, their words) goes through it."""
-    return SCORE_LOWEST + (rating - LOWEST) * (SCORE_HIGHEST - SCORE_LOWEST) / (HIGHEST - LOWEST)
+    """A rating of MEBeauty's 1-10 on the score's scale (halved: a 7 is 3.5): every place that shows
+    a rater's rating (steps, bands, their words) goes through it."""
+    return rating / SCALE_FACTOR
 
 
 def score_band(distribution: Sequence[float], share: float = BAND_SHARE) -> tuple[float, float]:
-    """`band` on the 1-5 scale, rounded as printed (`rating_text`): the one range the pages, the
+    """`band` on the score's scale, rounded as printed (`rating_text`): the one range the pages, the
     chart, the API, the export and the command line all give."""
     low, high = band(distribution, share)
     return rounded_rating(on_score_scale(low)), rounded_rating(on_score_scale(high))
@@ -74,6 +73,6 @@ def share_preferring(first: Sequence[float], second: Sequence[float], score_erro
     if score_error <= 0:
         above = np.where(gaps > 0, 1.0, np.where(gaps == 0, 0.5, 0.0))
     else:
-        spread = math.sqrt(2) * score_error * RATER_MEAN_PER_SCORE
+        spread = math.sqrt(2) * score_error * SCALE_FACTOR
         above = np.vectorize(lambda gap: 0.5 * (1 + math.erf(gap / (spread * math.sqrt(2)))))(gaps)
     return float((joint * above).sum())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ml.inference.rating_band import HIGHEST, LOWEST, RATER_MEAN_PER_SCORE
+from ml.inference.rating_band import HIGHEST, LOWEST, SCALE_FACTOR
 
 STEPS = torch.arange(LOWEST, HIGHEST + 1, dtype=torch.float64)  # the raters' 1-10 scale
 MIN_WIDTH = 0.3
@@ -37,7 +37,7 @@ class RatingSpread:
 
     def distributions(self, scores: Sequence[float]) -> torch.Tensor:
         """(N, 10) probabilities of a rating 1..10 for faces with these scores (1-5)."""
-        means = torch.as_tensor(scores, dtype=torch.float64) * RATER_MEAN_PER_SCORE
+        means = torch.as_tensor(scores, dtype=torch.float64) * SCALE_FACTOR
         return distributions_with_means(means, self.width(means))
 
     def to_dict(self) -> dict:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ml.inference.predictor import Predictor
-from ml.inference.rating_band import RATER_MEAN_PER_SCORE, band, share_inside
+from ml.inference.rating_band import SCALE_FACTOR, band, share_inside
 from ml.inference.rating_spread import STEPS, RatingSpread, earth_movers_distance
 from ml.training import mebeauty
 from ml.training.config import default_cache_dir
@@ -81,7 +81,7 @@ def fit_spread(data_dir: Path, weights: Path, device: str = "auto") -> dict:
     scores = {which: _scores(predictor, cache, names[which]) for which in names}
     train_ratings = [ratings[name] for name in names["train"]]
     # The width's shape: the raters' spread of a training photo against the model's score of it.
-    poly = np.polyfit(scores["train"] * RATER_MEAN_PER_SCORE, [np.std(r) for r in train_ratings], 2)
+    poly = np.polyfit(scores["train"] * SCALE_FACTOR, [np.std(r) for r in train_ratings], 2)
     true = torch.as_tensor(np.stack([histogram(r) for r in train_ratings]))
 
     def train_emd(scale_offset: tuple[float, float]) -> float:

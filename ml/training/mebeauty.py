@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ml.inference.rating_band import RATER_MEAN_PER_SCORE
+from ml.inference.rating_band import SCALE_FACTOR
 from ml.models.alignment import ALIGNMENT
 from ml.training.dataset import CropCache, Sample, read_list
 
@@ -27,7 +27,7 @@ def load_list(data_dir: Path, which: str) -> list[Sample]:
     path = data_dir / f"{which}.txt"
     if which not in ("train", "val", "test") or not path.exists():
         raise ValueError(f"no MEBeauty list {which!r} in {data_dir} (this project's copy has train and val)")
-    return [Sample(s.name, s.score / RATER_MEAN_PER_SCORE) for s in read_list(path)]
+    return [Sample(s.name, s.score / SCALE_FACTOR) for s in read_list(path)]
 
 
 def image_path(data_dir: Path, name: str) -> Path:

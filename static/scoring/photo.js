@@ -69,7 +69,7 @@
     return figure;
   }
 
-  // How a panel of raters would split: one bar per rating (their 1-10 on 1-5, the ends meeting); the words are the server's
+  // How a panel of raters would split: one bar per rating (their 1-10 halved: the score's scale); the words are the server's
   // (the figure's text equivalent for screen readers is its caption and its hidden list).
   function panelFigure(panel, number) {
     const most = Math.max(...panel.counts, 1);

@@ -46,9 +46,9 @@ def test_the_front_and_about_pages_say_photos_are_never_trained_on_and_how_long_
 
 def test_about_names_the_one_scale_what_the_score_cannot_see_and_how_the_error_was_measured(client):
     page = client.get(reverse("scoring:about")).content.decode()
-    assert "Every number on this site is on that 1-5 scale" in page and "rounded half up" in page
-    # A rater's 1-10 meets 1-5 at both ends: no longer halved (a 1 would have been 0.5).
-    assert "a rater's 1 of 10 is shown as 1, a 10 as 5 and a 7 as 3.7" in page and "3.5" not in page
+    assert "Every number on this site is on that one scale" in page and "rounded half up" in page
+    # A rater's 1-10 halved as the score is, the lowest said plainly (below any score's 1).
+    assert "a rater's 7 of 10 is shown as 3.5, and their lowest, 1, as 0.5" in page
     assert "What the score cannot see" in page and "studio portrait set against a phone selfie" in page
     assert "about as well as the mean of 5 people." in page
     assert "validation list (221 photos held out from its training) the model" in page and "0.45 points" in page

@@ -16,12 +16,12 @@ def test_the_api_gives_each_face_its_distribution_and_band(client, alice, scored
     client.force_login(alice)
     face = client.get(f"/api/photos/{scored_photo.public_id}/").json()["faces"][0]
     assert len(face["distribution"]) == 10 and sum(face["distribution"]) == pytest.approx(1, abs=1e-3)
-    # The model's score is the panel's mean rating halved, so the distribution's mean on 1..10 is twice it.
-    mean = sum(step * p for step, p in enumerate(face["distribution"], start=1))
-    assert mean == pytest.approx(2 * face["score"], abs=0.012)
-    # The band on 1-5 with the raters' ends meeting (1 is 1, 10 is 5), rounded as printed: one decimal.
+    # One scale: a rater's 1..10 are 0.5..5, the score's, so the distribution's mean is the score itself.
+    mean = sum(on_score_scale(step) * p for step, p in enumerate(face["distribution"], start=1))
+    assert mean == pytest.approx(face["score"], abs=0.006)
+    # The band on that scale, rounded as printed: one decimal.
     assert face["band"]["share"] == 0.8
-    assert 1 <= face["band"]["low"] < on_score_scale(mean) < face["band"]["high"] <= 5
+    assert 0.5 <= face["band"]["low"] < mean < face["band"]["high"] <= 5
     assert all(face["band"][edge] == round(face["band"][edge], 1) for edge in ("low", "high"))
 
 
@@ -30,8 +30,8 @@ def test_the_photo_page_data_says_how_a_panel_of_25_would_split(client, alice, s
     panel = client.get(f"/photos/{scored_photo.public_id}/status/").json()["faces"][0]["panel"]
     assert sum(panel["counts"]) == 25 and len(panel["counts"]) == 10
     assert "half would give it" in panel["sentence"] and panel["sentence"].endswith(", out of 5.")
-    # The bars' labels: a rater's 1..10 on 1-5, the ends meeting (never the halved 0.5 of a rater's 1).
-    assert panel["steps"] == ["1", "1.4", "1.9", "2.3", "2.8", "3.2", "3.7", "4.1", "4.6", "5"]
+    # The bars' labels: a rater's 1..10 halved, the score's scale.
+    assert panel["steps"] == ["0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5"]
     assert panel["text"].startswith("Of 25 raters:") and "would give 10" not in panel["text"]
     page = client.get(f"/photos/{scored_photo.public_id}/").content.decode()
     assert "How a panel of 25 people" in page  # the histogram's legend reaches the page's script
@@ -58,12 +58,12 @@ def test_the_photo_page_and_the_history_chart_give_one_range_rounded_one_way(cli
     assert f"80% between {low} and {high}, out of 5." in sentence
 
 
-def test_a_band_is_the_raters_band_on_1_to_5_rounded_to_one_decimal():
+def test_a_band_is_the_raters_band_halved_rounded_to_one_decimal():
     distribution = [0, 0, 0.1, 0.2, 0.4, 0.2, 0.1, 0, 0, 0]
     low, high = band(distribution)
     assert score_band(distribution) == (round(on_score_scale(low), 1), round(on_score_scale(high), 1))
-    assert [on_score_scale(1), on_score_scale(10)] == [1, 5]  # the ends meet; halving gave 0.5 and 5
-    assert score_band([1] + [0] * 9) == (1, 1.2)  # a panel of 1s: no rating under 1
+    assert [on_score_scale(1), on_score_scale(7), on_score_scale(10)] == [0.5, 3.5, 5]  # the score's scale
+    assert score_band([1] + [0] * 9) == (0.5, 0.7)  # a panel of 1s: no rating under a rater's 1
 
 
 def test_the_history_chart_and_the_export_carry_the_band(client, alice, scored_photo):
@@ -82,4 +82,3 @@ def test_the_front_page_example_says_how_a_panel_would_split(client):
     assert len(distribution) == 10
     page = client.get("/").content.decode()
     assert "half would give it" in page and "Of 25 raters:" in page
-    assert "would give 0.5" not in page  # a rater's 1 is shown as 1
