@@ -68,8 +68,10 @@ def test_two_photos_printed_alike_score_the_same_and_split_evenly(client, alice)
     client.force_login(alice)
     page = client.get(compare_url(*scored_rows(alice, 3.0047, 2.9974))).content.decode()
     verdict = re.search(r'<p class="verdict"><strong>(.*?)</strong>', page).group(1)
-    assert verdict == "A and B score the same: 3.00 / 5. About as many people would rate A higher as B: too close to call."
-    assert page.count("<strong class=\"score\">3.00</strong>") == 2
+    assert (
+        verdict == "A and B score the same: 3.00 / 5. About as many people would rate A higher as B: too close to call."
+    )
+    assert page.count('<strong class="score">3.00</strong>') == 2
 
 
 def test_the_gap_is_taken_between_the_scores_as_printed(alice):
