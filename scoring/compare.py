@@ -75,9 +75,15 @@ def check_selection(count: int) -> None:
         )
 
 
+def printed_gap(a: Entry, b: Entry) -> float:
+    """How far b's score is above a's (below, when negative), as the two scores are printed: 3.0047
+    and 2.9974 both print 3.00, so they are 0 apart, not 0.01."""
+    return rounded_score(rounded_score(b.score) - rounded_score(a.score))
+
+
 def _points(gap: float) -> str:
-    """A score difference in words: "0.12 points", "1.00 point"."""
-    value = rounded_score(abs(gap))
+    """A printed gap in words: "0.12 points", "1.00 point"."""
+    value = abs(gap)
     return ngettext("%(points)s point", "%(points)s points", 1 if value == 1 else 2) % {"points": score_text(value)}
 
 
@@ -100,6 +106,8 @@ def panel_split(a: Entry, b: Entry) -> Split | None:
     error = model_error()
     if not (a.distribution and b.distribution) or error is None:
         return None
+    if printed_gap(a, b) == 0:
+        return Split(ahead=a, behind=b, tenths=5)  # scores printed alike read as a toss-up, never as a lead
     share = share_preferring(a.distribution, b.distribution, score_error=error)  # rating b above a
     tenths = round(10 * max(share, 1 - share))
     if share > 0.5 and tenths > 5:
@@ -138,10 +146,10 @@ def difference_in_words(a: Entry, b: Entry) -> str:
         return gettext("%(letter)s has no score yet (or no face the model could score), so it cannot be compared.") % {
             "letter": missing.letter
         }
-    gap = b.score - a.score
-    words = {"a": a.letter, "b": b.letter, "points": _points(gap)}
-    if rounded_score(abs(gap)) == 0:
-        points = gettext("%(a)s and %(b)s score the same.") % words
+    gap = printed_gap(a, b)
+    words = {"a": a.letter, "b": b.letter, "points": _points(gap), "score": score_text(a.score)}
+    if gap == 0:
+        points = gettext("%(a)s and %(b)s score the same: %(score)s / 5.") % words
     elif gap > 0:
         points = gettext("%(b)s scores %(points)s higher than %(a)s.") % words
     else:
@@ -166,15 +174,23 @@ def verdict(entries: list[Entry]) -> str:
         return gettext("No face was scored in these photos.")
     if len(entries) == 2:
         return difference_in_words(*entries)
-    ranked = sorted(scored, key=lambda e: -e.score)  # stable: equal scores keep the order chosen
+    # Ranked as printed, stable: scores printed alike keep the order chosen and share a place.
+    ranked = sorted(scored, key=lambda e: -rounded_score(e.score))
     best = ranked[0]
-    sentence = gettext(
-        "%(letter)s scores highest: %(score)s / 5, higher than %(percentile)s%% of the reference faces."
-    ) % {
-        "letter": best.letter,
-        "score": score_text(best.score),
-        "percentile": f"{best.percentile:.0f}",
-    }
+    top = [e for e in ranked if printed_gap(best, e) == 0]
+    if len(top) > 1:
+        sentence = gettext("%(letters)s share the highest score: %(score)s / 5.") % {
+            "letters": _letters(top),
+            "score": score_text(best.score),
+        }
+    else:
+        sentence = gettext(
+            "%(letter)s scores highest: %(score)s / 5, higher than %(percentile)s%% of the reference faces."
+        ) % {
+            "letter": best.letter,
+            "score": score_text(best.score),
+            "percentile": f"{best.percentile:.0f}",
+        }
     if len(ranked) < 2:
         return sentence
     split = panel_split(best, ranked[1])

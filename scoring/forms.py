@@ -1,7 +1,7 @@
 from allauth.account.forms import LoginForm, SignupForm
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy
 
 from scoring.images import ACCEPTED_TYPES
 from scoring.labels import LABEL_MAX_LENGTH, clean_label
@@ -28,13 +28,16 @@ class MultipleFileField(forms.FileField):
         cleaned = [super(MultipleFileField, self).clean(item, initial) for item in files if item]
         if not cleaned:
             raise forms.ValidationError(gettext("Choose at least one photo."))
-        if len(cleaned) > settings.PHOTO_MAX_FILES_PER_UPLOAD:
-            most = settings.PHOTO_MAX_FILES_PER_UPLOAD
-            raise forms.ValidationError(
-                ngettext("Upload at most %(most)d photo at a time.", "Upload at most %(most)d photos at a time.", most)
-                % {"most": most}
-            )
         return cleaned
+
+
+def too_many_files_message(count: int) -> str:
+    """What is said when more photos are chosen than one upload takes: the page's script says the
+    same sentence (static/scoring/upload.js) when it takes the first ones itself."""
+    return gettext(
+        "You chose %(count)s photos: the first %(most)s are taken, as at most %(most)s go at a time. "
+        "Send the rest afterwards."
+    ) % {"count": count, "most": settings.PHOTO_MAX_FILES_PER_UPLOAD}
 
 
 def upload_limits() -> str:
@@ -52,12 +55,25 @@ def upload_limits() -> str:
 
 class UploadForm(forms.Form):
     photos = MultipleFileField(label=gettext_lazy("Photos"), help_text=upload_limits)
+    # Photos come from either of two inputs (the library or the camera): a `required` on the
+    # first would stop a form sent without the script with the camera's photo alone. The server
+    # refuses an empty upload in a sentence (MultipleFileField.clean).
+    use_required_attribute = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.notes: list[str] = []  # sentences on what was left out of the upload, for the next page
         # The page's script checks files against the limits the server enforces, read here (not
         # restated in the script), so no byte of a file the server would refuse is sent.
         self.fields["photos"].widget.attrs.update(browser_limits())
+
+    def clean_photos(self) -> list:
+        """The first photos, as many as one upload takes; the rest are left out and said in `notes`."""
+        chosen = self.cleaned_data["photos"]
+        most = settings.PHOTO_MAX_FILES_PER_UPLOAD
+        if len(chosen) > most:
+            self.notes.append(too_many_files_message(len(chosen)))
+        return chosen[:most]
 
 
 def browser_limits() -> dict[str, str]:

@@ -71,7 +71,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         intake = photo_services.photos_intake(request=request, uploads=form.cleaned_data["photos"])
         created, wait = intake.created, intake.wait
-        rejected = [gettext("%(file)s: %(error)s") % {"file": name, "error": error} for name, error in intake.rejected]
+        rejected = form.notes + [
+            gettext("%(file)s: %(error)s") % {"file": name, "error": error} for name, error in intake.rejected
+        ]
         if wait is not None:
             rejected.append(upload_limit_message(wait))
         status = 429 if wait is not None else 400

@@ -67,7 +67,10 @@
   // Where each dot goes along the axis: at its time, except that dots closer than GAP (photos
   // taken together, a batch uploaded at once) are spread side by side around their times, in
   // their order, never past the plot's edges (closer than GAP only when the plot is full).
-  const GAP = 9;
+  // GAP is a dot's width and a sliver more, and each dot's hover area (its fill and the
+  // transparent stroke in site.css) ends halfway to the next: no dot covers another's.
+  const R = 5;
+  const GAP = 2 * R + 2;
   function spread(wanted, low, high) {
     const groups = [];
     const step = (g) => (g.count > 1 ? Math.min(GAP, (high - low) / (g.count - 1)) : 0);
@@ -128,7 +131,7 @@
     points.forEach((p, i) => {
       const cx = at[i];
       const cy = y(p.score);
-      const dot = node("circle", { cx: cx, cy: cy, r: 5, class: "dot", tabindex: 0, "data-id": p.id });
+      const dot = node("circle", { cx: cx, cy: cy, r: R, class: "dot", tabindex: 0, "data-id": p.id });
       dot.append(node("title", {}, pointWords(p) + bandWords(p)));
       ["mouseenter", "focus", "click"].forEach((type) => dot.addEventListener(type, () => show(p)));
       svg.append(dot);

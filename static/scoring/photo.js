@@ -170,8 +170,8 @@
     listSections(data);
   }
 
-  // The page's sections in a short list of links: each face (with its score), the filters, and
-  // renaming or deleting the photo; each link opens a folded section it points into.
+  // The page's sections in a short list of links: each face (with its score), the filters, what
+  // the score cannot see, and renaming or deleting the photo; each link opens a folded section it points into.
   function listSections(data) {
     const links = data.faces.map((face, i) => [
       "#face-" + (i + 1),
@@ -179,6 +179,8 @@
     ]);
     data.faces.forEach((face, i) => links.push(["#face-" + (i + 1) + "-inside", insideTitle(i + 1)]));
     if (data.filters_url) links.push(["#first-filters", gettext("The first layer's filters")]);
+    const cautions = document.getElementById("cautions-title"); // its heading's words, in the page's language
+    if (cautions) links.push(["#cautions", cautions.textContent]);
     const owner = document.getElementById("rename"); // staff see the photo without renaming it
     links.push(owner ? ["#rename", gettext("Name, or delete the photo")] : ["#delete-photo", gettext("Delete the photo")]);
     toc.querySelector("ul").replaceChildren(...links.map(([href, text]) => el("li", {}, [el("a", { href: href }, [text])])));

@@ -23,8 +23,6 @@
   let sending = false;
 
   document.getElementById("drop-hint").hidden = false;
-  // A dropped or pasted photo is in no input: the inputs' own "required" would stop the form.
-  form.noValidate = true;
 
   function megabytes(bytes) {
     return new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 }).format(bytes / (1024 * 1024));

@@ -163,18 +163,35 @@ def visitor_pages(live_server) -> dict[str, str]:
     return {"home": f"{base}/", "login": f"{base}/accounts/login/", "signup": f"{base}/accounts/signup/"}
 
 
+# Headings and names wider than the screen: an element whose content overflows it, or that ends past the screen's edge.
+TOO_WIDE = """(width) => [...document.querySelectorAll("h1, h2, .name, figcaption")]
+    .filter((e) => e.offsetParent && (e.scrollWidth > e.clientWidth || e.getBoundingClientRect().right > width))
+    .map((e) => e.textContent)"""
+
+
 def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, two_scored):
     visitor = browser.new_page(viewport=PHONE)
     for name, url in visitor_pages(live_server).items():
         visitor.goto(url)
         assert visitor.evaluate("document.documentElement.scrollWidth") == PHONE["width"], name
         shoot(visitor, f"phone-{name}")
+    # A phone's own file name is one long word: it wraps on every page that names the photo.
+    Photo.objects.filter(pk=two_scored[0].pk).update(label="PXL_20261206_064512345.PORTRAIT.jpg")
     page = logged_in(browser, live_server, PHONE)
     for name, url in app_pages(live_server, *two_scored).items():
         page.goto(url)
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"], name
+        assert page.evaluate(TOO_WIDE, PHONE["width"]) == [], name
         shoot(page, f"phone-{name}")
+    for name, where in (
+        ("photo", "h1"),
+        ("compare", ".card h2"),
+        ("history", ".tile .name"),
+        ("compare-pick", ".name"),
+    ):
+        page.goto(app_pages(live_server, *two_scored)[name])
+        expect(page.locator(where, has_text="PXL_20261206_064512345.PORTRAIT.jpg")).to_be_visible()
 
 
 def test_a_new_api_key_fits_a_phone_copies_in_one_click_and_is_replaced_only_when_confirmed(
@@ -312,12 +329,33 @@ def test_history_chart_spreads_a_batch_uploaded_together_and_names_its_line(live
     centres = sorted(float(x) for x in dots.evaluate_all("(dots) => dots.map((d) => d.getAttribute('cx'))"))
     assert all(30 <= x <= width - 14 for x in centres), centres
     batch_centres = centres[1:]
-    assert all(b - a >= 8.9 for a, b in zip(batch_centres, batch_centres[1:])), batch_centres  # side by side
+    assert all(b - a >= 10 for a, b in zip(batch_centres, batch_centres[1:])), batch_centres  # a dot's width apart
     assert centres[1] - centres[0] > width / 2  # the earlier photo stays where its time is
     key = page.locator(".chart-key")
     expect(key).to_contain_text("your own average")
     expect(page.locator("#chart-mean")).to_have_text("3.14")
     expect(page.locator("#chart .mean-line title")).to_have_text("Your own average: 3.14 / 5")
+
+
+def test_each_of_ten_photos_uploaded_together_can_be_hovered_on_the_chart(live_server, browser, alice):
+    batch = scored_rows(alice, *[3.0 + k / 100 for k in range(10)])  # scored alike: the dots sit on one row
+    Photo.objects.filter(pk__in=[p.pk for p in batch]).update(created=batch[0].created)
+    page = logged_in(browser, live_server, viewport=PHONE)
+    page.goto(f"{live_server.url}/history/")
+    dots = page.locator("#chart circle")
+    expect(dots).to_have_count(10)
+    diameter = 2 * float(dots.first.get_attribute("r"))
+    centres = sorted(float(x) for x in dots.evaluate_all("(dots) => dots.map((d) => d.getAttribute('cx'))"))
+    assert all(b - a >= diameter for a, b in zip(centres, centres[1:])), centres
+    for dot in dots.all():
+        box = dot.bounding_box()
+        # The point under the dot's centre, and a point near its edge, belong to that dot and no neighbour.
+        for dx in (0, box["width"] * 0.4, -box["width"] * 0.4):
+            x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2
+            hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).dataset.id", [x, y])
+            assert hit == dot.get_attribute("data-id")
+    dots.nth(4).hover()
+    expect(page.locator("#chart circle:hover")).to_have_attribute("data-id", dots.nth(4).get_attribute("data-id"))
 
 
 def test_the_photo_page_puts_the_photo_beside_the_score_on_a_wide_screen_and_lists_its_sections(
@@ -338,9 +376,11 @@ def test_the_photo_page_puts_the_photo_beside_the_score_on_a_wide_screen_and_lis
             re.compile(r"^Face 1: \d\.\d\d / 5$"),
             "Face 1: what the network looked at",
             "The first layer's filters",
+            "What the score cannot see",
             "Name, or delete the photo",
         ]
     )
+    expect(page.locator("#on-this-page a", has_text="What the score cannot see")).to_have_attribute("href", "#cautions")
     filters = page.locator("#first-filters details")
     filters.evaluate("(details) => { details.open = false; }")
     sections.nth(2).click()

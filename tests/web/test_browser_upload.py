@@ -197,10 +197,22 @@ def test_without_javascript_the_plain_form_uploads_and_a_refusal_is_said(
     page.click("text=Upload and score")
     expect(page.locator(".messages .error")).to_contain_text("notes.jpg: This file is not a photo we can read")
 
+    page.click("text=Upload and score")  # nothing chosen: the browser sends it, the server says what to do
+    expect(page.locator(".errorlist")).to_have_text("Choose at least one photo.")
+
     page.set_input_files("#id_photos", str(photo_file))
     page.click("text=Upload and score")
     expect(page).to_have_url(re.compile(r"/photos/[0-9a-f-]{36}/$"))
     assert Photo.objects.get(owner=alice).label == "plain.jpg"
+
+    # A phone's camera photo, in the second input alone, is sent too.
+    page.goto(f"{live_server.url}/upload/")
+    camera_file = tmp_path / "camera.jpg"
+    camera_file.write_bytes(jpeg(astronaut))
+    page.set_input_files("#camera", str(camera_file))
+    page.click("text=Upload and score")
+    expect(page).to_have_url(re.compile(r"/photos/[0-9a-f-]{36}/$"))
+    assert sorted(Photo.objects.filter(owner=alice).values_list("label", flat=True)) == ["camera.jpg", "plain.jpg"]
     context.close()
 
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from scoring.models import Photo
 from scoring.services import photos
@@ -61,6 +62,52 @@ def test_three_photos_name_the_highest_and_how_a_panel_splits_against_the_next(c
         " higher than C: close." in page
     )
     assert "B scores 0.29 points higher than A." in page and "D scores 0.80 points lower than A." in page
+
+
+def test_two_photos_printed_alike_score_the_same_and_split_evenly(client, alice):
+    # The reviewer's pair: 3.0047 and 2.9974 both print 3.00, so they are not 0.01 apart.
+    client.force_login(alice)
+    page = client.get(compare_url(*scored_rows(alice, 3.0047, 2.9974))).content.decode()
+    verdict = re.search(r'<p class="verdict"><strong>(.*?)</strong>', page).group(1)
+    assert (
+        verdict == "A and B score the same: 3.00 / 5. About as many people would rate A higher as B: too close to call."
+    )
+    assert page.count('<strong class="score">3.00</strong>') == 2
+
+
+def test_the_gap_is_taken_between_the_scores_as_printed(alice):
+    from scoring.compare import Entry, difference_in_words
+
+    # Raw, 3.004 - 2.996 = 0.008 rounds to 0.01; as printed, 3.00 and 3.00 are the same.
+    # Raw, 3.014 - 2.996 = 0.018 rounds to 0.02; as printed, 3.01 - 3.00 is 0.01.
+    a = Entry("A", "a", uploaded="", photo={}, score=2.996, percentile=50, distribution=None)
+    same = Entry("B", "b", uploaded="", photo={}, score=3.004, percentile=50, distribution=None)
+    above = Entry("B", "b", uploaded="", photo={}, score=3.014, percentile=50, distribution=None)
+    assert difference_in_words(a, same).startswith("A and B score the same: 3.00 / 5.")
+    assert difference_in_words(a, above).startswith("B scores 0.01 points higher than A.")
+
+
+def test_three_photos_with_a_tie_for_highest_say_it_is_a_tie(client, alice):
+    client.force_login(alice)
+    page = client.get(compare_url(*scored_rows(alice, 3.0047, 2.9974, 2.5))).content.decode()
+    verdict = re.search(r'<p class="verdict"><strong>(.*?)</strong>', page).group(1)
+    assert verdict == (
+        "A and B share the highest score: 3.00 / 5. About as many people would rate A higher as B: too close to call."
+    )
+    assert "scores highest" not in page
+    assert "A and B score the same: 3.00 / 5." in page  # B's difference from A agrees with the headline
+    assert "C scores 0.50 points lower than A." in page
+
+
+def test_a_tie_for_highest_is_a_tie_in_chinese(client, alice):
+    client.force_login(alice)
+    with translation.override("zh-hans"):  # the page's language ends with the test: later ones read English
+        page = client.get(
+            compare_url(*scored_rows(alice, 2.5, 3.0047, 2.9974)), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    verdict = re.search(r'<p class="verdict"><strong>(.*?)</strong>', page).group(1)
+    assert verdict.startswith("B 和 C 并列最高：3.00 / 5。")
+    assert "得分最高" not in verdict
 
 
 def test_pairs_whose_panels_split_alike_get_the_same_verdict(alice):

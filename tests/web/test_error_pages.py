@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -19,6 +20,19 @@ def test_a_missing_page_is_the_sites_own_404_with_its_navigation(client, alice):
     assert response.status_code == 404
     page = response.content.decode()
     assert "<h1>Not found</h1>" in page and 'href="/history/"' in page and "Sign out (alice)" in page
+    # Staff who review uploads open photos too: the page says so, as the front page and About do.
+    assert "only its owner and the staff who review uploads can open a photo" in page
+    assert "only to its owner" not in page
+
+
+def test_the_chinese_404_names_the_staff_who_review_uploads_too(client, alice):
+    client.force_login(alice)
+    with translation.override("zh-hans"):  # the page's language ends with the test: later ones read English
+        page = client.get(
+            "/photos/00000000-0000-0000-0000-000000000000/", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    assert "只有上传者本人和审核上传内容的工作人员能打开照片" in page
+    assert "只对上传者本人显示" not in page
 
 
 def test_a_photo_file_that_is_gone_is_a_json_404_for_a_client_that_asks_for_json(alice):

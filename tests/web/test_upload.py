@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from scoring.limits import upload_limit_message
 from scoring.models import Photo
@@ -92,6 +93,55 @@ def test_the_upload_form_states_its_limits_before_they_bite(client, alice):
     client.force_login(alice)
     page = client.get(reverse("scoring:upload")).content.decode()
     assert "Up to 10 photos at a time, each at most 10 MB and 40 million pixels. JPEG, PNG or WebP" in page
+
+
+def test_neither_file_input_is_required_so_the_cameras_photo_alone_can_be_sent(client, alice):
+    # Without the script a `required` on the library's input stopped a form holding only the camera's photo.
+    client.force_login(alice)
+    page = client.get(reverse("scoring:upload")).content.decode()
+    inputs = re.findall(r'<input type="file"[^>]*>', page)
+    assert len(inputs) == 2 and 'id="camera"' in inputs[1]
+    assert not any(re.search(r"\brequired\b", tag) for tag in inputs)
+
+
+def test_an_upload_with_no_photo_is_refused_in_a_sentence(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("scoring:upload"), {"photos": ""})
+    assert response.status_code == 400 and "Choose at least one photo." in response.content.decode()
+    assert not Photo.objects.exists()
+
+
+def test_more_photos_than_one_upload_takes_the_first_and_says_so(client, alice, astronaut, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.images import jpeg
+
+    settings.PHOTO_MAX_FILES_PER_UPLOAD = 2
+    chosen = [SimpleUploadedFile(f"{n}.jpg", jpeg(astronaut), content_type="image/jpeg") for n in (1, 2, 3)]
+    client.force_login(alice)
+    response = client.post(reverse("scoring:upload"), {"photos": chosen}, follow=True)
+    assert response.redirect_chain == [(reverse("scoring:history"), 302)]
+    assert sorted(Photo.objects.values_list("label", flat=True)) == ["1.jpg", "2.jpg"]
+    page = response.content.decode()
+    # The sentence the page's script says when it takes the first ones itself.
+    assert "You chose 3 photos: the first 2 are taken, as at most 2 go at a time. Send the rest afterwards." in page
+    assert "2 photos uploaded; they are being scored." in page
+
+
+def test_the_photos_left_out_are_said_in_chinese_as_the_script_says_them(client, alice, astronaut, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.images import jpeg
+
+    settings.PHOTO_MAX_FILES_PER_UPLOAD = 1
+    chosen = [SimpleUploadedFile(f"{n}.jpg", jpeg(astronaut), content_type="image/jpeg") for n in (1, 2)]
+    client.force_login(alice)
+    with translation.override("zh-hans"):  # the page's language ends with the test: later ones read English
+        response = client.post(
+            reverse("scoring:upload"), {"photos": chosen}, follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+    assert Photo.objects.get().label == "1.jpg"
+    assert "您选了 2 张照片：每次最多传 1 张，已取前 1 张。其余的请之后再传。" in response.content.decode()
 
 
 JSON = {"HTTP_ACCEPT": "application/json"}  # as the page's script sends the form
