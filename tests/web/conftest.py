@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from playwright.sync_api import sync_playwright
 
 from scoring.models import Photo, User
@@ -16,6 +17,15 @@ from tests.web.helpers import CHROMIUM, scoring_worker, sign_in_with_totp
 @pytest.fixture(autouse=True)
 def _media_everywhere(_private_media_folder):
     return _private_media_folder
+
+
+@pytest.fixture(autouse=True)
+def _site_language_at_start():
+    """Each test starts in the site's language: a request in Chinese leaves Chinese active in the
+    thread after it (LocaleMiddleware activates a language per request and never takes it back)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
