@@ -49,12 +49,27 @@ def share_inside(ratings: Sequence[float], low: float, high: float) -> float:
 
 
 def panel_counts(distribution: Sequence[float], raters: int) -> list[int]:
-    """How `raters` people would split over the steps 1..10: whole numbers summing to `raters`
-    (largest remainders get the people rounding left over)."""
+    """How `raters` people would split over the steps 1..10: whole numbers summing to `raters`,
+    each as near its expected share as can be while their mean stays the distribution's (the
+    score) as nearly as whole people allow: a page that draws them beside the score must not
+    show a panel averaging to another number."""
     expected = np.asarray(distribution, dtype=np.float64) * raters / np.sum(distribution)
     counts = np.floor(expected).astype(int)
     for step in np.argsort(counts - expected)[: raters - counts.sum()]:
-        counts[step] += 1
+        counts[step] += 1  # largest remainders first
+    # Each move of one person by one step changes the ratings' sum by one: make the moves that
+    # stray least from the expected shares until the sum is the nearest whole one to the expected.
+    target = round(float(expected @ _STEPS))
+    while (total := int(counts @ _STEPS)) != target:
+        up = total < target
+        sources = np.arange(len(counts) - 1) + (0 if up else 1)  # who moves; they go to source +-1
+        destinations = sources + (1 if up else -1)
+        off = counts - expected
+        costs = 2 * (off[destinations] - off[sources]) + 2  # growth of the squared distance from `expected`
+        costs[counts[sources] == 0] = np.inf
+        best = int(np.argmin(costs))
+        counts[sources[best]] -= 1
+        counts[destinations[best]] += 1
     return counts.tolist()
 
 
