@@ -26,7 +26,7 @@
 
   // A point's photo as the cards name it: its label and the time the server wrote in that zone.
   function named(p) {
-    return p.label === p.when ? p.when : p.label + ", " + p.when;
+    return p.label === p.when ? p.when : interpolate(gettext("%(label)s, %(when)s"), { label: p.label, when: p.when }, true);
   }
 
   // Labels as fine as the ticks' spacing needs: ticks under a minute apart show seconds and
@@ -56,7 +56,7 @@
 
   function show(p) {
     const sentence = interpolate(gettext("%(when)s: %(score)s / 5, higher than %(percentile)s of the reference faces%(band)s."), {
-      when: named(p) + " (" + (svg.dataset.timeZoneWords || zone) + ")", score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
+      when: interpolate(gettext("%(when)s (%(zone)s)"), { when: named(p), zone: svg.dataset.timeZoneWords || zone }, true), score: p.score.toFixed(2), percentile: p.percentile + "%", band: bandWords(p),
     }, true);
     detail.replaceChildren(
       sentence + (/[。！？]$/.test(sentence) ? "" : " "), // no space after a Chinese full stop (scoring/sentences.py)

@@ -210,7 +210,11 @@ def test_a_chinese_reader_meets_no_english_from_sign_up_to_an_admins_review(
     expect(page.locator("#chart circle")).to_have_count(2)
     page.locator("#chart circle").last.hover()
     expect(page.locator("#chart-detail")).to_contain_text("高于")
-    assert_chinese(page, "history and its chart")
+    detail = page.locator("#chart-detail").inner_text()
+    # The photo's name, time and zone set with Chinese punctuation: "我的自拍.jpg，2026年…（中国（上海）时间）：".
+    assert "（中国（上海）时间）：" in detail and ", " not in detail and " (" not in detail, detail
+    text = assert_chinese(page, "history and its chart")
+    assert "显示时间所用的时区：中国（上海）时间。" in text  # the zone named once, not "按 … 时间 时区"
 
     page.goto(f"{site}/compare/")
     assert_chinese(page, "compare picker")
