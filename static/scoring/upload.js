@@ -20,6 +20,7 @@
   const dropZone = document.getElementById("drop-zone");
   const LANG = document.documentElement.lang || undefined;
   let chosen = [];
+  let leftOut = []; // why the files last chosen were not taken: still said when the form is sent without any
   let sending = false;
 
   document.getElementById("drop-hint").hidden = false;
@@ -64,8 +65,10 @@
     if (sending) return;
     const { taken, refused } = sift(files);
     chosen = taken;
-    // The inputs other than the one just used are emptied: what is sent is what the page lists.
-    inputs.forEach((input) => { if (input !== source) input.value = ""; });
+    leftOut = refused;
+    // The inputs other than the one just used are emptied: what is sent is what the page lists
+    // (the one used too when none of its files is taken, so it shows no file as chosen).
+    inputs.forEach((input) => { if (input !== source || !taken.length) input.value = ""; });
     say(refused);
     chosenLine.hidden = !taken.length;
     chosenLine.textContent = interpolate(ngettext("Ready to send %(count)s photo: %(names)s.", "Ready to send %(count)s photos: %(names)s.", taken.length), {
@@ -141,7 +144,7 @@
     event.preventDefault();
     if (sending) return;
     if (!chosen.length) {
-      say([gettext("Choose at least one photo.")]);
+      say([...leftOut, gettext("Choose at least one photo.")]);
       return;
     }
     const data = new FormData(form);

@@ -100,8 +100,12 @@ def test_a_file_over_the_limit_never_leaves_the_browser(
     expect(page.locator("#upload-notes")).to_contain_text(
         re.compile(r"big\.jpg is \d+(\.\d)? MB, over the 0\.1 MB limit; it was not sent")
     )
+    assert page.locator("#id_photos").input_value() == ""  # the box shows no file as chosen
     page.click("text=Upload and score")
-    expect(page.locator("#upload-notes")).to_have_text("Choose at least one photo.")
+    # Why the file was left out is still said, beside what to do.
+    expect(page.locator("#upload-notes li")).to_have_text(
+        [re.compile(r"big\.jpg is .* it was not sent"), "Choose at least one photo."]
+    )
     page.wait_for_timeout(500)
     assert sent == [] and not Photo.objects.exists()
 
