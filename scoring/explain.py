@@ -18,6 +18,7 @@ from ml.inference.rating_band import (  # numpy only: safe in the web process
     score_band,
 )
 from ml.inference.score_format import figure_text, rating_text  # plain Python: safe in the web process
+from scoring.numbers import whole_number
 from scoring.sentences import joined
 
 # One sentence per stage, input side first. The network shrinks the face at each step and
@@ -300,24 +301,24 @@ def dark_filter_notes(model_version: str | None) -> dict | None:
         "Some filters hardly ever react, whatever the face: %(dark)s of the network's %(filters)s are like that "
         "(below, the black squares). They add almost nothing to any score, so they could be removed (pruned) to "
         "make the network faster, as the article this app grew from suggested."
-    ) % {"dark": f"{found.dark:,}", "filters": f"{found.filters:,}"}
+    ) % {"dark": whole_number(found.dark), "filters": whole_number(found.filters)}
     stages = {}
     for name, stage in found.stages.items():
         sentence = gettext(
-            "%(dark)d of the %(filters)d filters in this stage stayed dark on the training photos (%(share)s)."
-        ) % {"dark": stage.dark, "filters": stage.filters, "share": f"{stage.share:.1%}"}
-        label = gettext("This stage's %(filters)d filters as squares; the %(dark)d dark ones are black.") % {
-            "filters": stage.filters,
-            "dark": stage.dark,
+            "%(dark)s of the %(filters)s filters in this stage stayed dark on the training photos (%(share)s)."
+        ) % {"dark": whole_number(stage.dark), "filters": whole_number(stage.filters), "share": f"{stage.share:.1%}"}
+        label = gettext("This stage's %(filters)s filters as squares; the %(dark)s dark ones are black.") % {
+            "filters": whole_number(stage.filters),
+            "dark": whole_number(stage.dark),
         }
         stages[name] = {"dark": stage.dark, "filters": stage.filters, "sentence": sentence, "label": label}
         stages[name]["grid"] = _dark_grid(stage)
     stem_dark = found.stages["stem"].dark if "stem" in found.stages else 0
     filters_note = ngettext(
-        "Crossed out in red: the %(dark)d filter whose output stayed dark on the training photos.",
-        "Crossed out in red: the %(dark)d filters whose output stayed dark on the training photos.",
+        "Crossed out in red: the %(dark)s filter whose output stayed dark on the training photos.",
+        "Crossed out in red: the %(dark)s filters whose output stayed dark on the training photos.",
         stem_dark,
-    ) % {"dark": stem_dark}
+    ) % {"dark": whole_number(stem_dark)}
     return {
         "legend": joined(legend, _pruning_outcome(found)),
         "stages": stages,

@@ -3,7 +3,7 @@ Chinese (which counts in ten thousands), through CLDR's compact forms in Babel."
 
 import re
 
-from babel.numbers import format_compact_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -11,8 +11,18 @@ from django.utils.translation import gettext
 _FIGURE_THEN_HAN = re.compile(r"(\d)([\u4e00-\u9fff])")
 
 
+def _locale() -> str:
+    return translation.to_locale(translation.get_language() or "en")
+
+
+def whole_number(value: int) -> str:
+    """A count as the reader's language groups its digits: every count on a page the same way
+    ("21,008", "2,640"; CLDR groups Chinese by thousands too)."""
+    return format_decimal(value, locale=_locale())
+
+
 def large_number(value: int) -> str:
-    locale = translation.to_locale(translation.get_language() or "en")
+    locale = _locale()
     return _FIGURE_THEN_HAN.sub(r"\1 \2", format_compact_decimal(value, format_type="long", locale=locale))
 
 

@@ -26,7 +26,9 @@ def test_the_photo_page_says_how_many_filters_of_each_stage_stayed_dark(client, 
     assert len(drawn) == stage_count and set(notes["stages"]) == set(drawn)
     for name in drawn:
         stage, said = shipped.stages[name], notes["stages"][name]
-        assert said["sentence"].startswith(f"{stage.dark} of the {stage.filters} filters in this stage stayed dark")
+        # Counts grouped as the legend's are ("2,640", not "2640").
+        assert said["sentence"].startswith(f"{stage.dark:,} of the {stage.filters:,} filters in this stage stayed dark")
+        assert said["label"].startswith(f"This stage's {stage.filters:,} filters as squares")
         # The grid marks exactly those filters, each inside the stage.
         assert said["grid"]["filters"] == stage.filters and len(said["grid"]["dark"]) == stage.dark
         assert all(0 <= i < stage.filters for i in said["grid"]["dark"])
