@@ -475,6 +475,8 @@ def test_in_chromium_staff_may_use_a_security_key_as_their_second_factor(
     page.goto(f"{base}/accounts/2fa/webauthn/add/")
     page.fill("input[name=password]", f"pw-{staff.username}-123")  # allauth asks before adding a factor
     page.click("main button[type=submit]")
+    # allauth binds its WebAuthn buttons on DOMContentLoaded: a click before that does nothing.
+    page.wait_for_url(re.compile(r"/accounts/2fa/webauthn/add/$"))
     page.fill("input[name=name]", "desk key")
     page.click("#mfa_webauthn_add")
     page.wait_for_url(re.compile(r"/accounts/2fa/(recovery-codes/.*|webauthn/)$"))  # away from .../add/
@@ -482,10 +484,12 @@ def test_in_chromium_staff_may_use_a_security_key_as_their_second_factor(
 
     page.goto(f"{base}/accounts/logout/")
     page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/logout/" not in url)  # signed out before signing in again
     page.goto(f"{base}/accounts/login/?next=/admin/scoring/photo/")
     page.fill("input[name=login]", staff.username)
     page.fill("input[name=password]", f"pw-{staff.username}-123")
     page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))  # loaded: the key's button is bound
     page.click("#mfa_webauthn_authenticate")
     page.wait_for_url(re.compile(r"/admin/scoring/photo/$"))
     expect(page.locator("#result_list")).to_contain_text(str(photo.public_id)[:8])
