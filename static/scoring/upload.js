@@ -144,6 +144,11 @@
     event.preventDefault();
     if (sending) return;
     if (!chosen.length) {
+      // Photos picked before this script ran (a page still loading) fired no change it heard: take them now.
+      const picked = inputs.flatMap((input) => [...input.files]);
+      if (picked.length) choose(picked, null);
+    }
+    if (!chosen.length) {
       say([...leftOut, gettext("Choose at least one photo.")]);
       return;
     }

@@ -182,6 +182,25 @@ def test_a_photo_dropped_or_pasted_on_the_page_is_uploaded(live_server, browser,
     assert Photo.objects.get(owner=alice).label == f"{kind}.jpg"
 
 
+# A photo in the file box that no change event announced, as when it was picked before the page's
+# script had run (a page still loading).
+PICKED_UNHEARD = """([name, data]) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
+  document.querySelector("#id_photos").files = transfer.files;
+}"""
+
+
+def test_a_photo_picked_before_the_script_ran_is_still_sent(live_server, browser, alice, astronaut, no_broker):
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/upload/")
+    page.evaluate(PICKED_UNHEARD, ["early.jpg", base64.b64encode(jpeg(astronaut)).decode()])
+    page.click("text=Upload and score")
+    expect(page).to_have_url(re.compile(r"/photos/[0-9a-f-]{36}/$"))
+    assert Photo.objects.get(owner=alice).label == "early.jpg"
+
+
 def test_without_javascript_the_plain_form_uploads_and_a_refusal_is_said(
     live_server, browser, alice, astronaut, tmp_path, no_broker
 ):
