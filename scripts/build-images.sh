@@ -33,7 +33,26 @@ if [ "$variant" = cuda ] && ! ls docker/wheels/cuda/torch-"$torch"-*.whl >/dev/n
 fi
 
 build() {  # target, tag, extra arguments
-  DOCKER_BUILDKIT=1 "$DOCKER" build --quiet --target "$1" --tag "$2" "${@:3}" . >/dev/null
+  local log
+  log=$(mktemp)
+  # A dropped daemon connection ("error during connect ... EOF": the daemon died or restarted
+  # mid-build, seen once in CI) is tried once more on a daemon made sure of; a failing step is not.
+  for try in 1 2; do
+    if DOCKER_BUILDKIT=1 "$DOCKER" build --quiet --target "$1" --tag "$2" "${@:3}" . >/dev/null 2>"$log"; then
+      break
+    fi
+    cat "$log" >&2
+    if [ "$try" = 2 ] || ! grep -qE "error during connect|Cannot connect to the Docker daemon|connection reset" "$log"; then
+      echo "the daemon's last words (/var/log/dockerd.log):" >&2
+      tail -n 20 /var/log/dockerd.log >&2 2>/dev/null || true
+      df -h /var/lib/docker >&2 || true
+      rm -f "$log"
+      return 1
+    fi
+    echo "lost the Docker daemon while building $2; building it again" >&2
+    bash scripts/ensure-docker.sh >/dev/null
+  done
+  rm -f "$log"
   echo "$2: $("$DOCKER" image inspect --format '{{.Size}}' "$2" | awk '{printf "%.0f MB", $1 / 1e6}')"
 }
 if [ "$variant" = cuda ]; then

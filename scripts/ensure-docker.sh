@@ -24,7 +24,25 @@ fi
 
 if ! "$DOCKER" info >/dev/null 2>&1; then
   echo "starting dockerd"
-  (dockerd >/var/log/dockerd.log 2>&1 &)
+  # A daemon that was killed leaves its pid file, and the containerd it started may outlive it
+  # holding its socket: a new daemon refuses to start beside either (seen when dockerd was
+  # killed mid-build). Both are stopped and their pid files removed first.
+  for pid_file in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    pid=$(cat "$pid_file" 2>/dev/null || true)
+    rm -f "$pid_file"
+    # Only Docker's own: a pid file from before a reboot may name some other process now.
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in dockerd | containerd) ;; *) continue ;; esac
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 20); do  # a stopped process lingers until it is reaped
+      state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+      { [ -z "$state" ] || [ "$state" = Z ]; } && break
+      sleep 0.5
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  # A session of its own: a signal to the caller's process group (a timed-out test, make's
+  # Ctrl-C, a CI step ending) leaves the daemon, and any build it is running, alone.
+  setsid --fork dockerd >>/var/log/dockerd.log 2>&1 </dev/null
   for _ in $(seq 30); do "$DOCKER" info >/dev/null 2>&1 && break; sleep 1; done
   if ! "$DOCKER" info >/dev/null 2>&1; then
     echo "ensure-docker: dockerd did not start (see /var/log/dockerd.log); the docker test will skip"

@@ -67,6 +67,21 @@ def _run(*command: str, timeout: float = 900, env: dict | None = None, check: bo
     return done.stdout
 
 
+DAEMON_LOST = ("error during connect", "Cannot connect to the Docker daemon")
+
+
+def _run_once_more_if_the_daemon_is_lost(*command: str, **options) -> str:
+    """A build or `up` whose daemon died under it (seen once in CI) runs again on a daemon made
+    sure of, as scripts/build-images.sh does; any other failure fails at once."""
+    try:
+        return _run(*command, **options)
+    except AssertionError as failure:
+        if not any(words in str(failure) for words in DAEMON_LOST):
+            raise
+    _run("bash", "scripts/ensure-docker.sh")
+    return _run(*command, **options)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -98,8 +113,11 @@ class Stack:
         files = ["-f", "compose.yaml", "-f", "tests/docker/compose.prometheus.yaml"]
         self.compose = [compose, *files] if compose else [DOCKER, "compose", *files]
 
+    def command(self, *arguments: str) -> list[str]:
+        return [*self.compose, "-p", self.project, *arguments]
+
     def __call__(self, *arguments: str, timeout: float = 600, check: bool = True) -> str:
-        return _run(*self.compose, "-p", self.project, *arguments, env=self.env, timeout=timeout, check=check)
+        return _run(*self.command(*arguments), env=self.env, timeout=timeout, check=check)
 
     def container(self, service: str) -> str:
         return self("ps", "-q", service).strip()
@@ -145,14 +163,16 @@ def stack(tmp_path_factory):
         pytest.skip(f"cannot run Docker here: {reason}")
     _run("bash", "scripts/build-images.sh", timeout=1800)
     for name in (*STANDINS.values(), "prometheus"):
-        _run(DOCKER, "build", "-q", "-t", f"beauty-standin-{name}:test", f"tests/docker/standins/{name}",
-             env={**os.environ, "DOCKER_BUILDKIT": "1"})  # fmt: skip
+        _run_once_more_if_the_daemon_is_lost(
+            DOCKER, "build", "-q", "-t", f"beauty-standin-{name}:test", f"tests/docker/standins/{name}",
+            env={**os.environ, "DOCKER_BUILDKIT": "1"},
+        )  # fmt: skip
     folder = tmp_path_factory.mktemp("prometheus")
     folder.chmod(0o755)
     stack = Stack(folder / "config")
     _prometheus_config(folder / "config", stack.metrics_token)
     try:
-        stack("up", "-d", timeout=900)
+        _run_once_more_if_the_daemon_is_lost(*stack.command("up", "-d"), env=stack.env, timeout=900)
         stack.wait_healthy()
         yield stack
     finally:
