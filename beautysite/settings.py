@@ -359,6 +359,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Beauty Evaluator API",
     # 1.1: a file a photo never got is null (was ""); uploads answer `url`. 1.2: `opened_by_staff`; `band`
     # on the score's 1-5 scale (was 1-10), `score` rounded to 2 decimals as every page prints it (was 3).
+    # 1.3: `band` rounded to one decimal as the pages print it (was 2).
     "VERSION": "1.3.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

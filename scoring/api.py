@@ -103,7 +103,9 @@ class PhotoViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={
             200: PhotoSerializer(many=True),
             400: OpenApiResponse(
-                ErrorSerializer, description="a page that is not a number or past the last (code invalid_page)"
+                ErrorSerializer,
+                description="a page that is not a number or past the last (code invalid_page), or a page_size "
+                "outside 1-100 (code invalid_page_size)",
             ),
             401: NOT_SIGNED_IN,
         }
@@ -174,9 +176,10 @@ class ExportView(APIView):
         responses={
             (200, "application/zip"): OpenApiResponse(
                 OpenApiTypes.BINARY,
-                description="a zip: photos/<id>/ (original, annotated, filters, each face's Grad-CAM and "
-                "layers) and scores.json (every photo: id, created, status, model_version, faces with box, "
-                "score and percentile); streamed, so its length is not known in advance",
+                description="a zip: photos/<name>/ (the photo's label made a folder name: original, annotated, "
+                "filters, each face's Grad-CAM and layers) and scores.json (every photo: id, folder, label, "
+                "created, status, model_version, faces with box, score and percentile); streamed, so its "
+                "length is not known in advance",
             ),
             401: NOT_SIGNED_IN,
         },

@@ -90,7 +90,9 @@ class PhotoLabelForm(forms.Form):
     label = forms.CharField(
         label=gettext_lazy("Name"),
         max_length=LABEL_MAX_LENGTH,
-        help_text=gettext_lazy("Only you see it. It starts as the name of the file you uploaded."),
+        help_text=gettext_lazy(
+            "Only you and the staff who review uploads see it. It starts as the name of the file you uploaded."
+        ),
         widget=forms.TextInput(attrs={"aria-describedby": "label-help", "autocomplete": "off"}),
     )
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from ml.inference.score_format import score_text  # plain Python: safe in the web process
 from scoring.labels import LABEL_MAX_LENGTH
 from scoring.time_format import local_time_text
 from scoring.time_zones import TIME_ZONE_MAX_LENGTH, validate_time_zone
@@ -224,7 +225,8 @@ class Face(models.Model):
         constraints = [models.UniqueConstraint(fields=["photo", "rank"], name="unique_face_rank")]
 
     def __str__(self) -> str:
-        return _("face %(number)d, score %(score).2f") % {"number": self.rank + 1, "score": self.score}
+        # Printed by the one rounding rule, as the admin's score column beside it is (3.525 is 3.53).
+        return _("face %(number)d, score %(score)s") % {"number": self.rank + 1, "score": score_text(self.score)}
 
     @property
     def box(self) -> list[int]:

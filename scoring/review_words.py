@@ -33,7 +33,7 @@ ACCESS_WORDS = {
 
 
 def access_sentence(record: AccessRecord, when: str, zone: str) -> str:
-    """ "Opened by a reviewer on 3 Dec 2026, 16:36 (Asia/Shanghai): the photo's page." The owner is
+    """ "Opened by a reviewer on 3 Dec 2026, 16:36 (China (Shanghai) Time): the photo's page." The owner is
     told that staff opened it, not which member of staff."""
     return _("Opened by a reviewer on %(when)s (%(zone)s): %(what)s.") % {
         "when": when,

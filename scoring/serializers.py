@@ -159,7 +159,9 @@ class PhotoSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Photo.Status.choices, read_only=True)
     error = FailureSentenceField(help_text="why the photo failed, a sentence for its owner")
     error_code = serializers.SerializerMethodField(help_text="the failure's stable code (see the README)")
-    label = BlankAsNullField(help_text="the uploaded file's name, cleaned (or the upload's `label`); for its owner")
+    label = BlankAsNullField(
+        help_text="the uploaded file's name, cleaned (or the upload's `label`); shown to its owner and staff"
+    )
     created = ReaderDateTimeField(
         read_only=True, help_text="when it was uploaded: ISO 8601 with the offset of the account's time zone"
     )
@@ -181,7 +183,8 @@ class PhotoSerializer(serializers.Serializer):
 
 
 # The export's scores.json: the API's shapes, each file named by its path inside the zip instead
-# of a URL (`photos/<id>/...`, as `scoring.export` lays the archive out).
+# of a URL (`photos/<name>/...`, the photo's label made a folder name, as `scoring.export` lays the
+# archive out).
 
 
 @extend_schema_field({"type": "string", "nullable": True})

@@ -60,7 +60,7 @@ def face_view_box(photo) -> str:
 
 @register.filter
 def access_sentence(record) -> str:
-    """ "Opened by a reviewer on 3 Dec 2026, 16:36 (Asia/Shanghai): the photo's page." in the reader's zone."""
+    """ "Opened by a reviewer on 3 Dec 2026, 16:36 (China (Shanghai) Time): the photo's page." in the reader's zone."""
     return review_words.access_sentence(record, time_format.local_time_text(record.opened), active_time_zone_words())
 
 

@@ -165,6 +165,15 @@ def test_every_privacy_sentence_names_the_staff_who_review_uploads(client, alice
     assert re.search(r"Only you and the site(&#x27;|')s staff who review uploads can open your photos\.", front)
 
 
+def test_the_photo_names_help_says_staff_see_it_too(client, alice, scored_photo):
+    client.force_login(alice)
+    url = reverse("scoring:photo", args=[scored_photo.public_id])
+    help_text = re.search(r'id="label-help"[^>]*>(.*?)<', client.get(url).content.decode(), re.S)[1]
+    assert "Only you and the staff who review uploads see it." in help_text
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "只有您本人和审核上传内容的工作人员能看到。" in re.search(r'id="label-help"[^>]*>(.*?)<', chinese, re.S)[1]
+
+
 def test_the_photo_page_says_what_the_score_cannot_see_and_how_far_people_agree(client, alice, scored_photo):
     client.force_login(alice)
     page = client.get(reverse("scoring:photo", args=[scored_photo.public_id])).content.decode()
