@@ -130,11 +130,11 @@ def _percentiles(args: argparse.Namespace) -> int:
 
     if mebeauty.is_mebeauty(args.data):
         samples = [s for which in ("train", "val") for s in mebeauty.load_list(args.data, which)]
-        source = f"{len(samples)} in-the-wild photos of MEBeauty's train and val lists (six ethnic groups, "
+        source = f"{len(samples):,} in-the-wild photos of MEBeauty's train and val lists (six ethnic groups, "
         source += "both genders), rated by its mixed panel, on its 1-10 scale divided by two"
     else:
         samples = read_list(args.data / "train_test_files/All_labels.txt")
-        source = f"the {len(samples)} studio photos of SCUT-FBP5500 (Asian and Caucasian), rated by its panel"
+        source = f"the {len(samples):,} studio photos of SCUT-FBP5500 (Asian and Caucasian), rated by its panel"
     write_quantiles([s.score for s in samples], source)
     print(source)
     return 0

@@ -211,8 +211,9 @@ def error_note() -> str:
         return ""
     return (
         gettext(
-            "Each split allows for the model's own error: on MEBeauty's validation list (%(photos)d photos held out "
-            "from its training) its scores missed the panel's mean by %(rmse)s points (root mean square)."
+            "Each “how many in 10 people” figure allows for the model's own error: on MEBeauty's validation "
+            "list (%(photos)d photos held out from its training) its scores missed the panel's mean by %(rmse)s "
+            "points (root mean square)."
         )
         % words
     )

@@ -68,7 +68,7 @@ STAGES: dict[str, dict[str, str]] = {
     "head": {
         "title": _("Summary for the score"),
         "text": _(
-            "Everything found is summed up in 1280 numbers, which are weighed into this network's estimate: most "
+            "Everything found is summed up in 1,280 numbers, which are weighed into this network's estimate: most "
             "of the score you see. A second network, trained to recognise faces, gives the rest and is not drawn."
         ),
     },
@@ -168,7 +168,7 @@ def percentile_meaning() -> str:
 # translation; a table made anew says something else, and tests/web/test_languages.py fails until
 # that sentence is marked and translated too.
 gettext_noop(
-    "1973 in-the-wild photos of MEBeauty's train and val lists (six ethnic groups, both genders), rated by its "
+    "1,973 in-the-wild photos of MEBeauty's train and val lists (six ethnic groups, both genders), rated by its "
     "mixed panel, on its 1-10 scale divided by two"
 )
 

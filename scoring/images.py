@@ -56,7 +56,15 @@ def clean_upload(upload) -> CleanPhoto:
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except UploadRejected:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:
+        # Pillow refuses to open a photo this far over its own limit (a 20000x20000 JPEG) before our
+        # check can read its size: it is a photo with too many pixels, not an unreadable file.
+        raise UploadRejected(
+            gettext("The photo has too many pixels; send one under %(pixels)s.")
+            % {"pixels": pixel_count(settings.PHOTO_MAX_PIXELS)},
+            code="too_many_pixels",
+        ) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise UploadRejected(
             gettext("This file is not a photo we can read (damaged or not an image). Send a JPEG, PNG or WebP."),
             code="unreadable_image",

@@ -87,7 +87,9 @@ def load_image(source: str | Path | bytes | BinaryIO) -> np.ndarray:
             return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     except FileNotFoundError as error:
         raise FaceError("File not found; check the path.") from error
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:  # refused by Pillow before its size could be read
+        raise FaceError(f"This image is too large; send one under {MAX_PIXELS // 1_000_000} million pixels.") from error
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise FaceError("This file is not an image we can read; send a JPEG, PNG or WebP photo.") from error
 
 

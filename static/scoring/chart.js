@@ -1,4 +1,4 @@
-// Score of every photo over time: one dot per photo on a real time axis (photos taken together
+// Score of every photo over time: one dot per photo on a real time axis (photos uploaded together
 // side by side), the user's own average as a dashed line. No library needed for one scatter plot. The points are fetched after the page
 // renders (a long history has thousands); window.scoreChart.add() takes new points as scores
 // arrive (history.js). Words come from Django's JavaScript catalogue (gettext, interpolate),
@@ -65,7 +65,7 @@
   }
 
   // Where each dot goes along the axis: at its time, except that dots closer than GAP (photos
-  // taken together, a batch uploaded at once) are spread side by side around their times, in
+  // uploaded together) are spread side by side around their times, in
   // their order, never past the plot's edges (closer than GAP only when the plot is full).
   // GAP is a dot's width and a sliver more, and each dot's hover area (its fill and the
   // transparent stroke in site.css) ends halfway to the next: no dot covers another's.

@@ -120,7 +120,7 @@
       ...(dark ? [el("p", { class: "small dark-legend" }, [dark.legend])] : []),
       el("div", { class: "keys" }, [
         colourKey(gettext("left picture, blue: this step hardly reacted here"), gettext("red: it reacted most"), "jet"),
-        colourKey(gettext("small pictures, dark: the filter hardly reacted here"), gettext("bright: it reacted most"), "viridis"),
+        colourKey(gettext("small pictures, dark: the filter hardly reacted here"), gettext("yellow: it reacted most"), "viridis"),
       ]),
       layers,
     ], number === 1));

@@ -115,6 +115,13 @@
     state.textContent = gettext("Sent. Scoring…");
   }
 
+  function forget() {
+    chosen = [];
+    leftOut = [];
+    inputs.forEach((input) => { input.value = ""; });
+    chosenLine.hidden = true;
+  }
+
   function stop(sentences) {
     sending = false;
     button.disabled = false;
@@ -131,6 +138,9 @@
     if (body && body.location) {
       window.location.assign(body.location);
     } else if (body && (body.errors || body.detail)) {
+      // Refused, nothing stored: the files are no longer ready to send, unless only the time was
+      // wrong (429: the same files may go later).
+      if (request.status !== 429) forget();
       stop(body.errors || [body.detail]);
     } else {
       window.location.assign(request.responseURL || window.location.href); // e.g. signed out meanwhile: the sign-in page

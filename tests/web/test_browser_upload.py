@@ -133,6 +133,20 @@ def test_a_file_that_is_no_photo_is_refused_before_sending(live_server, browser,
     assert sent == []
 
 
+def test_a_file_the_server_refuses_is_said_and_no_longer_ready_to_send(live_server, browser, alice, tmp_path):
+    fake = tmp_path / "fake.jpg"  # typed image/jpeg by its name: only the server, reading it, can tell
+    fake.write_text("not a photo")
+    page = logged_in(browser, live_server)
+    page.goto(f"{live_server.url}/upload/")
+    page.set_input_files("#id_photos", str(fake))
+    expect(page.locator("#upload-chosen")).to_have_text("Ready to send 1 photo: fake.jpg.")
+    page.click("text=Upload and score")
+    expect(page.locator("#upload-notes")).to_contain_text("fake.jpg: This file is not a photo we can read")
+    expect(page.locator("#upload-chosen")).to_be_hidden()
+    assert page.eval_on_selector("#id_photos", "input => input.files.length") == 0
+    assert not Photo.objects.exists()
+
+
 def test_more_files_than_one_upload_takes_sends_the_first_ten_and_says_so(live_server, browser, alice, tmp_path):
     files = []
     for number in range(1, 13):

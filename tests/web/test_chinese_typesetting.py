@@ -49,7 +49,7 @@ def test_the_compare_page_note_sets_no_space_after_a_chinese_stop(client, alice)
     client.force_login(alice)
     query = f"?go=1&photo={first.public_id}&photo={second.public_id}"
     page = client.get(reverse("scoring:compare") + query, headers=CHINESE).content.decode()
-    assert "每个比例都已计入模型自身的误差" in page  # the note after the first sentence
+    assert "每个“10 人中有几人”的估计都已计入模型自身的误差" in page  # the note after the first sentence
     assert not re.search(r"。[ \t]", page)
 
 

@@ -32,6 +32,13 @@ def animated_png() -> bytes:
 GREY = np.full((64, 64, 3), 128, np.uint8)
 
 
+def far_too_many_pixels() -> bytes:
+    """A 14000x14000 PNG (196 million pixels): past Pillow's own limit, which refuses to open it."""
+    buffer = io.BytesIO()
+    Image.new("1", (14000, 14000)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     ("content", "settings_change", "code"),
     [
@@ -39,6 +46,7 @@ GREY = np.full((64, 64, 3), 128, np.uint8)
         (encoded(GREY, "JPEG"), {"PHOTO_MAX_BYTES": 100}, "too_large"),
         (encoded(GREY, "GIF"), {}, "unsupported_format"),
         (encoded(GREY, "JPEG"), {"PHOTO_MAX_PIXELS": 1000}, "too_many_pixels"),
+        (far_too_many_pixels(), {}, "too_many_pixels"),
         (animated_png(), {}, "animated"),
         (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", {}, "unreadable_image"),
         (encoded(np.zeros((16, 16, 3), np.uint8), "PNG"), {}, "too_small"),
@@ -110,6 +118,7 @@ def test_every_sentence_the_worker_can_store_maps_to_its_code(monkeypatch):
     monkeypatch.setattr(faces, "MAX_PIXELS", 100)
     assert failure_code(load_error(jpeg(np.zeros((64, 64, 3), np.uint8)))) == "too_many_pixels"
     assert failure_code(load_error(b"not an image")) == "unreadable_image"
+    assert failure_code(load_error(far_too_many_pixels())) == "too_many_pixels"
     assert failure_code(str(faces.NoFaceFound())) == "no_face"
     assert failure_code(str(faces.FaceTooSmall(12))) == "face_too_small"
     assert failure_code(jobs.GAVE_UP_MESSAGE) == "internal_error"

@@ -53,3 +53,9 @@ def test_about_names_the_one_scale_what_the_score_cannot_see_and_how_the_error_w
     assert "about as well as the mean of 5 people." in page
     assert "validation list (221 photos held out from its training) the model" in page and "0.45 points" in page
     assert "0.35 points" not in page  # the old margin of error, gone with the ties
+
+
+@pytest.mark.parametrize(("language", "counted"), [("en", "1,973 in-the-wild photos"), ("zh-hans", "1,973 张日常照片")])
+def test_about_counts_the_reference_photos_as_every_other_count_is_grouped(client, language, counted):
+    page = client.get(reverse("scoring:about"), headers={"Accept-Language": language}).content.decode()
+    assert counted in page and "1973" not in page  # as "21,008" and "2,640" elsewhere (scoring.numbers.whole_number)
