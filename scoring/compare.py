@@ -75,6 +75,15 @@ def check_selection(count: int) -> None:
         )
 
 
+def missing_photos_message(count: int) -> str:
+    """Said when a saved comparison names photos that are gone (or were never the reader's)."""
+    return ngettext(
+        "%(count)d photo of this comparison is no longer here: deleted, or not yours to see.",
+        "%(count)d photos of this comparison are no longer here: deleted, or not yours to see.",
+        count,
+    ) % {"count": count}
+
+
 def printed_gap(a: Entry, b: Entry) -> float:
     """How far b's score is above a's (below, when negative), as the two scores are printed: 3.0047
     and 2.9974 both print 3.00, so they are 0 apart, not 0.01."""

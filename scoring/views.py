@@ -236,14 +236,18 @@ def compare(request: HttpRequest) -> HttpResponse:
     try:
         comparing.check_selection(len(ids))
     except comparing.SelectionError as error:
-        chosen = selectors.selected_photos(request.user, ids[: comparing.MAX_PHOTOS])
+        chosen, _ = selectors.selected_photos(request.user, ids[: comparing.MAX_PHOTOS])
         # A link from a photo page ("compare with...") opens the picker with it chosen, quietly;
         # a submitted selection that cannot be compared says why and keeps the ticks.
         if "go" in request.GET:
             messages.error(request, str(error))
             return _compare_pick(request, chosen, status=400)
         return _compare_pick(request, chosen)
-    chosen = selectors.selected_photos(request.user, ids)
+    chosen, missing = selectors.selected_photos(request.user, ids)
+    if missing:
+        messages.warning(request, comparing.missing_photos_message(missing))
+        if len(chosen) < comparing.MIN_PHOTOS:
+            return _compare_pick(request, chosen)
     for photo in chosen:
         access_record(photo=photo, reader=request.user, kind=AccessRecord.Kind.PAGE)
     context = {"comparison": comparing.compare(chosen, request), "error_note": comparing.error_note()}

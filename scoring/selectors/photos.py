@@ -47,9 +47,19 @@ def photo_for_file_name(user: User | AnonymousUser, name: str) -> Photo:
     return photo_for_user(user, match["public_id"])
 
 
-def selected_photos(user: User | AnonymousUser, ids: list[str]) -> list[Photo]:
-    """The user's photos for these ids, in order; 404 if any is not theirs (or does not exist)."""
-    return [photo_for_user(user, public_id) for public_id in ids]
+def selected_photos(user: User | AnonymousUser, ids: list[str]) -> tuple[list[Photo], int]:
+    """The user's photos for these ids, in order, and how many ids name none the user may see: a
+    saved comparison outlives a photo deleted since. Deleted and not theirs look alike, so a link
+    reveals nothing about another's photos; 404 when no id names one of the user's."""
+    found = []
+    for public_id in ids:
+        try:
+            found.append(photo_for_user(user, public_id))
+        except Http404:
+            continue
+    if ids and not found:
+        raise Http404
+    return found, len(ids) - len(found)
 
 
 def photos_for_export(user: User | AnonymousUser) -> QuerySet[Photo]:

@@ -204,7 +204,28 @@ def test_a_flagged_photo_cannot_be_compared_by_its_owner(client, alice):
     photos = scored_rows(alice, 2, 3)
     flag(photos[1])
     client.force_login(alice)
-    assert client.get(compare_url(*photos)).status_code == 404
+    page = client.get(compare_url(*photos)).content.decode()
+    assert "1 photo of this comparison is no longer here: deleted, or not yours to see." in page
+    assert f'data-chosen="{photos[0].public_id}"' in page  # the picker, the flagged photo not chosen
+
+
+def test_a_saved_comparison_opens_without_a_photo_deleted_since(client, alice, charlie):
+    saved = scored_rows(alice, 2, 3, 4)
+    client.force_login(alice)
+    link = compare_url(*saved)
+    photos.photo_delete(photo=saved[2])
+    response = client.get(link)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "1 photo of this comparison is no longer here: deleted, or not yours to see." in page
+    assert len(re.findall(r'<strong class="score">[\d.]+</strong> / 5', page)) == 2  # the two left, compared
+    # Another's photo in a link reads as a deleted one does: nothing is revealed about it.
+    own = scored_rows(charlie, 3, 4)
+    client.force_login(charlie)
+    mixed = client.get(compare_url(*own, saved[0])).content.decode()
+    assert "1 photo of this comparison is no longer here: deleted, or not yours to see." in mixed
+    assert len(re.findall(r'<strong class="score">[\d.]+</strong> / 5', mixed)) == 2  # charlie's two only
+    assert f"/photos/{saved[0].public_id}/" not in mixed and "2.00 / 5" not in mixed
 
 
 def test_the_models_error_evens_out_how_raters_would_split():
