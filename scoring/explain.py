@@ -211,7 +211,7 @@ def page_texts() -> dict:
 
 PANEL_SIZE = 25  # the median MEBeauty photo's number of raters
 PANEL_TITLE = _("How 25 raters would score this face")
-PANEL_AXIS = _("Rating out of 5 (bars: how many of the 25 give it)")
+PANEL_AXIS = _("A rater's rating out of 5, their 1-10 halved, so 0.5 to 5 (bars: how many of the 25 give it)")
 PANEL_LEGEND = _(
     "How a panel of 25 people like MEBeauty's raters would split over this face, on the score's scale "
     "(they rated 1-10, halved here: a 7 of theirs is a 3.5; the score is their mean). The spread follows "
@@ -255,7 +255,11 @@ def panel_split(distribution: list[float] | None) -> dict | None:
         for step, count in enumerate(counts, start=1)
         if count
     ]
-    text = gettext("Of %(panel)d raters: %(split)s.") % {"panel": PANEL_SIZE, "split": gettext(", ").join(parts)}
+    # Said with the halving: a single rating of 0.5 sits below the score's 1-5 range (a score is a mean).
+    text = gettext("Of %(panel)d raters (each rating 1-10 halved, so 0.5 to 5): %(split)s.") % {
+        "panel": PANEL_SIZE,
+        "split": gettext(", ").join(parts),
+    }
     steps = [rating_text(on_score_scale(step)) for step in range(LOWEST, HIGHEST + 1)]
     return {"counts": counts, "steps": steps, "sentence": sentence, "text": text}
 

@@ -32,11 +32,12 @@ def test_the_photo_page_data_says_how_a_panel_of_25_would_split(client, alice, s
     assert "half would give it" in panel["sentence"] and panel["sentence"].endswith(", out of 5.")
     # The bars' labels: a rater's 1..10 halved, the score's scale.
     assert panel["steps"] == ["0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5"]
-    assert panel["text"].startswith("Of 25 raters:") and "would give 10" not in panel["text"]
+    assert panel["text"].startswith("Of 25 raters (each rating 1-10 halved, so 0.5 to 5):")
+    assert "would give 10" not in panel["text"]
     page = client.get(f"/photos/{scored_photo.public_id}/").content.decode()
     assert "How a panel of 25 people" in page  # the histogram's legend reaches the page's script
     # The histogram is titled and its axis named, on the one scale.
-    assert "How 25 raters would score this face" in page and "Rating out of 5" in page
+    assert "How 25 raters would score this face" in page and "their 1-10 halved, so 0.5 to 5" in page
 
 
 def test_faces_scored_before_the_distribution_have_none_and_their_pages_still_open(client, alice):
@@ -81,4 +82,5 @@ def test_the_front_page_example_says_how_a_panel_would_split(client):
     distribution = example_result()["distribution"]
     assert len(distribution) == 10
     page = client.get("/").content.decode()
-    assert "half would give it" in page and "Of 25 raters:" in page
+    # A rater's 0.5 is said with the halving, beside a headline of scores from 1 to 5.
+    assert "half would give it" in page and "Of 25 raters (each rating 1-10 halved, so 0.5 to 5):" in page
