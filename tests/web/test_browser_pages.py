@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from scoring.models import Photo
+from scoring.models import Photo, User
 from tests.web.helpers import DESKTOP, PHONE, add_scored_rows, logged_in, score, scored_rows, upload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_broker")]
@@ -169,6 +169,12 @@ TOO_WIDE = """(width) => [...document.querySelectorAll("h1, h2, .name, figcaptio
     .map((e) => e.textContent)"""
 
 
+MENU_HEIGHTS = """() => {
+  const menu = document.querySelector("header nav");
+  return { menu: menu.getBoundingClientRect().height, row: menu.querySelector("a").getBoundingClientRect().height };
+}"""
+
+
 def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, two_scored):
     visitor = browser.new_page(viewport=PHONE)
     for name, url in visitor_pages(live_server).items():
@@ -184,6 +190,15 @@ def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, two_scored):
         assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"], name
         assert page.evaluate(TOO_WIDE, PHONE["width"]) == [], name
         shoot(page, f"phone-{name}")
+    # The signed-in menu in two rows at most, in either language (it took three with a "Password"
+    # item that the account page's "Change your password" repeats).
+    User.objects.filter(pk=two_scored[0].owner_id).update(username="margaret.hamilton")  # in "Sign out (...)"
+    for language in ("en", "zh-hans"):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        page.goto(app_pages(live_server, *two_scored)["history"])
+        heights = page.evaluate(MENU_HEIGHTS)
+        assert heights["menu"] < 2.6 * heights["row"], (language, heights)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     for name, where in (
         ("photo", "h1"),
         ("compare", ".card h2"),
