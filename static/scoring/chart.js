@@ -104,8 +104,11 @@
     const ticks = W < 500 ? 2 : 4;
     const times = points.map((p) => Date.parse(p.t));
     let t0 = Math.min(...times), t1 = Math.max(...times);
-    if (t1 - t0 < 60000) { t0 -= 30 * 60000; t1 += 30 * 60000; } // one moment: centre it in an hour
-    const x = (t) => LEFT + ((t - t0) / (t1 - t0)) * (W - LEFT - RIGHT);
+    if (t1 - t0 < 60000) t0 -= 60 * 60000; // one moment: the hour up to it, never a stretch of the future
+    // Room at both ends for photos uploaded together to spread around their own time, not be
+    // pushed off it by the plot's edge (at most a quarter of the plot each side).
+    const pad = Math.min((GAP * (points.length - 1)) / 2, (W - LEFT - RIGHT) / 4);
+    const x = (t) => LEFT + pad + ((t - t0) / (t1 - t0)) * (W - LEFT - RIGHT - 2 * pad);
     const y = (s) => H - BOTTOM - ((s - 1) / 4) * (H - TOP - BOTTOM);
     [1, 2, 3, 4, 5].forEach((s) => {
       svg.append(node("line", { x1: LEFT, x2: W - RIGHT, y1: y(s), y2: y(s), class: "grid-line" }));

@@ -346,6 +346,11 @@ def test_history_chart_spreads_a_batch_uploaded_together_and_names_its_line(live
     batch_centres = centres[1:]
     assert all(b - a >= 10 for a, b in zip(batch_centres, batch_centres[1:])), batch_centres  # a dot's width apart
     assert centres[1] - centres[0] > width / 2  # the earlier photo stays where its time is
+    # The batch spreads around its own time, the axis's last tick, not pushed left of it by the plot's edge.
+    last_tick = max(
+        float(x) for x in page.locator("#chart line.tick").evaluate_all("(ts) => ts.map((t) => t.getAttribute('x1'))")
+    )
+    assert abs(sum(batch_centres) / len(batch_centres) - last_tick) < 2, (batch_centres, last_tick)
     key = page.locator(".chart-key")
     expect(key).to_contain_text("your own average")
     expect(page.locator("#chart-mean")).to_have_text("3.14")
