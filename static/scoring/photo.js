@@ -56,16 +56,15 @@
     const words = texts.stages[layer.name] || { title: layer.name, text: "" };
     const caption = [el("strong", {}, [words.title]), el("br"), words.text];
     const stage = dark && dark.stages[layer.name];
+    if (stage) caption.push(el("br"), el("span", { class: "small dark-count" }, [stage.sentence]));
+    // The stage's name and what it does first, above what it saw; the stage's size is for the
+    // curious (a tooltip), not in the caption; its internal name is shown nowhere.
     const figure = el("figure", { class: "stage" }, [
+      el("figcaption", { title: layer.shape.replace(/x/g, " × ") }, caption),
       el("img", { src: layer.url, class: "zoomable", alt: interpolate(gettext("Face %(number)s, %(title)s: where this step of the network reacted, and its 9 busiest filters"), { number: faceNumber, title: words.title }, true) }),
       el("p", { class: "picture-key small" }, [texts.picture_key]), // what the picture's colours mean, under it
     ]);
-    if (stage) {
-      caption.push(el("br"), el("span", { class: "small dark-count" }, [stage.sentence]));
-      figure.append(darkFilterGrid(stage), el("p", { class: "grid-key small" }, [texts.grid_key]));
-    }
-    // The stage's size is for the curious (a tooltip), not in the caption; its internal name is shown nowhere.
-    figure.append(el("figcaption", { title: layer.shape.replace(/x/g, " × ") }, caption));
+    if (stage) figure.append(darkFilterGrid(stage), el("p", { class: "grid-key small" }, [texts.grid_key]));
     return figure;
   }
 

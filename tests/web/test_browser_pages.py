@@ -322,6 +322,12 @@ def test_the_front_page_shows_an_example_and_the_photo_page_enlarges_any_image(l
     page.goto(f"{live_server.url}/photos/{two_scored[0].public_id}/")
     expect(page.locator("#status")).to_have_text(re.compile("Scored"))
     expect(page.locator(".stage figcaption").first).to_contain_text("Edges and colours")
+    # Each stage is named above what it saw, on the photo page as in the front page's example.
+    named_first = """(figures) => figures.length > 0 && figures.every((f) =>
+        f.querySelector("figcaption").getBoundingClientRect().bottom
+        <= f.querySelector("img").getBoundingClientRect().top)"""
+    assert page.locator(".stage").evaluate_all(named_first)
+    assert visitor.locator(".example .layers figure").evaluate_all(named_first)
     page.locator("img.gradcam").first.click()
     expect(page.locator("#lightbox")).to_be_visible()
     shoot(page, "lightbox-desktop")
