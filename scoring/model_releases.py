@@ -35,16 +35,16 @@ RELEASES = {
 
 
 def model_in_words(version: str) -> str:
-    """The release in words ("Ensemble of 29 Nov 2026, trained on SCUT-FBP5500 and MEBeauty"); "" for an unknown version
-    (the page then gives the version alone)."""
+    """The release in plain words ("two networks combined, released 29 Nov 2026, trained on SCUT-FBP5500 and
+    MEBeauty"); "" for an unknown version (the page then gives the version alone)."""
     release = RELEASES.get(version)
     if release is None:
         return ""
     datasets = get_text_list([DATASET_OF_HEAD[head] for head in release.heads], _("and"))
     if release.kind == "ensemble":
-        words = _("Ensemble of %(date)s, trained on %(datasets)s")
+        words = _("two networks combined, released %(date)s, trained on %(datasets)s")
     else:
-        words = _("Network of %(date)s, trained on %(datasets)s")
+        words = _("one network, released %(date)s, trained on %(datasets)s")
     return words % {"date": date_format(release.released, "DATE_FORMAT"), "datasets": datasets}
 
 

@@ -257,7 +257,7 @@ def test_the_served_weights_have_a_release_whose_datasets_are_the_files_heads():
     release = RELEASES[predictor.version]
     assert release.heads == tuple(predictor.metadata["regressor"]["heads"])
     assert model_in_words(predictor.version) == (
-        f"Ensemble of {release.released:%-d %b %Y}, trained on "
+        f"two networks combined, released {release.released:%-d %b %Y}, trained on "
         + " and ".join(DATASET_OF_HEAD[head] for head in release.heads)
     )
     assert model_in_words("lite0-0000000000") == ""  # unknown: the page gives the version alone
