@@ -96,6 +96,11 @@ class PhotoLabelForm(forms.Form):
         widget=forms.TextInput(attrs={"aria-describedby": "label-help", "autocomplete": "off"}),
     )
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.errors:  # sent back: the page opens with the cursor, and the view, on the field
+            self.fields["label"].widget.attrs["autofocus"] = True
+
     def clean_label(self) -> str:
         label = clean_label(self.cleaned_data["label"])
         if not label:

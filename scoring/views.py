@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from scoring import compare as comparing
 from scoring import explain, selectors
@@ -168,14 +168,21 @@ def photo_second_look(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     return redirect("scoring:photo", public_id=photo.public_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def photo_label(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Rename a photo: its owner only (staff see photos, they do not rename them)."""
+    if request.method == "GET":
+        # The address a refused rename leaves in the bar: reloaded, bookmarked or the target of
+        # the language switch, it goes to the photo's page (whose own checks apply), not a bare 405.
+        return redirect("scoring:photo", public_id=public_id)
     photo = selectors.photo_for_user(request.user, public_id)
     if photo.owner_id != request.user.pk:
         raise PermissionDenied
     form = PhotoLabelForm(request.POST)
     if not form.is_valid():
+        # Said at the top as well as under the field, which sits below the whole result.
+        for error in form.errors["label"]:
+            messages.error(request, error)
         return _photo_page(request, photo, form, status=400)
     photo_services.photo_label_set(photo=photo, label=form.cleaned_data["label"])
     messages.success(request, gettext("Renamed to “%(label)s”.") % {"label": photo.label})

@@ -2,6 +2,7 @@
 on its page, shown on its card, title, compare tile and alt text, and written to the export."""
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -96,7 +97,10 @@ def test_a_bad_name_is_refused_with_400_and_a_sentence_under_the_field(client, a
     response = rename(client, labelled, label)
     assert response.status_code == 400
     page = response.content.decode()
-    assert message in page and page.index(message) > page.index('id="label-help"')
+    assert message in page and page.rindex(message) > page.index('id="label-help"')  # under the field
+    # Also said at the top of the page, above the result the form sits under, and the field is focused.
+    assert page.index(message) < page.index('id="result"') and page.count(message) == 2
+    assert re.search(r'<input[^>]*name="label"[^>]*autofocus', page)
     labelled.refresh_from_db()
     assert labelled.label == "before.jpg"
 
@@ -113,9 +117,14 @@ def test_only_the_owner_renames_staff_get_403_and_others_404(client, labelled, s
     assert labelled.label == "before.jpg"
 
 
-def test_a_rename_is_post_only(client, alice, labelled):
+def test_the_rename_address_opened_as_a_page_goes_to_the_photo(client, alice, labelled):
+    """A refused rename leaves /label/ in the address bar: reloading it (or switching language
+    there) opens the photo's page, and renames nothing."""
     client.force_login(alice)
-    assert client.get(reverse("scoring:photo_label", args=[labelled.public_id])).status_code == 405
+    response = client.get(reverse("scoring:photo_label", args=[labelled.public_id]))
+    assert response.status_code == 302 and response["Location"] == reverse("scoring:photo", args=[labelled.public_id])
+    labelled.refresh_from_db()
+    assert labelled.label == "before.jpg"
 
 
 def test_labels_name_the_compare_tiles_and_the_exported_photos(client, alice, astronaut, scored_photo):
