@@ -14,6 +14,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from scoring.collation import collation_key
+
 # The longest IANA name is 32 characters ("America/Argentina/ComodRivadavia"); room to spare.
 TIME_ZONE_MAX_LENGTH = 64
 
@@ -91,8 +93,10 @@ def active_time_zone_words() -> str:
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    """Every offered zone named in the page's language, sorted by that name, for the account page's select."""
-    return sorted(_all_words(_babel_locale()).items(), key=lambda choice: choice[1])
+    """Every offered zone named in the page's language, in the order its reader expects those names
+    (`scoring.collation`: Åland under A, Chinese by pinyin), for the account page's select."""
+    language = translation.get_language() or "en"
+    return sorted(_all_words(_babel_locale()).items(), key=lambda choice: collation_key(choice[1], language))
 
 
 def validate_time_zone(name: str) -> None:

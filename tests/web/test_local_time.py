@@ -13,6 +13,7 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from scoring.collation import collation_key, is_han, pinyin_table
 from scoring.local_time import BROWSER_ZONE_COOKIE
 from scoring.models import Face, Photo, User
 from scoring.time_zones import (
@@ -321,11 +322,25 @@ def test_a_browser_reporting_an_alias_gives_the_account_its_canonical_zone(clien
 def test_the_zone_list_names_each_zone_in_the_readers_language_sorted_by_that_name():
     choices = time_zone_choices()
     words = [said for _, said in choices]
-    assert words == sorted(words)
     assert ("America/New_York", "United States (New York) Time") in choices and ("UTC", "UTC") in choices
+    # Letters with accents among the plain ones: Åland under A, not after Zimbabwe.
+    assert words.index("Åland Islands Time") < words.index("Albania Time") < words.index("Zimbabwe Time")
+    assert words == sorted(words, key=lambda said: collation_key(said, "en"))
     with translation.override("zh-hans"):
-        chinese = dict(time_zone_choices())
-    assert chinese["Asia/Shanghai"] == "中国（上海）时间" and chinese["Europe/London"] == "英国时间"
+        chinese = time_zone_choices()
+    named = dict(chinese)
+    assert named["Asia/Shanghai"] == "中国（上海）时间" and named["Europe/London"] == "英国时间"
+    # By pinyin: 阿 (a) before 不 (bu) before 中 (zhong), not by code point (不 < 中 < 阿).
+    said = [words for _, words in chinese]
+    assert said.index("阿鲁巴时间") < said.index("不丹时间") < said.index("中国（上海）时间")
+
+
+def test_the_pinyin_table_reads_every_chinese_character_of_the_zone_list():
+    """The table is made by `manage.py make_pinyin_table`; a CLDR update that adds a character needs it made again."""
+    with translation.override("zh-hans"):
+        characters = {c for _, said in time_zone_choices() for c in said if is_han(c)}
+    assert characters and characters <= set(pinyin_table())
+    assert (pinyin_table()["中"], pinyin_table()["阿"]) == ("zhong", "a")
 
 
 def test_a_user_starts_with_no_zone_and_no_language_and_full_clean_checks_the_zone(alice):
