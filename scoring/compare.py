@@ -175,6 +175,21 @@ def difference_in_words(a: Entry, b: Entry) -> str:
     return joined(points, split_words(split))
 
 
+def _ranked(scored: list[Entry]) -> list[Entry]:
+    # Ranked as printed, stable: scores printed alike keep the order chosen and share a place.
+    return sorted(scored, key=lambda e: -rounded_score(e.score))
+
+
+def differences_from_the_highest(entries: list[Entry]) -> list[str]:
+    """Under a verdict on three or four photos: each other photo against the highest, in the order
+    chosen; the one next to it is left out, the verdict having said that pair already."""
+    ranked = _ranked([e for e in entries if e.score is not None])
+    if not ranked:
+        return []
+    said = ranked[:2]
+    return [difference_in_words(ranked[0], e) for e in entries if not any(e is s for s in said)]
+
+
 def verdict(entries: list[Entry]) -> str:
     """The headline: for two photos, how a panel would split over them; for three or four, which
     scores highest and how a panel would split between it and the next."""
@@ -183,8 +198,7 @@ def verdict(entries: list[Entry]) -> str:
         return gettext("No face was scored in these photos.")
     if len(entries) == 2:
         return difference_in_words(*entries)
-    # Ranked as printed, stable: scores printed alike keep the order chosen and share a place.
-    ranked = sorted(scored, key=lambda e: -rounded_score(e.score))
+    ranked = _ranked(scored)
     best = ranked[0]
     top = [e for e in ranked if printed_gap(best, e) == 0]
     if len(top) > 1:
@@ -244,7 +258,7 @@ def model_error_sentence() -> str:
 
 
 def compare(photos: list[Photo], request: HttpRequest | None = None) -> Comparison:
-    """Entries in the chosen order, a verdict, and each photo's difference from the first."""
+    """Entries in the chosen order, a verdict, and each other photo's difference from the highest."""
     check_selection(len(photos))
     entries = []
     for letter, photo in zip(LETTERS, photos):
@@ -260,10 +274,9 @@ def compare(photos: list[Photo], request: HttpRequest | None = None) -> Comparis
                 distribution=face.distribution if face else None,
             )
         )
-    first = entries[0]
     return Comparison(
         entries=entries,
         verdict=verdict(entries),
         # With two photos the verdict is their difference already.
-        differences=[difference_in_words(first, other) for other in entries[1:]] if len(entries) > 2 else [],
+        differences=differences_from_the_highest(entries) if len(entries) > 2 else [],
     )
