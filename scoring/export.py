@@ -32,18 +32,29 @@ SCORES_NAME = "scores.json"
 # Read at export time, in the language of the request.
 README_TEXT = _("""Your photos from Beauty Evaluator.
 
-photos/<name>/              one folder a photo, named by its label (made safe for any file system;
-                            " (2)" added to a name already taken): the original as you uploaded it
-                            (location data removed), the annotated copy and the first layer's filters
-photos/<name>/face-<n>/     for each face, largest first: the Grad-CAM map and what each layer saw
-scores.json                 every photo: its id, its folder, its label (the name you gave it, or
-                            its file's name), when it was uploaded (in your account's time zone, %(zone)s, with its
-                            UTC offset, as the API writes it), its status (a failed one's error and
-                            error_code, as the API gives them), the model version, and
-                            each face's box (x, y, width, height in pixels), score (1-5) and
-                            percentile; the "files" entries name the files above (null: the file
-                            could not be read when the archive was made); scores and bands
-                            are on the pages' 1-5 scale, the score rounded as the pages print it
+photos/<name>/           one folder a photo, named by its label (made safe for any file system;
+                         " (2)" added to a name already taken): the original as you uploaded it
+                         (location data removed), the annotated copy and the first layer's filters
+photos/<name>/face-<n>/  for each face, largest first: the Grad-CAM map and what each layer saw
+scores.json              a list, one entry a photo, with these keys:
+  id                     the photo's id, as the site and the API name it
+  folder                 its folder under photos/
+  label                  its name: the one you gave it, or its file's name
+  created, time_zone     when it was uploaded, with its UTC offset as the API writes it, in your
+                         account's time zone, named by time_zone (%(zone)s)
+  status                 done, failed, queued or running; a failed one has error (the sentence)
+                         and error_code, as the API gives them
+  model_version          the version of the model that scored it
+  width, height          the stored photo's size in pixels
+  files                  original, annotated and filters: the files above by their paths in
+                         this archive (null: the file could not be read when the archive was made)
+  faces                  largest first, each with: box (x, y, width, height in pixels), score
+                         (1-5, rounded as the pages print it), percentile (the share of the
+                         reference faces rated lower), distribution (a rater's chance of giving
+                         each rating 0.5, 1, 1.5 ... 5: MEBeauty's 1-10 halved, the score's
+                         scale), band (low, high, share: that share of a panel's ratings lies
+                         between low and high), grad_cam and layers (each layer's name, shape:
+                         channels x height x width, and file)
 
 On the site, only you and the staff who review uploads can open these photos.
 """)

@@ -118,7 +118,7 @@ class FaceSerializer(serializers.Serializer):
     score = ScoreField(
         help_text="1-5: the mean rating expected from MEBeauty's mixed panel (its 1-10 scale divided by two)"
     )
-    percentile = RoundedFloatField(1, help_text="share of MEBeauty's 1973 rated photos rated lower, 0-100")
+    percentile = RoundedFloatField(1, help_text="share of MEBeauty's 1,973 rated photos rated lower, 0-100")
     distribution = serializers.ListField(
         child=serializers.FloatField(), read_only=True, min_length=10, max_length=10, allow_null=True,
         help_text="how a panel would split: a rater's chance of giving each rating 0.5, 1, 1.5, ... 5 on the score's "

@@ -210,3 +210,24 @@ def test_the_zip_names_each_folder_by_the_photos_label_and_scores_json_keeps_the
         assert entry["files"]["original"] == f"photos/{entry['folder']}/original.jpg"
         assert entry["files"]["original"] in archive.namelist()
     assert not any(str(photo.public_id) in name for name in archive.namelist() for photo in labelled)
+
+
+def _keys(value) -> set[str]:
+    """Every key of a JSON value, nested ones included."""
+    if isinstance(value, dict):
+        return set(value) | {key for inner in value.values() for key in _keys(inner)}
+    if isinstance(value, list):
+        return {key for inner in value for key in _keys(inner)}
+    return set()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_archives_readme_names_every_key_of_scores_json(client, alice, scored_photo, language):
+    """A reader matches the README to the file by the keys' own names, in either language."""
+    client.force_login(alice)
+    archive = unzip(client.get("/account/export/", headers={"Accept-Language": language}))
+    readme = archive.read("README.txt").decode()
+    keys = _keys(json.loads(archive.read("scores.json")))
+    assert {"distribution", "band", "share", "width", "height", "shape", "time_zone", "folder"} <= keys
+    assert [key for key in sorted(keys) if not re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", readme)] == []
+    assert max(len(line) for line in readme.splitlines()) <= 100  # a column layout a plain editor keeps

@@ -143,7 +143,7 @@ def test_the_export_writes_times_in_the_accounts_zone_and_says_which(client, ali
         "2026-12-03T16:36:00+08:00",
         "Asia/Shanghai",
     )
-    assert "your account's time zone, China (Shanghai) Time" in archive.read("README.txt").decode()
+    assert "account's time zone, named by time_zone (China (Shanghai) Time)" in archive.read("README.txt").decode()
 
 
 def test_the_page_loads_the_script_that_reports_the_browsers_zone(client):
