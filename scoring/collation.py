@@ -3,7 +3,7 @@
 by code point. Python's own sort and Babel order neither way.
 
 Chinese readings come from a table of the characters the sorted lists use (`zh_pinyin.json`, made
-by `manage.py make_pinyin_table` with pypinyin, a development tool): the web process carries 20 KB
+by `manage.py make_pinyin_table` with pypinyin, a development tool): the web process carries 5 KB
 instead of pypinyin's 57 MB of phrases. tests/web/test_local_time.py fails when a list gains a
 character the table lacks.
 """
