@@ -187,7 +187,7 @@ def differences_from_the_highest(entries: list[Entry]) -> list[str]:
     if not ranked:
         return []
     said = ranked[:2]
-    return [difference_in_words(ranked[0], e) for e in entries if not any(e is s for s in said)]
+    return [difference_in_words(ranked[0], e) for e in entries if e not in said]
 
 
 def verdict(entries: list[Entry]) -> str:

@@ -95,8 +95,13 @@ def active_time_zone_words() -> str:
 def time_zone_choices() -> list[tuple[str, str]]:
     """Every offered zone named in the page's language, in the order its reader expects those names
     (`scoring.collation`: Åland under A, Chinese by pinyin), for the account page's select."""
-    language = translation.get_language() or "en"
-    return sorted(_all_words(_babel_locale()).items(), key=lambda choice: collation_key(choice[1], language))
+    return list(_sorted_choices(_babel_locale(), translation.get_language() or "en"))
+
+
+@cache
+def _sorted_choices(locale: str, language: str) -> tuple[tuple[str, str], ...]:
+    # Sorted once a language, not on every account page and every form built.
+    return tuple(sorted(_all_words(locale).items(), key=lambda choice: collation_key(choice[1], language)))
 
 
 def validate_time_zone(name: str) -> None:

@@ -67,7 +67,7 @@ def _run(*command: str, timeout: float = 900, env: dict | None = None, check: bo
     return done.stdout
 
 
-DAEMON_LOST = ("error during connect", "Cannot connect to the Docker daemon")
+DAEMON_LOST = ("error during connect", "Cannot connect to the Docker daemon", "connection reset")  # build-images.sh's
 
 
 def _run_once_more_if_the_daemon_is_lost(*command: str, **options) -> str:

@@ -48,6 +48,8 @@ def test_every_place_that_prints_a_score_prints_the_same(client, alice, staff_cl
     change = staff_client.get(f"/admin/scoring/photo/{photo.pk}/change/").content.decode()
     said["admin face"] = float(re.search(r'field-score_text">\s*<p>([\d.]+)</p>', change)[1])
     said["admin face's name"] = float(re.search(r"face 1, score ([\d.]+)", change)[1])  # the inline row's title
+    review = staff_client.get(reverse("admin:scoring_photo_review")).content.decode()  # the only photo waiting
+    said["review queue"] = float(re.search(r'class="face-score">score ([\d.]+)', review)[1])
     client.force_login(alice)
     # The photo page's script prints the number its data carries (toFixed(2) of an already rounded number).
     page = client.get(reverse("scoring:photo", args=[photo.public_id])).content.decode()
