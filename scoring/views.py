@@ -180,9 +180,11 @@ def photo_label(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise PermissionDenied
     form = PhotoLabelForm(request.POST)
     if not form.is_valid():
-        # Said at the top as well as under the field, which sits below the whole result.
+        # Said at the top as well as under the field, which sits below the whole result; named
+        # there, where "This field is required." alone would not say which.
         for error in form.errors["label"]:
-            messages.error(request, error)
+            # Translators: a form field's name, then what is wrong with it: "Name: This field is required."
+            messages.error(request, gettext("%(field)s: %(error)s") % {"field": form["label"].label, "error": error})
         return _photo_page(request, photo, form, status=400)
     photo_services.photo_label_set(photo=photo, label=form.cleaned_data["label"])
     messages.success(request, gettext("Renamed to “%(label)s”.") % {"label": photo.label})

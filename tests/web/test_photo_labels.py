@@ -98,8 +98,8 @@ def test_a_bad_name_is_refused_with_400_and_a_sentence_under_the_field(client, a
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page and page.rindex(message) > page.index('id="label-help"')  # under the field
-    # Also said at the top of the page, above the result the form sits under, and the field is focused.
-    assert page.index(message) < page.index('id="result"') and page.count(message) == 2
+    # Also said at the top of the page, naming the field, above the result the form sits under; the field is focused.
+    assert page.index(f"Name: {message}") < page.index('id="result"') and page.count(message) == 2
     assert re.search(r'<input[^>]*name="label"[^>]*autofocus', page)
     labelled.refresh_from_db()
     assert labelled.label == "before.jpg"
